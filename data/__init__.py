@@ -1,0 +1,36 @@
+"""The standardized format: encoding, shards, metadata, reading back, verifying.
+
+``load`` imports TensorFlow on first use only, so conversion workers and command-line
+tools that never read images stay light.
+"""
+
+from data.format import FORMAT_VERSION
+from data.metadata import IncompleteDatasetError
+from data.types import Example, Features
+from data.verify import VerificationError, verify
+
+
+def load(name_or_path, split, data_dir=None, decode=True):
+    """A tf.data.Dataset of decoded examples; see data/reader.py."""
+    from data.reader import load as _load
+
+    return _load(name_or_path, split, data_dir=data_dir, decode=decode)
+
+
+def info(name_or_path, data_dir=None) -> dict:
+    """The metadata of a built dataset; see data/reader.py."""
+    from data.reader import info as _info
+
+    return _info(name_or_path, data_dir=data_dir)
+
+
+__all__ = [
+    "FORMAT_VERSION",
+    "Example",
+    "Features",
+    "IncompleteDatasetError",
+    "VerificationError",
+    "info",
+    "load",
+    "verify",
+]

@@ -1,0 +1,56 @@
+"""Writing files so that a killed process never leaves a complete-looking one."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import uuid
+from pathlib import Path
+
+PARTIAL_MARK = ".partial-"
+
+
+@contextlib.contextmanager
+def atomic_path(final: Path):
+    """Yield a temporary path beside ``final``; rename it into place on success only.
+
+    The temporary name starts with a dot and carries ``.partial-``, so neither a
+    listing nor a completeness check mistakes it for the real file.
+    """
+    final = Path(final)
+    final.parent.mkdir(parents=True, exist_ok=True)
+    temporary = final.with_name(f".{final.name}{PARTIAL_MARK}{uuid.uuid4().hex[:8]}")
+    try:
+        yield temporary
+        _fsync(temporary)
+        os.replace(temporary, final)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def remove_partials(final: Path) -> None:
+    """Delete temporaries a killed writer of ``final`` left behind."""
+    final = Path(final)
+    for leftover in final.parent.glob(f".{final.name}{PARTIAL_MARK}*"):
+        with contextlib.suppress(FileNotFoundError):
+            leftover.unlink()
+
+
+def canonical_json(obj) -> bytes:
+    """JSON with sorted keys and a fixed layout: equal content gives equal bytes."""
+    return (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
+
+
+def write_json_atomic(path: Path, obj) -> None:
+    with atomic_path(path) as temporary:
+        Path(temporary).write_bytes(canonical_json(obj))

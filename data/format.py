@@ -1,0 +1,145 @@
+"""The on-disk contract of a built dataset: the one place that defines it.
+
+Layout under the data dir::
+
+    artifacts/<source>/<file>                      verified downloads (read-only input)
+    staging/<dataset>/                             intermediate, see data/staging.py
+    datasets/<dataset>/<version>/
+        <dataset>-<split>.tfrecord-00000-of-00008  shards (TFDS naming)
+        dataset_info.json                          written last: its presence = complete
+
+Each shard is a TFRecord file; each record a serialized ``tf.train.Example`` with:
+
+    ``image``        bytes      encoded PNG, or the source's own JPEG/PNG bytes passed
+                                through when they already have the declared channels
+    ``key``          bytes      UTF-8 stable example key (archive member path, record index)
+    ``label``        int64      class index in ``class_names`` (single-label datasets)
+    ``multi_label``  int64 list indices into ``label_vocabulary`` (multi-label datasets)
+
+Records are written with our own serializer (below) so conversion never imports
+TensorFlow; tests check that TensorFlow parses the bytes into the same Example.
+Map entries are written in sorted key order, so equal examples give equal bytes.
+
+``dataset_info.json`` fields: name, version, format_version, description, homepage,
+citation, license, features {task, channels, num_classes, class_names |
+label_vocabulary}, splits {<split>: {num_examples, shards: [{file, num_examples,
+num_bytes, sha256}]}}, artifacts [{file, url, sha256 | md5, size}]. It holds nothing
+that varies between two builds of the same artifacts.
+"""
+
+from __future__ import annotations
+
+import struct
+
+import google_crc32c
+
+FORMAT_VERSION = 1
+
+IMAGE = "image"
+KEY = "key"
+LABEL = "label"
+MULTI_LABEL = "multi_label"
+
+INFO_FILE = "dataset_info.json"
+
+
+def shard_name(dataset: str, split: str, index: int, count: int) -> str:
+    return f"{dataset}-{split}.tfrecord-{index:05d}-of-{count:05d}"
+
+
+# --- tf.train.Example wire format -------------------------------------------------
+# Example{features=1: Features{feature=1: map<string, Feature>}};
+# Feature{bytes_list=1 | float_list=2 | int64_list=3}, each list's values in field 1.
+
+
+def _varint(value: int) -> bytes:
+    value &= (1 << 64) - 1  # int64 is written as its two's complement
+    out = bytearray()
+    while value > 0x7F:
+        out.append((value & 0x7F) | 0x80)
+        value >>= 7
+    out.append(value)
+    return bytes(out)
+
+
+def _field(number: int, payload: bytes) -> bytes:
+    """A length-delimited field (wire type 2)."""
+    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def _bytes_feature(value: bytes) -> bytes:
+    return _field(1, _field(1, value))
+
+
+def _int64_feature(values) -> bytes:
+    return _field(3, _field(1, b"".join(_varint(int(v)) for v in values)) if values else b"")
+
+
+def _float_feature(values) -> bytes:
+    packed = struct.pack(f"<{len(values)}f", *values)
+    return _field(2, _field(1, packed) if values else b"")
+
+
+def serialize_example(features: dict) -> bytes:
+    """Serialize {name: bytes | int | list[int] | list[float]} as a tf.train.Example."""
+    entries = []
+    for name in sorted(features):
+        value = features[name]
+        if isinstance(value, bytes):
+            encoded = _bytes_feature(value)
+        elif isinstance(value, int):
+            encoded = _int64_feature([value])
+        elif isinstance(value, float):
+            encoded = _float_feature([value])
+        elif all(isinstance(v, int) for v in value):
+            encoded = _int64_feature(list(value))
+        else:
+            encoded = _float_feature([float(v) for v in value])
+        entries.append(_field(1, _field(1, name.encode()) + _field(2, encoded)))
+    return _field(1, b"".join(entries))
+
+
+# --- TFRecord framing -------------------------------------------------------------
+# uint64 length, uint32 masked crc32c(length), data, uint32 masked crc32c(data).
+
+
+def _masked_crc(data: bytes) -> int:
+    crc = google_crc32c.value(data)
+    return (((crc >> 15) | (crc << 17)) + 0xA282EAD8) & 0xFFFFFFFF
+
+
+def frame_record(data: bytes) -> bytes:
+    length = struct.pack("<Q", len(data))
+    return b"".join(
+        (
+            length,
+            struct.pack("<I", _masked_crc(length)),
+            data,
+            struct.pack("<I", _masked_crc(data)),
+        )
+    )
+
+
+class CorruptRecordError(ValueError):
+    pass
+
+
+def iter_records(stream):
+    """Yield the payloads of a TFRecord stream, checking both CRCs."""
+    while True:
+        header = stream.read(12)
+        if not header:
+            return
+        if len(header) < 12:
+            raise CorruptRecordError("truncated record header")
+        length_bytes, length_crc = header[:8], struct.unpack("<I", header[8:])[0]
+        if _masked_crc(length_bytes) != length_crc:
+            raise CorruptRecordError("bad length checksum")
+        (length,) = struct.unpack("<Q", length_bytes)
+        data = stream.read(length)
+        footer = stream.read(4)
+        if len(data) < length or len(footer) < 4:
+            raise CorruptRecordError("truncated record")
+        if _masked_crc(data) != struct.unpack("<I", footer)[0]:
+            raise CorruptRecordError("bad data checksum")
+        yield data

@@ -1,0 +1,118 @@
+"""Turning whatever a source holds into the stored image bytes.
+
+Sources hold palette, CMYK, 16-bit, alpha and ICC-tagged images; the stored format is
+8-bit PNG (or untouched JPEG/PNG bytes) with exactly the declared channels, so every
+reader decodes every dataset the same way.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+from PIL import Image
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+JPEG_SIGNATURE = b"\xff\xd8\xff"
+# zlib level 6 is PIL's default balance; the shards must be reproducible, so it is fixed.
+PNG_COMPRESS_LEVEL = 6
+
+_MODE_FOR_CHANNELS = {1: "L", 3: "RGB"}
+
+
+class ImageError(ValueError):
+    """An image that cannot be stored: corrupt, truncated, or too large."""
+
+
+def mode_for(channels: int) -> str:
+    return _MODE_FOR_CHANNELS[channels]
+
+
+def normalize(image: Image.Image, channels: int) -> Image.Image:
+    """Return an 8-bit image with the declared channels and no ICC profile."""
+    mode = image.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I;16N"):
+        # 16-bit greyscale: keep the high byte, as an 8-bit viewer would show it.
+        image = _scale_16bit(image)
+    elif mode in ("I", "F"):
+        image = _scale_wide(image)
+    elif mode in ("P", "PA"):
+        image = image.convert("RGBA" if "transparency" in image.info or mode == "PA" else "RGB")
+    elif mode == "1":
+        image = image.convert("L")
+    target = mode_for(channels)
+    if image.mode != target:
+        # RGBA/LA drop their alpha; CMYK and YCbCr convert; RGB->L uses ITU-R 601 luma.
+        image = image.convert("RGB" if image.mode == "CMYK" and target == "L" else target)
+        if image.mode != target:
+            image = image.convert(target)
+    image.info.pop("icc_profile", None)
+    return image
+
+
+def _scale_16bit(image: Image.Image) -> Image.Image:
+    import numpy as np
+
+    array = np.asarray(image, dtype=np.uint16)
+    return Image.fromarray((array >> 8).astype(np.uint8), "L")
+
+
+def _scale_wide(image: Image.Image) -> Image.Image:
+    """32-bit int or float images: values above 255 mean a 16-bit range, else 8-bit."""
+    import numpy as np
+
+    array = np.asarray(image)
+    if array.max(initial=0) > 255:
+        array = array.astype(np.float64) / 257.0
+    return Image.fromarray(np.clip(np.rint(array), 0, 255).astype(np.uint8), "L")
+
+
+def encode_png(image: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", compress_level=PNG_COMPRESS_LEVEL)
+    return buffer.getvalue()
+
+
+def open_encoded(data: bytes, max_pixels: int) -> Image.Image:
+    """Open encoded bytes lazily, refusing images over ``max_pixels`` before decoding."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+    except Image.DecompressionBombError as error:
+        raise ImageError(f"image is a decompression bomb: {error}") from error
+    except Exception as error:
+        raise ImageError(f"cannot identify image ({len(data)} bytes): {error}") from error
+    width, height = image.size
+    if width * height > max_pixels:
+        raise ImageError(
+            f"image is {width}x{height} = {width * height} pixels, above the limit of "
+            f"{max_pixels} (decompression-bomb guard); raise [convert] max_image_pixels "
+            "in luigi.cfg if this source is trusted"
+        )
+    return image
+
+
+def can_pass_through(image: Image.Image, data: bytes, channels: int) -> bool:
+    """True when the encoded bytes already are what we would store: no decode needed."""
+    if image.mode != mode_for(channels) or image.info.get("icc_profile"):
+        return False
+    # A missing end marker means a truncated file: decode it fully to find out.
+    if data.startswith(JPEG_SIGNATURE):
+        return image.format == "JPEG" and b"\xff\xd9" in data[-1024:]
+    if data.startswith(PNG_SIGNATURE):
+        # PIL opens 16-bit RGB PNGs as "RGB"; the IHDR bit depth (byte 24) tells.
+        return image.format == "PNG" and data[24:25] == b"\x08" and b"IEND" in data[-64:]
+    return False
+
+
+def stored_bytes(data: bytes, channels: int, max_pixels: int) -> bytes:
+    """The bytes to store for an encoded source image: itself, or a normalized PNG."""
+    image = open_encoded(data, max_pixels)
+    if can_pass_through(image, data, channels):
+        return data
+    try:
+        image.load()
+    except Exception as error:
+        raise ImageError(f"corrupt or truncated image: {error}") from error
+    return encode_png(normalize(image, channels))

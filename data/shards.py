@@ -1,0 +1,103 @@
+"""Converting one shard: staged records in, one TFRecord file out, atomically."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+
+from data import format as fmt
+from data import staging
+from data.atomic import atomic_path, remove_partials, write_json_atomic
+from data.images import ImageError
+from data.types import Features
+
+
+class ConversionError(ValueError):
+    """An example that cannot be converted; names the dataset, shard and key."""
+
+
+def example_bytes(header: dict, payload: bytes, features: Features, max_pixels: int) -> bytes:
+    record = {
+        fmt.IMAGE: staging.image_bytes(header, payload, features.channels, max_pixels),
+        fmt.KEY: header["k"].encode("utf-8"),
+    }
+    if features.task == "single_label":
+        record[fmt.LABEL] = header["l"]
+    else:
+        record[fmt.MULTI_LABEL] = header["m"]
+    return fmt.serialize_example(record)
+
+
+def convert_shard(
+    staging_dir: Path,
+    split: str,
+    shard: int,
+    count: int,
+    features: Features,
+    output: Path,
+    sidecar: Path,
+    max_pixels: int,
+    progress: Callable[[int, int], None] = lambda done, total: None,
+) -> dict:
+    """Write shard ``shard`` of ``count`` of ``split`` and its sidecar; return the entry.
+
+    The sidecar (count, size, sha256, label histogram) is written just before the shard
+    is renamed into place, so a shard under its final name always has one.
+    """
+    plan = staging.read_plan(staging_dir)
+    rows = staging.shard_rows(staging_dir, plan, split, shard, count)
+    remove_partials(output)
+    digest = hashlib.sha256()
+    num_bytes = 0
+    histogram: Counter = Counter()
+    with (
+        staging.StagedRecords(staging_dir / plan["records"]) as records,
+        atomic_path(output) as temporary,
+        open(temporary, "wb") as out,
+    ):
+        for done, (_, offset, length) in enumerate(rows, 1):
+            header, payload = records.read(offset, length)
+            try:
+                data = fmt.frame_record(example_bytes(header, payload, features, max_pixels))
+            except ImageError as error:
+                raise ConversionError(
+                    f"{output.name}: example {header['k']!r}: {error}"
+                ) from error
+            out.write(data)
+            digest.update(data)
+            num_bytes += len(data)
+            for label in header.get("m", [header.get("l")]):
+                histogram[label] += 1
+            if done % 500 == 0:
+                progress(done, len(rows))
+        progress(len(rows), len(rows))
+        out.flush()
+        entry = {
+            "file": output.name,
+            "num_examples": len(rows),
+            "num_bytes": num_bytes,
+            "sha256": digest.hexdigest(),
+            "label_counts": {str(label): n for label, n in sorted(histogram.items())},
+        }
+        write_json_atomic(sidecar, entry)
+    return entry
+
+
+def describe_shard(path: Path) -> dict:
+    """Recount and rehash a shard file (used when its sidecar is gone, and by verify)."""
+    digest = hashlib.sha256()
+    count = 0
+    with open(path, "rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    with open(path, "rb") as stream:
+        for _ in fmt.iter_records(stream):
+            count += 1
+    return {
+        "file": path.name,
+        "num_examples": count,
+        "num_bytes": path.stat().st_size,
+        "sha256": digest.hexdigest(),
+    }

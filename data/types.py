@@ -1,0 +1,73 @@
+"""Plain types shared by handlers, the conversion and the reader (no TensorFlow here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+from PIL import Image
+
+SINGLE_LABEL = "single_label"
+MULTI_LABEL = "multi_label"
+
+# A handler hands over either a PIL image or the encoded file bytes as it found them;
+# bytes are kept unchanged when they are JPEG/PNG with the declared channels already.
+ImageLike = Union[Image.Image, bytes]
+
+
+@dataclass(frozen=True)
+class Features:
+    """What an example carries: image channels and the label space."""
+
+    channels: int
+    class_names: tuple[str, ...] = ()
+    label_vocabulary: tuple[str, ...] = ()
+
+    def __post_init__(self):
+        if self.channels not in (1, 3):
+            raise ValueError(f"channels must be 1 or 3, not {self.channels}")
+        if bool(self.class_names) == bool(self.label_vocabulary):
+            raise ValueError("declare exactly one of class_names or label_vocabulary")
+        names = self.class_names or self.label_vocabulary
+        if len(set(names)) != len(names):
+            raise ValueError("class names must be unique")
+
+    @property
+    def task(self) -> str:
+        return MULTI_LABEL if self.label_vocabulary else SINGLE_LABEL
+
+    @property
+    def num_classes(self) -> int:
+        return len(self.class_names or self.label_vocabulary)
+
+    def to_json(self) -> dict:
+        names_field = "label_vocabulary" if self.label_vocabulary else "class_names"
+        return {
+            "task": self.task,
+            "channels": self.channels,
+            "num_classes": self.num_classes,
+            names_field: list(self.class_names or self.label_vocabulary),
+        }
+
+    @classmethod
+    def from_json(cls, obj: dict) -> Features:
+        return cls(
+            channels=obj["channels"],
+            class_names=tuple(obj.get("class_names", ())),
+            label_vocabulary=tuple(obj.get("label_vocabulary", ())),
+        )
+
+
+@dataclass(frozen=True)
+class Example:
+    """One example as a handler yields it.
+
+    ``split`` may be None when the dataset's spec assigns splits after all examples
+    are known (e.g. "30 per class for train"); see handlers/_splits.py.
+    """
+
+    key: str
+    image: ImageLike
+    label: int | None = None
+    multi_label: tuple[int, ...] | None = None
+    split: str | None = None

@@ -1,0 +1,55 @@
+"""Checking a built dataset against its dataset_info.json, without TensorFlow."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from data.locate import find_dataset_dir
+from data.metadata import read_info
+from data.shards import describe_shard
+
+
+class VerificationError(ValueError):
+    pass
+
+
+def verify(name_or_path: str | os.PathLike, data_dir: Path | None = None) -> dict:
+    """Recompute every shard's sha256, size and record count; raise on any difference.
+
+    Returns {"shards": n, "examples": n} when everything matches.
+    """
+    directory = find_dataset_dir(name_or_path, data_dir)
+    meta = read_info(directory)
+    problems = []
+    shards = examples = 0
+    for split, split_info in sorted(meta["splits"].items()):
+        counted = 0
+        for shard in split_info["shards"]:
+            path = directory / shard["file"]
+            if not path.exists():
+                problems.append(f"{shard['file']}: missing")
+                continue
+            try:
+                actual = describe_shard(path)
+            except ValueError as error:
+                problems.append(f"{shard['file']}: unreadable ({error})")
+                continue
+            for field in ("num_examples", "num_bytes", "sha256"):
+                if actual[field] != shard[field]:
+                    problems.append(
+                        f"{shard['file']}: {field} is {actual[field]}, expected {shard[field]}"
+                    )
+            counted += actual["num_examples"]
+            shards += 1
+        if counted != split_info["num_examples"]:
+            problems.append(
+                f"split {split}: {counted} examples, expected {split_info['num_examples']}"
+            )
+        examples += counted
+    if problems:
+        raise VerificationError(
+            f"{meta['name']} at {directory} does not match its {len(problems)} "
+            "recorded fact(s):\n  " + "\n  ".join(problems)
+        )
+    return {"shards": shards, "examples": examples}

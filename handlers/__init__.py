@@ -1,0 +1,73 @@
+"""The dataset registry: every public module here declares one or more DatasetSpecs.
+
+Modules whose names start with an underscore are shared code. Extra handler modules
+(private datasets, tests) are importable modules named in the environment variable
+DATASETS_STORAGE_HANDLERS, comma-separated.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import importlib
+import os
+import pkgutil
+
+from handlers._spec import Artifact, DatasetSpec
+
+EXTRA_HANDLERS_ENV = "DATASETS_STORAGE_HANDLERS"
+
+
+class UnknownDatasetError(KeyError):
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0])
+
+
+def _module_names() -> list[str]:
+    own = [
+        f"{__name__}.{info.name}"
+        for info in pkgutil.iter_modules(__path__)
+        if not info.name.startswith("_")
+    ]
+    extra = [name.strip() for name in os.environ.get(EXTRA_HANDLERS_ENV, "").split(",")]
+    return own + [name for name in extra if name]
+
+
+@functools.cache
+def _registry() -> dict[str, DatasetSpec]:
+    specs: dict[str, DatasetSpec] = {}
+    for module_name in _module_names():
+        module = importlib.import_module(module_name)
+        short = module_name.rsplit(".", 1)[-1]
+        found = [value for value in vars(module).values() if isinstance(value, DatasetSpec)]
+        if not found:
+            raise ImportError(f"handler module {module_name} declares no DatasetSpec")
+        for spec in found:
+            if not spec.name.startswith(short):
+                raise ImportError(f"{module_name}: dataset {spec.name!r} must start with {short!r}")
+            if spec.name in specs and specs[spec.name] is not spec:
+                raise ImportError(f"dataset {spec.name!r} is declared twice")
+            specs[spec.name] = spec
+    return dict(sorted(specs.items()))
+
+
+def names() -> list[str]:
+    return list(_registry())
+
+
+def get(name: str) -> DatasetSpec:
+    registry = _registry()
+    if name in registry:
+        return registry[name]
+    close = difflib.get_close_matches(name, registry, n=5, cutoff=0.5)
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise UnknownDatasetError(
+        f"unknown dataset {name!r}{hint} (`python -m tasks list` shows all {len(registry)})"
+    )
+
+
+def all_specs() -> list[DatasetSpec]:
+    return list(_registry().values())
+
+
+__all__ = ["Artifact", "DatasetSpec", "UnknownDatasetError", "all_specs", "get", "names"]

@@ -1,0 +1,63 @@
+"""Derived splits, decided by stable hashes of example keys (never by reading order)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+
+from data.hashing import key_hash, unit_interval
+
+# CATALOG.md split recipes: ALL draws every example; TR3 carves the official train pool.
+ALL = {"train": 0.56, "dev": 0.12, "dev-test": 0.12, "test": 0.20}
+TR3 = {"train": 0.70, "dev": 0.15, "dev-test": 0.15}
+TR2 = {"train": 0.80, "dev": 0.20}
+
+
+def by_fraction(key: str, fractions: Mapping[str, float]) -> str:
+    """The split of ``key`` when splits take these fractions (in expectation)."""
+    total = sum(fractions.values())
+    point = unit_interval(key, "split") * total
+    cumulative = 0.0
+    names = sorted(fractions)
+    for name in names:
+        cumulative += fractions[name]
+        if point < cumulative:
+            return name
+    return names[-1]
+
+
+def tally(keys, fractions: Mapping[str, float]) -> dict[str, int]:
+    """How many of ``keys`` each split gets: expected sizes for datasets with known keys."""
+    counts: dict[str, int] = defaultdict(int)
+    for key in keys:
+        counts[by_fraction(key, fractions)] += 1
+    return dict(sorted(counts.items()))
+
+
+def fraction_rule(fractions: Mapping[str, float]):
+    """A split rule for DatasetSpec.split_rule that assigns each key by fraction."""
+
+    def rule(keys: Sequence[str], labels: Sequence[object]) -> list[str]:
+        return [by_fraction(key, fractions) for key in keys]
+
+    return rule
+
+
+def per_class_rule(count: int, chosen: str, rest: str):
+    """A split rule: per class, the ``count`` keys with the smallest hash go to ``chosen``.
+
+    Reproduces protocols like "30 training images per class, the rest for testing"
+    without depending on the order in which the archive lists files.
+    """
+
+    def rule(keys: Sequence[str], labels: Sequence[object]) -> list[str]:
+        by_class: dict[object, list[tuple[int, int]]] = defaultdict(list)
+        for position, (key, label) in enumerate(zip(keys, labels, strict=True)):
+            by_class[label].append((key_hash(key, "split"), position))
+        splits = [rest] * len(keys)
+        for members in by_class.values():
+            for _, position in sorted(members)[:count]:
+                splits[position] = chosen
+        return splits
+
+    return rule

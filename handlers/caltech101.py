@@ -1,0 +1,86 @@
+"""Caltech 101: photos of 101 object categories plus a background-clutter class.
+
+Homepage https://data.caltech.edu/records/mzrjq-6wc02 (Fei-Fei, Fergus, Perona, 2004).
+The zip nests ``caltech-101/101_ObjectCategories.tar.gz`` (read as a stream from
+inside the zip, never unpacked to disk) beside an annotations archive that is not
+used. Inside: ``101_ObjectCategories/<class>/image_<NNNN>.jpg``; the label is the
+folder, classes in sorted folder order (``BACKGROUND_Google`` included, as TFDS
+does: 102 classes). Some JPEGs are greyscale and are converted to RGB. No official
+split: per class, the 30 images with the smallest key hash train, the rest test
+(the usual 30-per-class protocol: 3,060 / 6,084).
+"""
+
+from pathlib import Path
+
+from data.types import Example, Features
+from handlers import _fixtures, _readers, _splits
+from handlers._spec import Artifact, DatasetSpec
+
+ARTIFACTS = (
+    Artifact(
+        "caltech-101.zip",
+        "https://data.caltech.edu/records/mzrjq-6wc02/files/caltech-101.zip?download=1",
+        sha256="331234750fc7f77520e50d9565e8b6907b03565e30320da1401130db08c61f91",
+        size=137414764,
+    ),
+)
+INNER_ARCHIVE = "caltech-101/101_ObjectCategories.tar.gz"
+
+CLASS_NAMES = tuple(sorted("""
+accordion airplanes anchor ant BACKGROUND_Google barrel bass beaver binocular bonsai brain
+brontosaurus buddha butterfly camera cannon car_side ceiling_fan cellphone chair chandelier
+cougar_body cougar_face crab crayfish crocodile crocodile_head cup dalmatian dollar_bill dolphin
+dragonfly electric_guitar elephant emu euphonium ewer Faces Faces_easy ferry flamingo
+flamingo_head garfield gerenuk gramophone grand_piano hawksbill headphone hedgehog helicopter
+ibis inline_skate joshua_tree kangaroo ketch lamp laptop Leopards llama lobster lotus mandolin
+mayfly menorah metronome minaret Motorbikes nautilus octopus okapi pagoda panda pigeon pizza
+platypus pyramid revolver rhino rooster saxophone schooner scissors scorpion sea_horse snoopy
+soccer_ball stapler starfish stegosaurus stop_sign strawberry sunflower tick trilobite umbrella
+watch water_lilly wheelchair wild_cat windsor_chair wrench yin_yang
+""".split()))
+_LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
+TRAIN_PER_CLASS = 30
+
+
+def examples(artifacts_dir: Path):
+    with _readers.nested_member(artifacts_dir / ARTIFACTS[0].file, INNER_ARCHIVE) as inner:
+        for name, data in _readers.tar_members(inner, suffixes=(".jpg",)):
+            folder = _readers.class_folder(name)
+            if folder not in _LABELS:
+                raise ValueError(f"{INNER_ARCHIVE}: unknown class folder {folder!r} ({name})")
+            yield Example(key=name, image=data, label=_LABELS[folder])
+
+
+def write_fixture(artifacts_dir: Path, per_class: int = 33) -> dict[str, int]:
+    """The nested layout with three classes; one greyscale JPEG, as in the real set."""
+    classes = ("BACKGROUND_Google", "Faces_easy", "accordion")
+    members = []
+    for c, folder in enumerate(classes):
+        for i in range(1, per_class + 1):
+            grey = c == 1 and i == 2
+            pixels = _fixtures.pixels(c * 100 + i, 20 + i % 5, 24, 1 if grey else 3)
+            members.append((f"101_ObjectCategories/{folder}/image_{i:04d}.jpg", _fixtures.jpeg_bytes(pixels)))
+    _fixtures.write_zip(
+        artifacts_dir / ARTIFACTS[0].file,
+        {
+            INNER_ARCHIVE: _fixtures.tar_bytes(members),
+            "caltech-101/Annotations.tar": _fixtures.tar_bytes({"Annotations/README": b"unused"}, "w"),
+            "caltech-101/show_annotation.m": b"% unused\n",
+        },
+    )
+    return {"train": TRAIN_PER_CLASS * len(classes), "test": (per_class - TRAIN_PER_CLASS) * len(classes)}
+
+
+caltech101 = DatasetSpec(
+    name="caltech101",
+    description="Pictures of objects in 101 categories plus background clutter; 40-800 images per category, about 300x200 pixels.",
+    homepage="https://data.caltech.edu/records/mzrjq-6wc02",
+    citation="Fei-Fei, L., Fergus, R., Perona, P. Learning generative visual models from few training examples. CVPR Workshop on Generative-Model Based Vision, 2004.",
+    license="Creative Commons Attribution 4.0 International (CC BY 4.0)",
+    artifacts=ARTIFACTS,
+    features=Features(channels=3, class_names=CLASS_NAMES),
+    examples=examples,
+    write_fixture=write_fixture,
+    split_rule=_splits.per_class_rule(TRAIN_PER_CLASS, "train", "test"),
+    num_examples={"train": 3060, "test": 6084},
+)

@@ -1,0 +1,70 @@
+"""Settings, bound to luigi.cfg sections (defaults here; luigi.cfg documents them)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import luigi
+
+from data import locate
+from tasks.download import FetchSettings
+
+
+class storage(luigi.Config):  # noqa: N801 - the class name is the luigi.cfg section
+    data_dir = luigi.Parameter(
+        default="",
+        description=f"Root of artifacts/, staging/ and datasets/; empty means the "
+        f"{locate.DATA_DIR_ENV} environment variable, else ./{locate.DEFAULT_DATA_DIR}",
+    )
+
+
+class fetch(luigi.Config):  # noqa: N801
+    mirrors = luigi.Parameter(
+        default="",
+        description="Comma-separated folders or URL bases tried before the provider, "
+        "each laid out as <mirror>/<source>/<file>",
+    )
+    offline = luigi.BoolParameter(default=False, description="Never contact providers")
+    attempts = luigi.IntParameter(default=5)
+    timeout_seconds = luigi.FloatParameter(default=60.0)
+    backoff_seconds = luigi.FloatParameter(default=1.0)
+    checksum_overrides = luigi.Parameter(
+        default="",
+        description='A JSON file {"<source>/<file>": {"sha256": "..."}} replacing handler '
+        "checksums: for fixture builds and deliberately re-packed mirrors",
+    )
+
+
+class convert(luigi.Config):  # noqa: N801
+    target_shard_mb = luigi.FloatParameter(default=64.0)
+    min_shards = luigi.IntParameter(default=2, description="Shards per split at least, for parallelism")
+    max_image_pixels = luigi.IntParameter(default=178_956_970)
+    check_counts = luigi.BoolParameter(
+        default=True, description="Fail when split sizes differ from the handler's expectation"
+    )
+
+
+def data_dir() -> Path:
+    configured = storage().data_dir
+    return Path(configured) if configured else locate.default_data_dir()
+
+
+def fetch_settings() -> FetchSettings:
+    section = fetch()
+    overrides = ()
+    if section.checksum_overrides:
+        table = json.loads(Path(section.checksum_overrides).read_text())
+        overrides = tuple(
+            (name, next((algo, value) for algo, value in sorted(entry.items())
+                        if algo in ("sha256", "md5")))
+            for name, entry in sorted(table.items())
+        )
+    return FetchSettings(
+        checksum_overrides=overrides,
+        mirrors=tuple(m.strip() for m in section.mirrors.split(",") if m.strip()),
+        offline=section.offline,
+        attempts=section.attempts,
+        timeout=section.timeout_seconds,
+        backoff=section.backoff_seconds,
+    )

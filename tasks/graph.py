@@ -1,0 +1,215 @@
+"""The Luigi graph: FetchArtifact -> PlanExamples -> ConvertShard x N -> WriteMetadata.
+
+``luigi --module tasks BuildDataset --dataset mnist`` builds one dataset; every task
+leaves an on-disk target, so a killed run resumes and a failed shard reruns alone.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import luigi
+
+import handlers
+from data import format as fmt
+from data import locate, metadata, shards, staging
+from tasks import config
+from tasks.download import fetch
+
+log = logging.getLogger("luigi-interface")
+
+
+class CountMismatchError(ValueError):
+    pass
+
+
+class FetchArtifact(luigi.Task):
+    """A verified artifact file at artifacts/<source>/<file>."""
+
+    source = luigi.Parameter()
+    file = luigi.Parameter()
+    resources = {"downloads": 1}
+
+    def _spec_artifact(self):
+        for spec in handlers.all_specs():
+            if spec.source == self.source and any(a.file == self.file for a in spec.artifacts):
+                return spec.artifact(self.file)
+        raise handlers.UnknownDatasetError(f"no dataset declares artifact {self.source}/{self.file}")
+
+    def output(self):
+        return luigi.LocalTarget(locate.artifacts_dir(config.data_dir(), self.source) / self.file)
+
+    def run(self):
+        started = time.monotonic()
+
+        def report(done, total):
+            rate = done / max(time.monotonic() - started, 1e-6) / 1e6
+            size = f"/{total / 1e6:.1f}" if total else ""
+            self.set_status_message(f"{done / 1e6:.1f}{size} MB at {rate:.1f} MB/s")
+            if total:
+                self.set_progress_percentage(min(100, round(100 * done / total)))
+
+        fetch(self._spec_artifact(), self.source, _path(self.output()), config.fetch_settings(), report)
+
+
+class PlanExamples(luigi.Task):
+    """The dataset's examples read once into staging/<dataset>/, with the shard plan."""
+
+    dataset = luigi.Parameter()
+    resources = {"conversions": 1}
+
+    def requires(self):
+        spec = handlers.get(self.dataset)
+        return [FetchArtifact(source=spec.source, file=a.file) for a in spec.artifacts]
+
+    def output(self):
+        return luigi.LocalTarget(locate.staging_dir(config.data_dir(), self.dataset) / staging.PLAN_FILE)
+
+    def run(self):
+        spec = handlers.get(self.dataset)
+        settings = config.convert()
+        directory = locate.staging_dir(config.data_dir(), self.dataset)
+        artifacts_dir = locate.artifacts_dir(config.data_dir(), spec.source)
+        plan = staging.stage(
+            spec.examples(artifacts_dir),
+            spec.features,
+            directory,
+            spec.split_rule,
+            target_shard_bytes=int(settings.target_shard_mb * 1e6),
+            min_shards=settings.min_shards,
+            progress=lambda n: self.set_status_message(f"read {n} examples"),
+        )
+        counts = {split: info["num_examples"] for split, info in plan["splits"].items()}
+        if settings.check_counts and spec.num_examples is not None and counts != dict(spec.num_examples):
+            raise CountMismatchError(
+                f"{self.dataset}: the artifacts hold {counts} examples per split, the handler "
+                f"expects {dict(spec.num_examples)}. The upstream files changed or are "
+                "truncated; check them (python -m tasks verify) or update the handler."
+            )
+        staging.write_plan(directory, plan)
+
+
+class ConvertShard(luigi.Task):
+    """One TFRecord shard datasets/<dataset>/<version>/<dataset>-<split>.tfrecord-i-of-n."""
+
+    dataset = luigi.Parameter()
+    split = luigi.Parameter()
+    shard = luigi.IntParameter()
+    num_shards = luigi.IntParameter()
+    resources = {"conversions": 1}
+
+    def requires(self):
+        return PlanExamples(dataset=self.dataset)
+
+    def output(self):
+        spec = handlers.get(self.dataset)
+        name = fmt.shard_name(self.dataset, self.split, self.shard, self.num_shards)
+        root = config.data_dir()
+        return {
+            "shard": luigi.LocalTarget(locate.dataset_dir(root, self.dataset, spec.version) / name),
+            "sidecar": luigi.LocalTarget(locate.staging_dir(root, self.dataset) / "shards" / f"{name}.json"),
+        }
+
+    def run(self):
+        spec = handlers.get(self.dataset)
+
+        def report(done, total):
+            self.set_status_message(f"{done}/{total} examples written")
+            self.set_progress_percentage(round(100 * done / max(total, 1)))
+
+        outputs = self.output()
+        shards.convert_shard(
+            locate.staging_dir(config.data_dir(), self.dataset),
+            self.split,
+            self.shard,
+            self.num_shards,
+            spec.features,
+            _path(outputs["shard"]),
+            _path(outputs["sidecar"]),
+            max_pixels=config.convert().max_image_pixels,
+            progress=report,
+        )
+
+
+class WriteMetadata(luigi.Task):
+    """dataset_info.json, written after every shard exists; its presence = complete."""
+
+    dataset = luigi.Parameter()
+
+    def requires(self):
+        return PlanExamples(dataset=self.dataset)
+
+    def _directory(self):
+        spec = handlers.get(self.dataset)
+        return locate.dataset_dir(config.data_dir(), self.dataset, spec.version)
+
+    def output(self):
+        return luigi.LocalTarget(self._directory() / fmt.INFO_FILE)
+
+    def complete(self):
+        # Complete means the metadata and every shard it lists exist: a deleted shard
+        # makes the dataset incomplete, and a rerun rebuilds just that shard.
+        path = _path(self.output())
+        if not path.exists():
+            return False
+        try:
+            info = json.loads(path.read_text())
+        except ValueError:
+            return False
+        directory = path.parent
+        return all(
+            (directory / shard["file"]).exists()
+            for split in info.get("splits", {}).values()
+            for shard in split.get("shards", [])
+        )
+
+    def shard_tasks(self):
+        plan = staging.read_plan(locate.staging_dir(config.data_dir(), self.dataset))
+        return [
+            ConvertShard(dataset=self.dataset, split=split, shard=i, num_shards=info["num_shards"])
+            for split, info in sorted(plan["splits"].items())
+            for i in range(info["num_shards"])
+        ]
+
+    def run(self):
+        tasks = self.shard_tasks()
+        yield tasks  # dynamic dependencies: the shard count is known only after planning
+        entries: dict[str, list[dict]] = {}
+        for task in tasks:
+            sidecar = _path(task.output()["sidecar"])
+            entries.setdefault(task.split, []).append(json.loads(sidecar.read_text()))
+        metadata.write_info(self._directory(), metadata.build_info(handlers.get(self.dataset), entries))
+
+
+class DatasetList(luigi.Parameter):
+    """Dataset names, comma-separated on the command line (``--dataset mnist,cifar10``)."""
+
+    def parse(self, x):
+        if isinstance(x, (list, tuple)):
+            return tuple(x)
+        return tuple(name.strip() for name in str(x).split(",") if name.strip())
+
+    def serialize(self, x):
+        return ",".join(x)
+
+    def normalize(self, x):
+        return self.parse(x)
+
+
+class BuildDataset(luigi.WrapperTask):
+    """Every requested dataset built: the entry point."""
+
+    dataset = DatasetList()
+
+    def requires(self):
+        for name in self.dataset:
+            handlers.get(name)  # an unknown name fails here, listing close names
+        return [WriteMetadata(dataset=name) for name in self.dataset]
+
+
+def _path(target: luigi.LocalTarget):
+    from pathlib import Path
+
+    return Path(target.path)
