@@ -1,0 +1,152 @@
+"""Shared test machinery: fixture artifacts served over loopback HTTP, and real builds.
+
+Every build runs the real ``luigi`` command in a subprocess, in a workspace with its
+own luigi.cfg: artifacts come from a mirror served on 127.0.0.1, the providers' URLs
+are never contacted (offline = true), and fixture checksums replace the real ones.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import http.server
+import json
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+import handlers
+
+ROOT = Path(__file__).resolve().parent.parent
+PLUGINS = Path(__file__).resolve().parent / "plugin_handlers"
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+# Test-only handlers are visible to this process and to every luigi subprocess.
+os.environ["DATASETS_STORAGE_HANDLERS"] = "toyset"
+sys.path.insert(0, str(PLUGINS))
+handlers._registry.cache_clear()
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def http_mirror(tmp_path_factory):
+    """(folder, base URL): a real HTTP server on 127.0.0.1 serving the folder."""
+    root = tmp_path_factory.mktemp("mirror")
+    server = http.server.ThreadingHTTPServer(
+        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root))
+    )
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+
+
+def write_fixture(name: str, mirror_root: Path) -> dict[str, int]:
+    """Write ``name``'s fixture artifacts under <mirror>/<source>/ (once per session)."""
+    spec = handlers.get(name)
+    folder = mirror_root / spec.source
+    counts_file = folder / f".{name}.counts.json"
+    if counts_file.exists():
+        return json.loads(counts_file.read_text())
+    folder.mkdir(parents=True, exist_ok=True)
+    counts = dict(spec.write_fixture(folder))
+    counts_file.write_text(json.dumps(counts))
+    return counts
+
+
+class Workspace:
+    """A working directory with a luigi.cfg, a data dir and fixture checksums."""
+
+    def __init__(self, path: Path, mirror_root: Path, mirror_url: str):
+        self.path = path
+        self.data_dir = path / "data"
+        self.mirror_root = mirror_root
+        self.settings = {
+            "fetch": {"mirrors": mirror_url, "offline": "true", "attempts": "2",
+                      "backoff_seconds": "0.05",
+                      "checksum_overrides": str(path / "checksums.json")},
+            "convert": {"check_counts": "false"},
+            "storage": {"data_dir": str(self.data_dir)},
+        }
+
+    def fixture(self, name: str) -> dict[str, int]:
+        counts = write_fixture(name, self.mirror_root)
+        self._pin_checksums(handlers.get(name))
+        return counts
+
+    def _pin_checksums(self, spec) -> None:
+        path = Path(self.settings["fetch"]["checksum_overrides"])
+        table = json.loads(path.read_text()) if path.exists() else {}
+        for artifact in spec.artifacts:
+            data = (self.mirror_root / spec.source / artifact.file).read_bytes()
+            table[f"{spec.source}/{artifact.file}"] = {"sha256": hashlib.sha256(data).hexdigest()}
+        path.write_text(json.dumps(table, indent=1))
+
+    def write_config(self) -> None:
+        base = (ROOT / "luigi.cfg").read_text()
+        lines = [base]
+        for section, values in self.settings.items():
+            lines.append(f"\n[{section}]")
+            lines.extend(f"{key} = {value}" for key, value in values.items())
+        # Later duplicate keys win in luigi's parser; sections are merged.
+        (self.path / "luigi.cfg").write_text(_merge_ini("\n".join(lines)))
+
+    def env(self) -> dict:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(
+            [str(ROOT), str(PLUGINS), env.get("PYTHONPATH", "")]
+        ).rstrip(os.pathsep)
+        env["LUIGI_CONFIG_PATH"] = str(self.path / "luigi.cfg")
+        return env
+
+    def luigi_command(self, *datasets: str, workers: int = 1, extra=()) -> list[str]:
+        return [sys.executable, "-m", "luigi", "--module", "tasks", "BuildDataset",
+                "--dataset", ",".join(datasets), "--local-scheduler",
+                "--workers", str(workers), *extra]
+
+    def build(self, *datasets: str, workers: int = 1, check: bool = True, extra=(),
+              env_extra=None) -> subprocess.CompletedProcess:
+        self.write_config()
+        env = self.env() | (env_extra or {})
+        result = subprocess.run(
+            self.luigi_command(*datasets, workers=workers, extra=extra),
+            cwd=self.path, env=env, capture_output=True, text=True, timeout=600,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(
+                f"build of {datasets} exited {result.returncode}:\n{result.stderr[-6000:]}"
+            )
+        return result
+
+    def dataset_dir(self, name: str) -> Path:
+        spec = handlers.get(name)
+        return self.data_dir / "datasets" / name / spec.version
+
+
+def _merge_ini(text: str) -> str:
+    """Collapse repeated sections and keys (the last value wins) into one valid file."""
+    import configparser
+
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str
+    parser.read_string(text)
+    out = []
+    for section in parser.sections():
+        out.append(f"[{section}]")
+        out.extend(f"{key} = {value}" for key, value in parser.items(section, raw=True))
+        out.append("")
+    return "\n".join(out)
+
+
+@pytest.fixture
+def workspace(tmp_path, http_mirror):
+    root, url = http_mirror
+    return Workspace(tmp_path, root, url)

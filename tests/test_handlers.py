@@ -1,0 +1,87 @@
+"""Every registered handler against its own fixture, through the real staging code."""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+
+import pytest
+from PIL import Image
+
+import handlers
+from data import images, staging
+
+NAMES = handlers.names()
+
+
+@pytest.fixture(scope="module")
+def staged(tmp_path_factory):
+    """Stage each dataset's fixture once: (spec, fixture counts, plan, staging dir)."""
+    cache = {}
+
+    def get(name):
+        if name not in cache:
+            spec = handlers.get(name)
+            root = tmp_path_factory.mktemp(name)
+            artifacts = root / "artifacts"
+            artifacts.mkdir()
+            counts = dict(spec.write_fixture(artifacts))
+            plan = staging.stage(
+                spec.examples(artifacts), spec.features, root / "staging", spec.split_rule,
+                target_shard_bytes=10_000, min_shards=2,
+            )
+            cache[name] = (spec, counts, plan, root / "staging")
+        return cache[name]
+
+    return get
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_counts_match_fixture_writer(name, staged):
+    spec, counts, plan, _ = staged(name)
+    produced = {split: info["num_examples"] for split, info in plan["splits"].items()}
+    assert produced == counts
+    if spec.num_examples is not None:
+        assert set(spec.num_examples) == set(produced), "fixture must cover every real split"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_examples_are_well_formed(name, staged):
+    spec, _, plan, directory = staged(name)
+    keys_by_split = {}
+    labels = Counter()
+    with staging.StagedRecords(directory / plan["records"]) as records:
+        for split in plan["splits"]:
+            rows = staging.shard_rows(directory, plan, split, 0, 1)
+            keys = []
+            for _, offset, length in rows:
+                header, payload = records.read(offset, length)
+                keys.append(header["k"])
+                for label in header.get("m", [header.get("l")]):
+                    assert 0 <= label < spec.features.num_classes
+                    labels[label] += 1
+                stored = staging.image_bytes(header, payload, spec.features.channels, 10**8)
+                image = Image.open(io.BytesIO(stored))
+                image.load()
+                assert image.mode == images.mode_for(spec.features.channels), header["k"]
+                assert "icc_profile" not in image.info
+            assert len(keys) == len(set(keys))
+            keys_by_split[split] = set(keys)
+    splits = list(keys_by_split)
+    for i, a in enumerate(splits):
+        for b in splits[i + 1 :]:
+            assert not keys_by_split[a] & keys_by_split[b], f"{a} and {b} share keys"
+    assert len(labels) > 1, "a fixture should exercise more than one class"
+
+
+def test_examples_are_deterministic(tmp_path):
+    """Two fixture writes and two reads give the same keys in the same order."""
+    for name in NAMES:
+        spec = handlers.get(name)
+        runs = []
+        for attempt in ("a", "b"):
+            folder = tmp_path / name / attempt
+            folder.mkdir(parents=True)
+            spec.write_fixture(folder)
+            runs.append([(e.key, e.label, e.split) for e in spec.examples(folder)])
+        assert runs[0] == runs[1], name
