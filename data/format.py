@@ -15,16 +15,20 @@ Each shard is a TFRecord file; each record a serialized ``tf.train.Example`` wit
     ``key``          bytes      UTF-8 stable example key (archive member path, record index)
     ``label``        int64      class index in ``class_names`` (single-label datasets)
     ``multi_label``  int64 list indices into ``label_vocabulary`` (multi-label datasets)
+    ``target``       float      a regression target, e.g. a crowd count (since version 2)
 
 Records are written with our own serializer (below) so conversion never imports
 TensorFlow; tests check that TensorFlow parses the bytes into the same Example.
 Map entries are written in sorted key order, so equal examples give equal bytes.
 
 ``dataset_info.json`` fields: name, version, format_version, description, homepage,
-citation, license, features {task, channels, num_classes, class_names |
-label_vocabulary}, splits {<split>: {num_examples, shards: [{file, num_examples,
+citation, license, features {task, channels, and num_classes with class_names |
+label_vocabulary, or regression_target}, splits {<split>: {num_examples, shards: [{file, num_examples,
 num_bytes, sha256}]}}, artifacts [{file, url, sha256 | md5, size}]. It holds nothing
 that varies between two builds of the same artifacts.
+
+Format versions: 1 = image, key, label | multi_label. 2 adds the ``target`` feature and
+the ``regression`` task; version 1 builds are still read.
 """
 
 from __future__ import annotations
@@ -33,12 +37,14 @@ import struct
 
 import google_crc32c
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READABLE_FORMAT_VERSIONS = (1, 2)
 
 IMAGE = "image"
 KEY = "key"
 LABEL = "label"
 MULTI_LABEL = "multi_label"
+TARGET = "target"
 
 INFO_FILE = "dataset_info.json"
 

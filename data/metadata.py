@@ -10,8 +10,6 @@ from data import format as fmt
 from data.atomic import write_json_atomic
 from data.types import Features
 
-# Builds with these format versions can still be read.
-READABLE_FORMAT_VERSIONS = (1,)
 
 
 class IncompleteDatasetError(FileNotFoundError):
@@ -60,10 +58,10 @@ def read_info(directory: Path) -> dict:
             "to finish it."
         )
     info = json.loads(path.read_text())
-    if info.get("format_version") not in READABLE_FORMAT_VERSIONS:
+    if info.get("format_version") not in fmt.READABLE_FORMAT_VERSIONS:
         raise ValueError(
             f"{path}: format version {info.get('format_version')} is not one this code "
-            f"reads ({READABLE_FORMAT_VERSIONS}); update datasets-storage"
+            f"reads ({fmt.READABLE_FORMAT_VERSIONS}); update datasets-storage"
         )
     return info
 

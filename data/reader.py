@@ -26,7 +26,7 @@ def shard_paths(name_or_path, split: str, data_dir: Path | None = None) -> list[
 
 
 def load(name_or_path, split: str, data_dir: Path | None = None, decode: bool = True):
-    """A tf.data.Dataset of {"image": uint8 HxWxC, "label" | "multi_label", "key"}.
+    """A tf.data.Dataset of {"image": uint8 HxWxC, "label" | "multi_label" | "target", "key"}.
 
     Records come in stored order (already shuffled globally at build time); shuffle
     again per epoch in the training pipeline as usual.
@@ -43,8 +43,10 @@ def load(name_or_path, split: str, data_dir: Path | None = None, decode: bool = 
     }
     if features.task == "single_label":
         spec[fmt.LABEL] = tf.io.FixedLenFeature([], tf.int64)
-    else:
+    elif features.task == "multi_label":
         spec[fmt.MULTI_LABEL] = tf.io.VarLenFeature(tf.int64)
+    else:
+        spec[fmt.TARGET] = tf.io.FixedLenFeature([], tf.float32)
     channels = features.channels
 
     def parse(serialized):

@@ -25,8 +25,10 @@ def example_bytes(header: dict, payload: bytes, features: Features, max_pixels: 
     }
     if features.task == "single_label":
         record[fmt.LABEL] = header["l"]
-    else:
+    elif features.task == "multi_label":
         record[fmt.MULTI_LABEL] = header["m"]
+    else:
+        record[fmt.TARGET] = header["r"]
     return fmt.serialize_example(record)
 
 
@@ -68,7 +70,7 @@ def convert_shard(
             out.write(data)
             digest.update(data)
             num_bytes += len(data)
-            for label in header.get("m", [header.get("l")]):
+            for label in header.get("m", [header["l"]] if "l" in header else []):
                 histogram[label] += 1
             if done % 500 == 0:
                 progress(done, len(rows))

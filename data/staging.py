@@ -46,6 +46,8 @@ def _record(example: Example, features: Features) -> bytes:
         header["l"] = int(example.label)
     if example.multi_label is not None:
         header["m"] = sorted({int(v) for v in example.multi_label})
+    if example.target is not None:
+        header["r"] = float(example.target)
     if isinstance(example.image, bytes):
         header["t"] = ENCODED
         payload = example.image
@@ -61,7 +63,10 @@ def _record(example: Example, features: Features) -> bytes:
 
 
 def _check_labels(example: Example, features: Features) -> None:
-    if features.task == "single_label":
+    if features.task == "regression":
+        if example.target is None or not math.isfinite(example.target):
+            raise PlanError(f"example {example.key!r}: target {example.target!r} is not a finite number")
+    elif features.task == "single_label":
         if example.label is None or not 0 <= example.label < features.num_classes:
             raise PlanError(
                 f"example {example.key!r}: label {example.label!r} is not in "
@@ -105,7 +110,10 @@ def stage(
             record = _record(example, features)
             out.write(record)
             keys.append(example.key)
-            labels.append(example.label if example.label is not None else example.multi_label)
+            labels.append(next(
+                (v for v in (example.label, example.multi_label, example.target) if v is not None),
+                None,
+            ))
             splits.append(example.split)
             offsets.append(offset)
             lengths.append(len(record))

@@ -9,6 +9,7 @@ from PIL import Image
 
 SINGLE_LABEL = "single_label"
 MULTI_LABEL = "multi_label"
+REGRESSION = "regression"
 
 # A handler hands over either a PIL image or the encoded file bytes as it found them;
 # bytes are kept unchanged when they are JPEG/PNG with the declared channels already.
@@ -17,23 +18,31 @@ ImageLike = Union[Image.Image, bytes]
 
 @dataclass(frozen=True)
 class Features:
-    """What an example carries: image channels and the label space."""
+    """What an example carries: image channels and the label space.
+
+    Exactly one of: ``class_names`` (single-label), ``label_vocabulary`` (multi-label),
+    ``regression_target`` (the name of a float target, e.g. "count").
+    """
 
     channels: int
     class_names: tuple[str, ...] = ()
     label_vocabulary: tuple[str, ...] = ()
+    regression_target: str = ""
 
     def __post_init__(self):
         if self.channels not in (1, 3):
             raise ValueError(f"channels must be 1 or 3, not {self.channels}")
-        if bool(self.class_names) == bool(self.label_vocabulary):
-            raise ValueError("declare exactly one of class_names or label_vocabulary")
+        declared = [bool(self.class_names), bool(self.label_vocabulary), bool(self.regression_target)]
+        if sum(declared) != 1:
+            raise ValueError("declare exactly one of class_names, label_vocabulary, regression_target")
         names = self.class_names or self.label_vocabulary
         if len(set(names)) != len(names):
             raise ValueError("class names must be unique")
 
     @property
     def task(self) -> str:
+        if self.regression_target:
+            return REGRESSION
         return MULTI_LABEL if self.label_vocabulary else SINGLE_LABEL
 
     @property
@@ -41,13 +50,14 @@ class Features:
         return len(self.class_names or self.label_vocabulary)
 
     def to_json(self) -> dict:
-        names_field = "label_vocabulary" if self.label_vocabulary else "class_names"
-        return {
-            "task": self.task,
-            "channels": self.channels,
-            "num_classes": self.num_classes,
-            names_field: list(self.class_names or self.label_vocabulary),
-        }
+        obj = {"task": self.task, "channels": self.channels}
+        if self.regression_target:
+            obj["regression_target"] = self.regression_target
+        else:
+            names_field = "label_vocabulary" if self.label_vocabulary else "class_names"
+            obj["num_classes"] = self.num_classes
+            obj[names_field] = list(self.class_names or self.label_vocabulary)
+        return obj
 
     @classmethod
     def from_json(cls, obj: dict) -> Features:
@@ -55,6 +65,7 @@ class Features:
             channels=obj["channels"],
             class_names=tuple(obj.get("class_names", ())),
             label_vocabulary=tuple(obj.get("label_vocabulary", ())),
+            regression_target=obj.get("regression_target", ""),
         )
 
 
@@ -70,4 +81,5 @@ class Example:
     image: ImageLike
     label: int | None = None
     multi_label: tuple[int, ...] | None = None
+    target: float | None = None
     split: str | None = None

@@ -57,7 +57,10 @@ def test_examples_are_well_formed(name, staged):
             for _, offset, length in rows:
                 header, payload = records.read(offset, length)
                 keys.append(header["k"])
-                for label in header.get("m", [header.get("l")]):
+                if spec.features.task == "regression":
+                    assert header["r"] >= 0
+                    labels[round(header["r"])] += 1
+                for label in header.get("m", [header["l"]] if "l" in header else []):
                     assert 0 <= label < spec.features.num_classes
                     labels[label] += 1
                 stored = staging.image_bytes(header, payload, spec.features.channels, 10**8)
@@ -71,7 +74,7 @@ def test_examples_are_well_formed(name, staged):
     for i, a in enumerate(splits):
         for b in splits[i + 1 :]:
             assert not keys_by_split[a] & keys_by_split[b], f"{a} and {b} share keys"
-    assert len(labels) > 1, "a fixture should exercise more than one class"
+    assert len(labels) > 1, "a fixture should exercise more than one class (or target value)"
 
 
 def test_examples_are_deterministic(tmp_path):
