@@ -54,7 +54,7 @@ def _scale_16bit(image: Image.Image) -> Image.Image:
     import numpy as np
 
     array = np.asarray(image, dtype=np.uint16)
-    return Image.fromarray((array >> 8).astype(np.uint8), "L")
+    return Image.fromarray((array >> 8).astype(np.uint8))
 
 
 def _scale_wide(image: Image.Image) -> Image.Image:
@@ -64,7 +64,7 @@ def _scale_wide(image: Image.Image) -> Image.Image:
     array = np.asarray(image)
     if array.max(initial=0) > 255:
         array = array.astype(np.float64) / 257.0
-    return Image.fromarray(np.clip(np.rint(array), 0, 255).astype(np.uint8), "L")
+    return Image.fromarray(np.clip(np.rint(array), 0, 255).astype(np.uint8))
 
 
 def encode_png(image: Image.Image) -> bytes:
