@@ -33,6 +33,8 @@ def find_dataset_dir(name_or_path: str | os.PathLike, data_dir: Path | None = No
     path = Path(name_or_path)
     if path.is_dir():
         return path
+    if len(path.parts) > 1:
+        raise FileNotFoundError(f"no built dataset at {path}")
     root = Path(data_dir or default_data_dir()) / "datasets" / str(name_or_path)
     versions = sorted(
         (p for p in root.glob("*") if p.is_dir()),

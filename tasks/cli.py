@@ -1,0 +1,144 @@
+"""The dataset command line: ``python -m tasks <command>`` (or ``datasets-storage``).
+
+Commands read the registry and the data dir only; none imports TensorFlow or needs a
+scheduler, so they answer in well under a second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import handlers
+from data import format as fmt
+from data import locate, metadata
+from data.verify import VerificationError, verify
+
+
+def source_route(spec) -> str:
+    """How a dataset's artifacts are obtained: manual, Kaggle, Google Drive or HTTP."""
+    routes = set()
+    for artifact in spec.artifacts:
+        if getattr(artifact, "kaggle", None):
+            routes.add("Kaggle")
+        elif getattr(artifact, "gdrive_id", None):
+            routes.add("GDrive")
+        elif artifact.url is None:
+            routes.add("manual")
+        elif "web.archive.org" in artifact.url:
+            routes.add("WA")
+        else:
+            routes.add("HTTP")
+    return "+".join(sorted(routes))
+
+
+def _classes(spec) -> str:
+    features = spec.features
+    return features.regression_target or str(features.num_classes)
+
+
+def _built_dir(spec, data_dir: Path) -> Path:
+    return locate.dataset_dir(data_dir, spec.name, spec.version)
+
+
+def _is_built(spec, data_dir: Path) -> bool:
+    return (_built_dir(spec, data_dir) / fmt.INFO_FILE).exists()
+
+
+def cmd_list(args) -> int:
+    rows = [("name", "task", "classes", "route", "manual", "built")]
+    for spec in handlers.all_specs():
+        rows.append((
+            spec.name,
+            spec.features.task,
+            _classes(spec),
+            source_route(spec),
+            "yes" if spec.needs_manual_download else "no",
+            "yes" if _is_built(spec, args.data_dir) else "no",
+        ))
+    if args.markdown:  # the "built" column depends on the machine: left out
+        for number, row in enumerate(rows):
+            print("| " + " | ".join(row[:-1]) + " |")
+            if number == 0:
+                print("|" + "---|" * (len(row) - 1))
+        return 0
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for row in rows:
+        print("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def cmd_info(args) -> int:
+    spec = handlers.get(args.name)
+    print(f"{spec.name} {spec.version}: {spec.description}")
+    print(f"homepage: {spec.homepage}\nlicense:  {spec.license}\ncitation: {spec.citation}")
+    print(f"task:     {spec.features.task}, {spec.features.channels} channel(s), classes: {_classes(spec)}")
+    if spec.unconfirmed:
+        print(f"unconfirmed: {spec.unconfirmed}")
+    print("artifacts:")
+    for artifact in spec.artifacts:
+        path = locate.artifacts_dir(args.data_dir, spec.source) / artifact.file
+        state = "present" if path.exists() else "missing"
+        checksum = ":".join(artifact.checksum) if artifact.checksum else "no checksum"
+        print(f"  {artifact.file} [{state}] {artifact.url or artifact.manual} ({checksum})")
+    if _is_built(spec, args.data_dir):
+        info = metadata.read_info(_built_dir(spec, args.data_dir))
+        for split, entry in sorted(info["splits"].items()):
+            print(f"  split {split}: {entry['num_examples']} examples in {len(entry['shards'])} shard(s)")
+    else:
+        print("not built (luigi --module tasks BuildDataset --dataset "
+              f"{spec.name} --local-scheduler)")
+    return 0
+
+
+def cmd_verify(args) -> int:
+    spec = handlers.get(args.name)
+    result = verify(spec.name, args.data_dir)
+    print(f"{spec.name}: OK, {result['examples']} examples in {result['shards']} shards match dataset_info.json")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m tasks", description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, default=None,
+                        help=f"data dir (default: ${locate.DATA_DIR_ENV} or ./{locate.DEFAULT_DATA_DIR})")
+    commands = parser.add_subparsers(dest="command", required=True)
+    listing = commands.add_parser("list", help="every registered dataset")
+    listing.add_argument("--markdown", action="store_true", help="a Markdown table (DATASETS.md)")
+    listing.set_defaults(run=cmd_list)
+    info = commands.add_parser("info", help="facts, artifacts and splits of one dataset")
+    info.add_argument("name")
+    info.set_defaults(run=cmd_info)
+    check = commands.add_parser("verify", help="recheck a built dataset against its metadata")
+    check.add_argument("name")
+    check.set_defaults(run=cmd_verify)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.data_dir is None:
+        args.data_dir = _configured_data_dir()
+    try:
+        return args.run(args)
+    except (handlers.UnknownDatasetError, metadata.IncompleteDatasetError,
+            VerificationError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def _configured_data_dir() -> Path:
+    """The data dir luigi.cfg names, else the environment/default, without loading luigi."""
+    import configparser
+    import os
+
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read([os.environ.get("LUIGI_CONFIG_PATH", ""), "luigi.cfg"])
+    configured = parser.get("storage", "data_dir", fallback="").strip()
+    return Path(configured) if configured else locate.default_data_dir()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
+
