@@ -88,15 +88,18 @@ def convert_shard(
 
 
 def describe_shard(path: Path) -> dict:
-    """Recount and rehash a shard file (used when its sidecar is gone, and by verify)."""
+    """Rehash and recount a shard file; ``num_examples`` is an error string if unreadable."""
     digest = hashlib.sha256()
-    count = 0
     with open(path, "rb") as stream:
         for chunk in iter(lambda: stream.read(1 << 20), b""):
             digest.update(chunk)
+    count: int | str = 0
     with open(path, "rb") as stream:
-        for _ in fmt.iter_records(stream):
-            count += 1
+        try:
+            for _ in fmt.iter_records(stream):
+                count += 1
+        except fmt.CorruptRecordError as error:
+            count = f"unreadable ({error})"
     return {
         "file": path.name,
         "num_examples": count,

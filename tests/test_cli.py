@@ -1,0 +1,73 @@
+"""The dataset command line, run as a user runs it (a subprocess), on fixture builds."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+import handlers
+from conftest import ROOT
+
+
+def run_cli(workspace, *args):
+    return subprocess.run(
+        [sys.executable, "-m", "tasks", "--data-dir", str(workspace.data_dir), *args],
+        cwd=workspace.path, env=workspace.env(), capture_output=True, text=True, timeout=120,
+    )
+
+
+@pytest.fixture
+def built(workspace):
+    workspace.fixture("semeion")
+    workspace.build("semeion")
+    return workspace
+
+
+def test_list_shows_every_dataset_and_what_is_built(built):
+    result = run_cli(built, "list")
+    assert result.returncode == 0
+    rows = {line.split()[0]: line.split() for line in result.stdout.splitlines()[1:]}
+    assert set(rows) == set(handlers.names())
+    assert rows["semeion"][1:] == ["single_label", "10", "HTTP", "no", "yes"]
+    assert rows["mnist"][-1] == "no"
+
+
+def test_info_names_artifacts_and_splits(built):
+    result = run_cli(built, "info", "semeion")
+    assert result.returncode == 0
+    assert "semeion.data [present]" in result.stdout
+    assert "split train:" in result.stdout and "md5:cb545d371d2ce14ec121470795a77432" in result.stdout
+
+
+def test_verify_passes_then_catches_a_changed_shard(built):
+    assert run_cli(built, "verify", "semeion").returncode == 0
+    shard = next(built.dataset_dir("semeion").glob("semeion-train.tfrecord-*"))
+    shard.write_bytes(shard.read_bytes()[:-1] + b"\x00")
+    result = run_cli(built, "verify", "semeion")
+    assert result.returncode == 2 and shard.name in result.stderr and "sha256" in result.stderr
+
+
+def test_unknown_and_unbuilt_datasets_get_clear_errors(workspace):
+    unknown = run_cli(workspace, "info", "cifar1O")
+    assert unknown.returncode == 2 and "did you mean cifar10" in unknown.stderr
+    unbuilt = run_cli(workspace, "verify", "mnist")
+    assert unbuilt.returncode == 2 and "BuildDataset --dataset mnist" in unbuilt.stderr
+    assert "Traceback" not in unbuilt.stderr + unknown.stderr
+
+
+def test_every_command_has_help(workspace):
+    for command in ([], ["list"], ["info"], ["verify"]):
+        result = run_cli(workspace, *command, "--help")
+        assert result.returncode == 0 and "usage:" in result.stdout
+
+
+def test_datasets_md_is_current():
+    env = {k: v for k, v in os.environ.items() if k != handlers.EXTRA_HANDLERS_ENV}
+    listing = subprocess.run([sys.executable, "-m", "tasks", "list", "--markdown"], cwd=ROOT,
+                             env=env, capture_output=True, text=True, check=True).stdout
+    assert (ROOT / "DATASETS.md").read_text() == listing, (
+        "DATASETS.md is stale: python -m tasks list --markdown > DATASETS.md"
+    )
