@@ -11,7 +11,6 @@ from data.atomic import write_json_atomic
 from data.types import Features
 
 
-
 class IncompleteDatasetError(FileNotFoundError):
     pass
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
 
 from PIL import Image
 
@@ -13,7 +12,7 @@ REGRESSION = "regression"
 
 # A handler hands over either a PIL image or the encoded file bytes as it found them;
 # bytes are kept unchanged when they are JPEG/PNG with the declared channels already.
-ImageLike = Union[Image.Image, bytes]
+ImageLike = Image.Image | bytes
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
+from conftest import ROOT
 
 import handlers
-from conftest import ROOT
 
 
 def run_cli(workspace, *args):
