@@ -26,7 +26,18 @@ ARTIFACTS = (
 )
 INNER_ARCHIVE = "caltech-101/101_ObjectCategories.tar.gz"
 
-CLASS_NAMES = tuple(sorted(["accordion", "airplanes", "anchor", "ant", "BACKGROUND_Google", "barrel", "bass", "beaver", "binocular", "bonsai", "brain", "brontosaurus", "buddha", "butterfly", "camera", "cannon", "car_side", "ceiling_fan", "cellphone", "chair", "chandelier", "cougar_body", "cougar_face", "crab", "crayfish", "crocodile", "crocodile_head", "cup", "dalmatian", "dollar_bill", "dolphin", "dragonfly", "electric_guitar", "elephant", "emu", "euphonium", "ewer", "Faces", "Faces_easy", "ferry", "flamingo", "flamingo_head", "garfield", "gerenuk", "gramophone", "grand_piano", "hawksbill", "headphone", "hedgehog", "helicopter", "ibis", "inline_skate", "joshua_tree", "kangaroo", "ketch", "lamp", "laptop", "Leopards", "llama", "lobster", "lotus", "mandolin", "mayfly", "menorah", "metronome", "minaret", "Motorbikes", "nautilus", "octopus", "okapi", "pagoda", "panda", "pigeon", "pizza", "platypus", "pyramid", "revolver", "rhino", "rooster", "saxophone", "schooner", "scissors", "scorpion", "sea_horse", "snoopy", "soccer_ball", "stapler", "starfish", "stegosaurus", "stop_sign", "strawberry", "sunflower", "tick", "trilobite", "umbrella", "watch", "water_lilly", "wheelchair", "wild_cat", "windsor_chair", "wrench", "yin_yang"]))
+CLASS_NAMES = tuple(sorted("""
+accordion airplanes anchor ant BACKGROUND_Google barrel bass beaver binocular bonsai brain
+brontosaurus buddha butterfly camera cannon car_side ceiling_fan cellphone chair chandelier
+cougar_body cougar_face crab crayfish crocodile crocodile_head cup dalmatian dollar_bill dolphin
+dragonfly electric_guitar elephant emu euphonium ewer Faces Faces_easy ferry flamingo
+flamingo_head garfield gerenuk gramophone grand_piano hawksbill headphone hedgehog helicopter
+ibis inline_skate joshua_tree kangaroo ketch lamp laptop Leopards llama lobster lotus mandolin
+mayfly menorah metronome minaret Motorbikes nautilus octopus okapi pagoda panda pigeon pizza
+platypus pyramid revolver rhino rooster saxophone schooner scissors scorpion sea_horse snoopy
+soccer_ball stapler starfish stegosaurus stop_sign strawberry sunflower tick trilobite umbrella
+watch water_lilly wheelchair wild_cat windsor_chair wrench yin_yang
+""".split()))
 _LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
 TRAIN_PER_CLASS = 30
 
