@@ -1,0 +1,75 @@
+"""CMU AMP face expression database: 64x64 greyscale faces of 13 people, 75 images each
+with varying expressions.
+
+Hosted by Tsuhan Chen's lab, http://chenlab.ece.cornell.edu/ (Liu, Chen, Kumar, 2003). A flat zip of BMPs named ``<subject letter><2-digit index>.bmp`` (``A00.bmp`` ...
+``M74.bmp``); the label is the letter, subjects A-M. ``readme.txt`` is ignored. Splits
+follow dm_nevis's per-subject sizes (42 train, 9 dev, 9 dev-test, 15 test), but the
+images of each subject are ordered by a hash of their name instead of a seeded
+permutation.
+"""
+
+import io
+import posixpath
+from pathlib import Path
+
+from PIL import Image
+
+from data.types import Example, Features
+from handlers import _class_splits, _fixtures, _readers
+from handlers._spec import Artifact, DatasetSpec
+
+ARTIFACTS = (
+    Artifact(
+        "faceExpressionDatabase.zip",
+        "http://chenlab.ece.cornell.edu/_download/FaceAuthentication/faceExpressionDatabase.zip",
+        md5="f6c2fdf87c095c17e2527c36a0528966",
+    ),
+)
+
+CLASS_NAMES = tuple("ABCDEFGHIJKLM")
+_LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
+IMAGES_PER_SUBJECT = 75
+SPLIT_RULE = _class_splits.sized_rule(
+    _class_splits.fixed(("train", 42), ("dev", 9), ("dev-test", 9)), rest="test"
+)
+
+
+def examples(artifacts_dir: Path):
+    for name, data in _readers.zip_members(artifacts_dir / ARTIFACTS[0].file, suffixes=(".bmp",)):
+        subject = posixpath.basename(name)[0].upper()
+        if subject not in _LABELS:
+            raise ValueError(f"{ARTIFACTS[0].file}: {name} does not start with a subject letter A-M")
+        yield Example(key=name, image=data, label=_LABELS[subject])
+
+
+def write_fixture(artifacts_dir: Path) -> dict[str, int]:
+    """Two full subjects (75 palette BMPs each, as the real 8-bit greys) and readme.txt."""
+    members, keys, labels = {}, [], []
+    for subject in ("A", "M"):
+        for i in range(IMAGES_PER_SUBJECT):
+            name = f"{subject}{i:02d}.bmp"
+            buffer = io.BytesIO()
+            Image.fromarray(_fixtures.pixels(ord(subject) * 100 + i, 8, 8, 1)).save(buffer, format="BMP")
+            members[name] = buffer.getvalue()
+            keys.append(name)
+            labels.append(_LABELS[subject])
+    members["readme.txt"] = b"CMU AMP face expression database\n"
+    _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, members)
+    return _class_splits.counts(SPLIT_RULE, keys, labels)
+
+
+cmu_amp_expression = DatasetSpec(
+    name="cmu_amp_expression",
+    description="975 greyscale 64x64 face images of 13 people (75 each) with varying facial expressions; the label is the person.",
+    homepage="http://chenlab.ece.cornell.edu/",
+    citation="Liu, X., Chen, T., Kumar, B. V. K. V. Face Authentication for Multiple Subjects Using Eigenflow. Pattern Recognition 36(2), 2003.",
+    license="unknown; see homepage",
+    artifacts=ARTIFACTS,
+    features=Features(channels=1, class_names=CLASS_NAMES),
+    examples=examples,
+    write_fixture=write_fixture,
+    split_rule=SPLIT_RULE,
+    # 13 subjects x (42, 9, 9, 15): the sizes do not depend on which images fall where.
+    num_examples={"train": 546, "dev": 117, "dev-test": 117, "test": 195},
+    unconfirmed="a dataset page on the lab site (the homepage is the host of the artifact); that the cited paper is the one the database was made for",
+)

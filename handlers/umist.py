@@ -1,0 +1,70 @@
+"""UMIST (Sheffield) face database: greyscale faces of 20 people in poses from profile
+to frontal.
+
+Homepage http://eprints.lincoln.ac.uk/id/eprint/16081/ (Graham & Allinson, 1998). The
+tar.gz holds one folder per subject, named ``1a`` ... ``1t``; the label is the folder
+directly above the image. Images are PGM files (other members are ignored). Commonly
+cited as 564-575 images. No official split: every example is drawn into
+train/dev/dev-test/test (0.56/0.12/0.12/0.20) by a hash of its member path.
+"""
+
+from pathlib import Path
+
+from data.types import Example, Features
+from handlers import _fixtures, _readers, _splits
+from handlers._spec import Artifact, DatasetSpec
+
+ARTIFACTS = (
+    Artifact(
+        "face.tar.gz",
+        "http://eprints.lincoln.ac.uk/id/eprint/16081/1/face.tar.gz",
+        md5="11011ab5dded043f5e4331711c2407c8",
+    ),
+)
+
+CLASS_NAMES = tuple(f"1{letter}" for letter in "abcdefghijklmnopqrst")
+_LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
+
+
+def examples(artifacts_dir: Path):
+    for name, data in _readers.tar_members(artifacts_dir / ARTIFACTS[0].file, suffixes=(".pgm",)):
+        folder = _readers.class_folder(name)
+        if folder not in _LABELS:
+            raise ValueError(f"{ARTIFACTS[0].file}: {name} is not in a subject folder 1a..1t")
+        yield Example(key=name, image=data, label=_LABELS[folder],
+                      split=_splits.by_fraction(name, _splits.ALL))
+
+
+def write_fixture(artifacts_dir: Path, per_class: int = 10) -> dict[str, int]:
+    """Three subject folders of binary PGMs, plus a stray text file to ignore."""
+    members, counts = [], {}
+    for c, subject in enumerate(("1a", "1g", "1t")):
+        for i in range(per_class):
+            name = f"{subject}/{subject}{i:03d}.pgm"
+            members.append((name, _pgm_bytes(_fixtures.pixels(c * 100 + i, 14, 12, 1))))
+            split = _splits.by_fraction(name, _splits.ALL)
+            counts[split] = counts.get(split, 0) + 1
+    members.append(("1a/notes.txt", b"unused\n"))
+    _fixtures.write_tar(artifacts_dir / ARTIFACTS[0].file, members)
+    return counts
+
+
+def _pgm_bytes(array) -> bytes:
+    height, width = array.shape
+    return f"P5\n{width} {height}\n255\n".encode() + array.tobytes()
+
+
+umist = DatasetSpec(
+    name="umist",
+    description="About 570 greyscale face images of 20 people, each in a range of poses from profile to frontal.",
+    homepage="http://eprints.lincoln.ac.uk/id/eprint/16081/",
+    citation="Graham, D. B., Allinson, N. M. Characterising Virtual Eigensignatures for General Purpose Face Recognition. In Face Recognition: From Theory to Applications, NATO ASI Series F 163, 1998.",
+    license="unknown; see homepage",
+    artifacts=ARTIFACTS,
+    features=Features(channels=1, class_names=CLASS_NAMES),
+    examples=examples,
+    write_fixture=write_fixture,
+    # Member names (and the exact total) are not documented, so split sizes are unknown.
+    num_examples=None,
+    unconfirmed="the tar layout (subject folders 1a..1t directly above the images) and the .pgm extension, both taken from dm_nevis's reader; the image count",
+)
