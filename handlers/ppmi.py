@@ -1,0 +1,84 @@
+"""People Playing Musical Instruments (PPMI), normalised 12-instrument version: person-
+centred crops of people playing, or only holding, one of 12 instruments (24 classes).
+
+Homepage https://ai.stanford.edu/~bangpeng/ppmi.html (Yao & Fei-Fei, CVPR 2010). Members
+are ``.../<play_instrument|with_instrument>/<instrument>/<train|test>/<file>.jpg``; the
+class is ``<play_instrument|with_instrument>/<instrument>``, read from the path wherever
+the zip's top folder puts it (dm_nevis numbered the same 24 classes in set order). The
+spelling of instrument folders is matched ignoring case, spaces and underscores
+("French horn"). ``README`` and other non-JPEG members are ignored. The official test
+folders are ``test``; the official training folders are drawn into train/dev/dev-test
+(0.70/0.15/0.15) by a hash of the member path.
+"""
+
+import re
+from pathlib import Path
+
+from data.types import Example, Features
+from handlers import _fixtures, _readers, _splits
+from handlers._spec import Artifact, DatasetSpec
+
+ARTIFACTS = (
+    Artifact(
+        "norm_ppmi_12class.zip",
+        "http://vision.stanford.edu/Datasets/norm_ppmi_12class.zip",
+        md5="88118d8c6b50d72f0bb37a89269185ab",
+    ),
+)
+
+INSTRUMENTS = ("bassoon", "cello", "clarinet", "erhu", "flute", "french_horn", "guitar", "harp",
+               "recorder", "saxophone", "trumpet", "violin")
+MODES = ("play_instrument", "with_instrument")
+CLASS_NAMES = tuple(sorted(f"{mode}/{instrument}" for mode in MODES for instrument in INSTRUMENTS))
+_LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
+_INSTRUMENT_BY_FOLDER = {re.sub(r"[^a-z]", "", name): name for name in INSTRUMENTS}
+
+
+def examples(artifacts_dir: Path):
+    for name, data in _readers.zip_members(artifacts_dir / ARTIFACTS[0].file, suffixes=(".jpg", ".jpeg")):
+        label, official = _parse(name)
+        split = "test" if official == "test" else _splits.by_fraction(name, _splits.TR3)
+        yield Example(key=name, image=data, label=label, split=split)
+
+
+def write_fixture(artifacts_dir: Path, per_folder: int = 8) -> dict[str, int]:
+    """Three classes under a top folder, both official parts, a README and a grey JPEG."""
+    members, counts = {"norm_image/README": b"PPMI\n"}, {}
+    for c, (mode, folder) in enumerate((("play_instrument", "French horn"), ("with_instrument", "erhu"),
+                                        ("play_instrument", "violin"))):
+        for official in ("train", "test"):
+            for i in range(per_folder):
+                name = f"norm_image/{mode}/{folder}/{official}/{folder[:2]}_{official}_{i:03d}.jpg"
+                channels = 1 if (c, i) == (2, 3) else 3
+                members[name] = _fixtures.jpeg_bytes(_fixtures.pixels(c * 1000 + len(members), 20, 16, channels))
+                split = "test" if official == "test" else _splits.by_fraction(name, _splits.TR3)
+                counts[split] = counts.get(split, 0) + 1
+    _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, members)
+    return counts
+
+
+def _parse(name: str) -> tuple[int, str]:
+    parts = name.split("/")
+    for i, part in enumerate(parts[:-3]):
+        if part in MODES:
+            instrument = _INSTRUMENT_BY_FOLDER.get(re.sub(r"[^a-z]", "", parts[i + 1].lower()))
+            official = parts[i + 2]
+            if instrument and official in ("train", "test"):
+                return _LABELS[f"{part}/{instrument}"], official
+    raise ValueError(f"{ARTIFACTS[0].file}: {name} is not <mode>/<instrument>/<train|test>/<file>")
+
+
+ppmi = DatasetSpec(
+    name="ppmi",
+    description="About 4,800 person-centred crops of people playing, or only holding, one of 12 musical instruments; 24 classes.",
+    homepage="https://ai.stanford.edu/~bangpeng/ppmi.html",
+    citation="Yao, B., Fei-Fei, L. Grouplet: A Structured Image Representation for Recognizing Human and Object Interactions. CVPR, 2010.",
+    license="unknown; see homepage",
+    artifacts=ARTIFACTS,
+    features=Features(channels=3, class_names=CLASS_NAMES),
+    examples=examples,
+    write_fixture=write_fixture,
+    # Training member names are unknown, so the hash-split sizes of the training pool are too.
+    num_examples=None,
+    unconfirmed="the spelling of the instrument folders (matched loosely) and the top folder name; per-split counts",
+)
