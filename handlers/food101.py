@@ -1,0 +1,102 @@
+"""Food-101: 101,000 photos of 101 dishes, 1,000 per dish.
+
+Homepage https://data.vision.ee.ethz.ch/cvl/datasets_extra/food-101/ (Bossard,
+Guillaumin, Van Gool, "Food-101 -- Mining Discriminative Components with Random
+Forests", ECCV 2014). One tar.gz: ``food-101/images/<dish>/<id>.jpg`` (label = the
+dish folder; classes in sorted order, as ``meta/classes.txt`` lists them) and
+``food-101/meta/{train,test}.txt`` naming each image as ``<dish>/<id>``: 750 training
+and 250 test images per dish (75,750 / 25,250). The training images were
+deliberately left uncleaned (some wrong labels, saturated colours); some JPEGs are
+greyscale. Split lists are read first, in a pass over the tar that stops as soon as
+they are found (handlers/_tar_lists.py), then the images stream by. Splits: the
+official test list is ``test``; the training list is carved into train/dev/dev-test by
+a hash of the member path. An image in neither list, or a listed image that is
+missing, is an error. ``meta/*.json``, ``README.txt`` and the license file are unused.
+"""
+
+from pathlib import Path
+
+from data.types import Example, Features
+from handlers import _fixtures, _readers, _splits, _tar_lists
+from handlers._spec import Artifact, DatasetSpec
+
+ARTIFACTS = (
+    Artifact("food-101.tar.gz", "http://data.vision.ee.ethz.ch/cvl/food-101.tar.gz", size=4996278331,
+             sha256="d97d15e438b7f4498f96086a4f7e2fa42a32f2712e87d3295441b2b6314053a4"),
+)
+META = "food-101/meta/"
+IMAGES = "food-101/images/"
+
+CLASS_NAMES = tuple(sorted("""
+apple_pie baby_back_ribs baklava beef_carpaccio beef_tartare beet_salad beignets bibimbap
+bread_pudding breakfast_burrito bruschetta caesar_salad cannoli caprese_salad carrot_cake ceviche
+cheese_plate cheesecake chicken_curry chicken_quesadilla chicken_wings chocolate_cake
+chocolate_mousse churros clam_chowder club_sandwich crab_cakes creme_brulee croque_madame cup_cakes
+deviled_eggs donuts dumplings edamame eggs_benedict escargots falafel filet_mignon fish_and_chips
+foie_gras french_fries french_onion_soup french_toast fried_calamari fried_rice frozen_yogurt
+garlic_bread gnocchi greek_salad grilled_cheese_sandwich grilled_salmon guacamole gyoza hamburger
+hot_and_sour_soup hot_dog huevos_rancheros hummus ice_cream lasagna lobster_bisque
+lobster_roll_sandwich macaroni_and_cheese macarons miso_soup mussels nachos omelette onion_rings
+oysters pad_thai paella pancakes panna_cotta peking_duck pho pizza pork_chop poutine prime_rib
+pulled_pork_sandwich ramen ravioli red_velvet_cake risotto samosa sashimi scallops seaweed_salad
+shrimp_and_grits spaghetti_bolognese spaghetti_carbonara spring_rolls steak strawberry_shortcake
+sushi tacos takoyaki tiramisu tuna_tartare waffles
+""".split()))
+_LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
+
+
+def examples(artifacts_dir: Path):
+    archive = artifacts_dir / ARTIFACTS[0].file
+    files = _tar_lists.side_files(archive, [f"{META}train.txt", f"{META}test.txt"])
+    listed = {f"{IMAGES}{line}.jpg": split for split in ("train", "test")
+              for line in _tar_lists.lines(files[f"{META}{split}.txt"])}
+    for name, data in _readers.tar_members(archive, suffixes=(".jpg",), keep=lambda n: n.startswith(IMAGES)):
+        dish = _readers.class_folder(name)
+        if dish not in _LABELS or name not in listed:
+            raise ValueError(f"{name}: unknown dish {dish!r} or in neither meta/train.txt nor meta/test.txt")
+        split = "test" if listed.pop(name) == "test" else _splits.by_fraction(name, _splits.TR3)
+        yield Example(key=name, image=data, label=_LABELS[dish], split=split)
+    if listed:
+        raise ValueError(f"{len(listed)} listed images are missing from the archive, e.g. {min(listed)}")
+
+
+def write_fixture(artifacts_dir: Path, per_class: int = 6) -> dict[str, int]:
+    """Images before meta/ (the costly order), macOS junk, a greyscale JPEG, unused meta files."""
+    dishes = ("apple_pie", "cheese_plate", "waffles")
+    members, lists, counts = [("food-101/._README.txt", b"junk")], {"train": [], "test": []}, {}
+    for c, dish in enumerate(dishes):
+        for i in range(per_class):
+            image_id = 100000 + 7919 * (c * per_class + i)
+            key = f"{IMAGES}{dish}/{image_id}.jpg"
+            grey = c == 1 and i == 0
+            members.append((key, _fixtures.jpeg_bytes(_fixtures.pixels(c * 50 + i, 24, 20 + i, 1 if grey else 3))))
+            listed = "test" if i % 3 == 0 else "train"
+            lists[listed].append(f"{dish}/{image_id}")
+            split = "test" if listed == "test" else _splits.by_fraction(key, _splits.TR3)
+            counts[split] = counts.get(split, 0) + 1
+    members.append((f"{IMAGES}.DS_Store", b"junk"))
+    for split, rows in lists.items():
+        members.append((f"{META}{split}.txt", ("\n".join(rows) + "\n").encode()))
+        members.append((f"{META}{split}.json", b"{}"))
+    members += [(f"{META}classes.txt", ("\n".join(CLASS_NAMES) + "\n").encode()),
+                ("food-101/README.txt", b"fixture\n"), ("food-101/license_agreement.txt", b"fixture\n")]
+    _fixtures.write_tar(artifacts_dir / ARTIFACTS[0].file, members)
+    return counts
+
+
+food101 = DatasetSpec(
+    name="food101",
+    description="101,000 food photos in 101 dishes (750 training, 250 test per dish), longer side at most 512 px.",
+    homepage="https://data.vision.ee.ethz.ch/cvl/datasets_extra/food-101/",
+    citation=(
+        "Bossard, L., Guillaumin, M., Van Gool, L. Food-101 -- Mining Discriminative Components "
+        "with Random Forests. ECCV 2014."
+    ),
+    license="unknown; see homepage (photos collected from foodspotting.com)",
+    artifacts=ARTIFACTS,
+    features=Features(channels=3, class_names=CLASS_NAMES),
+    examples=examples,
+    write_fixture=write_fixture,
+    # 75,750 / 25,250 official; how the hash carves the training list needs its image ids.
+    num_examples=None,
+)
