@@ -80,7 +80,7 @@ def _annotations(path: Path, annotation_file: str, names: dict[int, str]) -> dic
     """image member -> label; ``names`` collects number -> name across both files."""
     labels = {}
     with zipfile.ZipFile(path) as archive, archive.open(annotation_file) as raw:
-        for line in io.TextIOWrapper(raw, encoding="utf-8"):
+        for line in io.TextIOWrapper(raw, encoding="utf-8-sig"):
             if not line.strip():
                 continue
             number, file, name = line.strip().split(";")
