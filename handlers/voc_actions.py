@@ -65,9 +65,11 @@ def write_fixture(artifacts_dir: Path, photos: int = 7) -> dict[str, int]:
     for i, image_id in enumerate(ids):
         jpegs.append((f"{_ROOT}JPEGImages/{image_id}.jpg", _fixtures.jpeg_bytes(_fixtures.pixels(i, 40, 48, 3))))
         objects = [("person", (3.5, 4, 20, 30), {ACTIONS[i % 11]: 1, ACTIONS[(i + 3) % 11]: int(i % 2 == 0)}),
-                   ("person", (22, 6.9, 46, 38), {ACTIONS[(i + 5) % 11]: 1})] if i < photos else [("dog", (1, 1, 9, 9), None)]
+                   ("person", (22, 6.9, 46, 38), {ACTIONS[(i + 5) % 11]: 1})] if i < photos else []
+        # Objects without an actions element (a chair in an action photo, a dog elsewhere) are skipped.
+        objects.append(("chair" if i < photos else "dog", (1, 1, 9, 9), None))
         xmls.append((f"{_ROOT}Annotations/{image_id}.xml", _xml(objects)))
-        for number in range(1, len(objects) + 1 if i < photos else 1):
+        for number in range(1, 3 if i < photos else 1):
             split = _splits.by_fraction(f"{image_id}/{number}", _splits.ALL)
             counts[split] = counts.get(split, 0) + 1
     lines = "".join(f"{image_id}  {p}  1\n" for image_id in ids[:photos] for p in (1, 2))
