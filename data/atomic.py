@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import socket
 import uuid
 from pathlib import Path
 
@@ -20,7 +21,8 @@ def atomic_path(final: Path):
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    temporary = final.with_name(f".{final.name}{PARTIAL_MARK}{uuid.uuid4().hex[:8]}")
+    owner = f"{socket.gethostname()}-{os.getpid()}"
+    temporary = final.with_name(f".{final.name}{PARTIAL_MARK}{owner}-{uuid.uuid4().hex[:8]}")
     try:
         yield temporary
         _fsync(temporary)
@@ -39,11 +41,31 @@ def _fsync(path: Path) -> None:
 
 
 def remove_partials(final: Path) -> None:
-    """Delete temporaries a killed writer of ``final`` left behind."""
+    """Delete temporaries that killed writers of ``final`` on this host left behind.
+
+    A temporary whose writer is alive (another worker process), or that another host
+    owns on a shared filesystem, is left alone.
+    """
     final = Path(final)
+    host = socket.gethostname()
     for leftover in final.parent.glob(f".{final.name}{PARTIAL_MARK}*"):
+        owner = leftover.name.rsplit(PARTIAL_MARK, 1)[1]
+        owner_host, _, rest = owner.rpartition("-")[0].rpartition("-")
+        pid = rest
+        if owner_host != host or not pid.isdigit() or _alive(int(pid)):
+            continue
         with contextlib.suppress(FileNotFoundError):
             leftover.unlink()
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def canonical_json(obj) -> bytes:

@@ -70,4 +70,27 @@ def all_specs() -> list[DatasetSpec]:
     return list(_registry().values())
 
 
-__all__ = ["Artifact", "DatasetSpec", "UnknownDatasetError", "all_specs", "get", "names"]
+def collections() -> dict[str, list[str]]:
+    """Named groups of datasets usable wherever a dataset name is."""
+    specs = all_specs()
+    return {
+        "all": [spec.name for spec in specs],
+        "automatic": [spec.name for spec in specs if not spec.needs_manual_download],
+    }
+
+
+def expand(names) -> list[str]:
+    """Dataset names with collections expanded, in order, without repeats.
+
+    An unknown name raises UnknownDatasetError listing close names.
+    """
+    groups = collections()
+    result: list[str] = []
+    for name in names:
+        for member in groups.get(name) or [get(name).name]:
+            if member not in result:
+                result.append(member)
+    return result
+
+
+__all__ = ["Artifact", "DatasetSpec", "UnknownDatasetError", "all_specs", "collections", "expand", "get", "names"]

@@ -99,6 +99,27 @@ def cmd_verify(args) -> int:
     return 0
 
 
+def cmd_status(args) -> int:
+    from tasks import status
+
+    names = handlers.expand(args.names or ["all"])
+    errors = status.last_errors(args.data_dir)
+    rows = [status.dataset_status(handlers.get(name), args.data_dir, errors) for name in names]
+    if not args.names:  # the whole registry: show only what has been touched
+        rows = [row for row in rows if row["artifacts"][0] or row["planned"] or row["error"]]
+    print(status.format_status(rows) if rows else f"nothing built yet under {args.data_dir}")
+    return 0
+
+
+def cmd_scheduler(args) -> int:
+    from tasks import scheduler
+
+    host, port = _configured("core", "default-scheduler-host", "127.0.0.1"), \
+        int(_configured("core", "default-scheduler-port", "8082"))
+    scheduler.run_luigid(args.data_dir, args.address or host, args.port or port, args.background)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tasks", description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=None,
@@ -113,6 +134,18 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("verify", help="recheck a built dataset against its metadata")
     check.add_argument("name")
     check.set_defaults(run=cmd_verify)
+    state = commands.add_parser(
+        "status", help="per dataset: artifacts, shards done per split, complete, last error")
+    state.add_argument("names", nargs="*", help="datasets or collections (default: all touched)")
+    state.set_defaults(run=cmd_status)
+    central = commands.add_parser(
+        "scheduler", help="start luigid on 127.0.0.1 with its state and logs in the data dir")
+    central.add_argument("--address", help="interface to listen on (default: [core] "
+                         "default_scheduler_host, 127.0.0.1); anything else exposes an "
+                         "unauthenticated UI")
+    central.add_argument("--port", type=int, help="default: [core] default_scheduler_port, 8082")
+    central.add_argument("--background", action="store_true", help="daemonize")
+    central.set_defaults(run=cmd_scheduler)
     return parser
 
 
@@ -128,14 +161,18 @@ def main(argv=None) -> int:
         return 2
 
 
-def _configured_data_dir() -> Path:
-    """The data dir luigi.cfg names, else the environment/default, without loading luigi."""
+def _configured(section: str, key: str, fallback: str) -> str:
+    """A luigi.cfg value (LUIGI_CONFIG_PATH wins over ./luigi.cfg), without loading luigi."""
     import configparser
     import os
 
     parser = configparser.ConfigParser(interpolation=None)
-    parser.read([os.environ.get("LUIGI_CONFIG_PATH", ""), "luigi.cfg"])
-    configured = parser.get("storage", "data_dir", fallback="").strip()
+    parser.read(["luigi.cfg", os.environ.get("LUIGI_CONFIG_PATH", "")])
+    return parser.get(section, key, fallback=fallback).strip() or fallback
+
+
+def _configured_data_dir() -> Path:
+    configured = _configured("storage", "data_dir", "")
     return Path(configured) if configured else locate.default_data_dir()
 
 

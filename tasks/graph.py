@@ -15,7 +15,7 @@ import luigi
 import handlers
 from data import format as fmt
 from data import locate, metadata, shards, staging
-from tasks import config
+from tasks import config, status
 from tasks.download import fetch
 
 log = logging.getLogger("luigi-interface")
@@ -25,7 +25,21 @@ class CountMismatchError(ValueError):
     pass
 
 
-class FetchArtifact(luigi.Task):
+class StorageTask(luigi.Task):
+    """Base of every task here: failures are journaled in the data dir for `status`."""
+
+
+@StorageTask.event_handler(luigi.Event.FAILURE)
+def _journal_failure(task, exception):
+    status.record_failure(config.data_dir(), task, exception)
+
+
+@StorageTask.event_handler(luigi.Event.SUCCESS)
+def _clear_failure(task):
+    status.clear_failure(config.data_dir(), task)
+
+
+class FetchArtifact(StorageTask):
     """A verified artifact file at artifacts/<source>/<file>."""
 
     source = luigi.Parameter()
@@ -54,7 +68,7 @@ class FetchArtifact(luigi.Task):
         fetch(self._spec_artifact(), self.source, _path(self.output()), config.fetch_settings(), report)
 
 
-class PlanExamples(luigi.Task):
+class PlanExamples(StorageTask):
     """The dataset's examples read once into staging/<dataset>/, with the shard plan."""
 
     dataset = luigi.Parameter()
@@ -91,7 +105,7 @@ class PlanExamples(luigi.Task):
         staging.write_plan(directory, plan)
 
 
-class ConvertShard(luigi.Task):
+class ConvertShard(StorageTask):
     """One TFRecord shard datasets/<dataset>/<version>/<dataset>-<split>.tfrecord-i-of-n."""
 
     dataset = luigi.Parameter()
@@ -133,7 +147,7 @@ class ConvertShard(luigi.Task):
         )
 
 
-class WriteMetadata(luigi.Task):
+class WriteMetadata(StorageTask):
     """dataset_info.json, written after every shard exists; its presence = complete."""
 
     dataset = luigi.Parameter()
@@ -199,14 +213,16 @@ class DatasetList(luigi.Parameter):
 
 
 class BuildDataset(luigi.WrapperTask):
-    """Every requested dataset built: the entry point."""
+    """Every requested dataset built: the entry point.
+
+    ``--dataset`` takes names and collections (``all``, ``automatic``), comma-separated.
+    Datasets are independent branches: one that fails does not stop the others.
+    """
 
     dataset = DatasetList()
 
     def requires(self):
-        for name in self.dataset:
-            handlers.get(name)  # an unknown name fails here, listing close names
-        return [WriteMetadata(dataset=name) for name in self.dataset]
+        return [WriteMetadata(dataset=name) for name in handlers.expand(self.dataset)]
 
 
 def _path(target: luigi.LocalTarget):

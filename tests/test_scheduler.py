@@ -1,0 +1,240 @@
+"""Operations against a real central scheduler (luigid) on a loopback port."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+from conftest import Workspace
+
+import data
+
+DATASETS = ("semeion", "cifar10", "toyset")
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Luigid:
+    def __init__(self, root: Path):
+        self.port = _free_port()
+        self.root = root
+        (root / "log").mkdir()
+        self.process = subprocess.Popen(
+            [shutil.which("luigid"), "--address", "127.0.0.1", "--port", str(self.port),
+             "--state-path", str(root / "state.pickle"), "--logdir", str(root / "log")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self.api("task_list", status="DONE")
+                return
+            except OSError:
+                assert self.process.poll() is None, "luigid exited"
+                assert time.monotonic() < deadline, "luigid did not start"
+                time.sleep(0.1)
+
+    def api(self, method: str, **params):
+        query = urllib.parse.urlencode({"data": json.dumps(params)})
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/api/{method}?{query}", timeout=10) as r:
+            return json.load(r)["response"]
+
+    def tasks(self, status: str) -> dict:
+        return self.api("task_list", status=status, upstream_status="", search="")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=10)
+
+
+@pytest.fixture
+def luigid(tmp_path):
+    root = tmp_path / "luigid"
+    root.mkdir()
+    server = Luigid(root)
+    yield server
+    server.stop()
+
+
+def _central(workspace: Workspace, port: int) -> list[str]:
+    return ["--scheduler-host", "127.0.0.1", "--scheduler-port", str(port)]
+
+
+def _central_command(workspace, port, *datasets, workers=1):
+    command = workspace.luigi_command(*datasets, workers=workers)
+    command.remove("--local-scheduler")
+    return command + _central(workspace, port)
+
+
+def test_build_against_luigid_reports_done_with_progress(workspace, luigid):
+    for name in DATASETS:
+        workspace.fixture(name)
+    workspace.write_config()
+    result = subprocess.run(_central_command(workspace, luigid.port, *DATASETS, workers=2),
+                            cwd=workspace.path, env=workspace.env(), capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    done = luigid.tasks("DONE")
+    families = {task["name"] for task in done.values()}
+    assert {"BuildDataset", "WriteMetadata", "ConvertShard", "PlanExamples", "FetchArtifact"} <= families
+    assert not luigid.tasks("FAILED") and not luigid.tasks("PENDING")
+    shards = [t for t in done.values() if t["name"] == "ConvertShard"]
+    assert shards and all(t["progress_percentage"] == 100 for t in shards)
+    assert all(t["status_message"].endswith("examples written") for t in shards)
+    fetches = [t for t in done.values() if t["name"] == "FetchArtifact"]
+    assert all(" MB at " in (t["status_message"] or "") for t in fetches)
+    for name in DATASETS:
+        assert data.verify(workspace.dataset_dir(name))
+
+
+AUDIT_RENAMES = """
+import os, sys
+_log = os.environ["RENAME_LOG"]
+def _hook(event, args):
+    if event in ("os.rename", "os.replace"):
+        target = os.fsdecode(args[1])
+        if "/datasets/" in target and ".tfrecord-" in target and "/." not in target:
+            with open(_log, "a") as out:
+                out.write(target + "\\n")
+sys.addaudithook(_hook)
+"""
+
+
+def test_two_worker_processes_write_each_shard_once(workspace, luigid, tmp_path, http_mirror):
+    for name in DATASETS[:2]:
+        workspace.fixture(name)
+    workspace.settings["convert"]["target_shard_mb"] = "0.0005"
+    workspace.write_config()
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(AUDIT_RENAMES)
+    log = tmp_path / "renames.log"
+    env = workspace.env()
+    env.update(RENAME_LOG=str(log), PYTHONPATH=f"{hook}{os.pathsep}{env['PYTHONPATH']}")
+    # --no-lock: luigi refuses a second identical command on one host; these two
+    # processes stand for two hosts, started as the README says for multi-host builds.
+    command = _central_command(workspace, luigid.port, *DATASETS[:2], workers=1) + ["--no-lock"]
+    workers = [subprocess.Popen(command, cwd=workspace.path, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [w.communicate(timeout=300)[1] for w in workers]
+    # Luigi counts a task another worker was running as "not granted run permission"
+    # (not_run, 25) in the summary of a worker that needed it; nothing may have failed.
+    assert {w.returncode for w in workers} <= {0, 25}, [o[-2500:] for o in outputs]
+    assert not luigid.tasks("FAILED") and not luigid.tasks("PENDING")
+    renames = log.read_text().splitlines()
+    assert len(renames) == len(set(renames)), "a shard was written twice"
+    runs = [line.split("running   ")[1] for out in outputs for line in out.splitlines()
+            if "running   ConvertShard" in line]
+    assert len(runs) == len(set(runs)) == len(renames), "each shard task ran exactly once"
+
+    single = Workspace(tmp_path / "single", *http_mirror)
+    single.path.mkdir()
+    for name in DATASETS[:2]:
+        single.fixture(name)
+    single.settings["convert"]["target_shard_mb"] = "0.0005"
+    single.build(*DATASETS[:2])
+    for name in DATASETS[:2]:
+        ours, theirs = workspace.dataset_dir(name), single.dataset_dir(name)
+        assert sorted(p.name for p in ours.iterdir()) == sorted(p.name for p in theirs.iterdir())
+        for path in theirs.iterdir():
+            assert (ours / path.name).read_bytes() == path.read_bytes()
+
+
+def test_failed_shard_shows_failed_and_reruns_alone(workspace, luigid):
+    workspace.fixture("toyset")
+    workspace.fixture("semeion")
+    workspace.settings["convert"]["max_image_pixels"] = "1000"
+    workspace.write_config()
+    command = _central_command(workspace, luigid.port, "toyset", "semeion", workers=2)
+    failed = subprocess.run(command, cwd=workspace.path, env=workspace.env(), capture_output=True,
+                            text=True, timeout=300)
+    assert failed.returncode == 30
+    failures = luigid.tasks("FAILED")
+    assert [t["name"] for t in failures.values()] == ["ConvertShard"]
+    assert data.verify(workspace.dataset_dir("semeion")), "the other dataset still completes"
+
+    status = subprocess.run([sys.executable, "-m", "tasks", "status", "toyset", "semeion"],
+                            cwd=workspace.path, env=workspace.env(), capture_output=True, text=True)
+    assert "toyset" in status.stdout and "failed" in status.stdout and "max_image_pixels" in status.stdout
+    assert "semeion" in status.stdout and "complete" in status.stdout
+
+    workspace.settings["convert"]["max_image_pixels"] = "100000"
+    workspace.write_config()
+    fixed = subprocess.run(command, cwd=workspace.path, env=workspace.env(), capture_output=True,
+                           text=True, timeout=300)
+    assert fixed.returncode == 0, fixed.stderr[-3000:]
+    ran = [line.split("running   ")[1] for line in fixed.stderr.splitlines() if "running   " in line]
+    assert {r.split("(")[0] for r in ran} == {"ConvertShard", "WriteMetadata", "BuildDataset"}, ran
+    assert len([r for r in ran if r.startswith("ConvertShard")]) == 1, ran
+    assert not luigid.tasks("FAILED")
+    after = subprocess.run([sys.executable, "-m", "tasks", "status", "toyset"],
+                           cwd=workspace.path, env=workspace.env(), capture_output=True, text=True)
+    assert "complete" in after.stdout and "last error" not in after.stdout
+
+
+def test_status_of_a_build_killed_midway(workspace):
+    workspace.fixture("cifar10")
+    workspace.settings["convert"]["target_shard_mb"] = "0.000001"
+    workspace.write_config()
+    directory = workspace.dataset_dir("cifar10")
+    process = subprocess.Popen(workspace.luigi_command("cifar10"), cwd=workspace.path,
+                               env=workspace.env(), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while len(list(directory.glob("*.tfrecord-*"))) < 3:
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    done = {split: len(list(directory.glob(f"cifar10-{split}.tfrecord-*"))) for split in ("train", "test")}
+    result = subprocess.run([sys.executable, "-m", "tasks", "status", "cifar10"], cwd=workspace.path,
+                            env=workspace.env(), capture_output=True, text=True)
+    line = result.stdout.splitlines()[0]
+    assert "partial" in line and "artifacts 1/1 verified" in line
+    assert f"test {done['test']}/6" in line and f"train {done['train']}/30" in line
+
+
+def _chromium() -> str | None:
+    return shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
+
+
+@pytest.mark.skipif(_chromium() is None, reason="Chromium is not installed (.ci/run installs it)")
+def test_visualiser_shows_the_task_graph(workspace, luigid, tmp_path):
+    workspace.fixture("semeion")
+    workspace.write_config()
+    subprocess.run(_central_command(workspace, luigid.port, "semeion"), cwd=workspace.path,
+                   env=workspace.env(), capture_output=True, check=True, timeout=300)
+    root = next(t for t in luigid.tasks("DONE") if t.startswith("BuildDataset"))
+    shot = tmp_path / "graph.png"
+    url = (f"http://127.0.0.1:{luigid.port}/static/visualiser/index.html"
+           f"#tab=graph&taskId={urllib.parse.quote(root)}")
+    subprocess.run(
+        [_chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}", "--hide-scrollbars",
+         "--window-size=1400,900", "--virtual-time-budget=8000", f"--screenshot={shot}", url],
+        capture_output=True, timeout=120, check=True,
+    )
+    from PIL import Image
+
+    image = Image.open(shot).convert("RGB")
+    assert image.size == (1400, 900)
+    colours = image.getcolors(maxcolors=1 << 20)
+    # The graph view draws DONE nodes in green: many green pixels, not a blank page.
+    green = sum(n for n, (r, g, b) in colours if g > 150 and r < 120 and b < 120)
+    assert green > 200, f"no task graph drawn ({green} green pixels)"
+    (Path(os.environ.get("SCREENSHOT_DIR", tmp_path)) / "visualiser.png").write_bytes(shot.read_bytes())
