@@ -18,18 +18,15 @@ class ConversionError(ValueError):
     """An example that cannot be converted; names the dataset, shard and key."""
 
 
-def example_bytes(header: dict, payload: bytes, features: Features, max_pixels: int) -> bytes:
-    record = {
+_LABEL_FEATURE = {"single_label": fmt.LABEL, "multi_label": fmt.MULTI_LABEL, "regression": fmt.TARGET}
+
+
+def example_bytes(header: dict, payload: bytes, label, features: Features, max_pixels: int) -> bytes:
+    return fmt.serialize_example({
         fmt.IMAGE: staging.image_bytes(header, payload, features.channels, max_pixels),
         fmt.KEY: header["k"].encode("utf-8"),
-    }
-    if features.task == "single_label":
-        record[fmt.LABEL] = header["l"]
-    elif features.task == "multi_label":
-        record[fmt.MULTI_LABEL] = header["m"]
-    else:
-        record[fmt.TARGET] = header["r"]
-    return fmt.serialize_example(record)
+        _LABEL_FEATURE[features.task]: label,
+    })
 
 
 def convert_shard(
@@ -49,7 +46,7 @@ def convert_shard(
     is renamed into place, so a shard under its final name always has one.
     """
     plan = staging.read_plan(staging_dir)
-    rows = staging.shard_rows(staging_dir, plan, split, shard, count)
+    rows, labels = staging.shard_rows(staging_dir, plan, split, shard, count)
     remove_partials(output)
     digest = hashlib.sha256()
     num_bytes = 0
@@ -59,10 +56,10 @@ def convert_shard(
         atomic_path(output) as temporary,
         open(temporary, "wb") as out,
     ):
-        for done, (_, offset, length) in enumerate(rows, 1):
+        for done, ((_, offset, length), label) in enumerate(zip(rows, labels, strict=True), 1):
             header, payload = records.read(offset, length)
             try:
-                data = fmt.frame_record(example_bytes(header, payload, features, max_pixels))
+                data = fmt.frame_record(example_bytes(header, payload, label, features, max_pixels))
             except ImageError as error:
                 raise ConversionError(
                     f"{output.name}: example {header['k']!r}: {error}"
@@ -70,8 +67,8 @@ def convert_shard(
             out.write(data)
             digest.update(data)
             num_bytes += len(data)
-            for label in header.get("m", [header["l"]] if "l" in header else []):
-                histogram[label] += 1
+            if features.task != "regression":
+                histogram.update(label if isinstance(label, list) else [label])
             if done % 500 == 0:
                 progress(done, len(rows))
         progress(len(rows), len(rows))

@@ -2,12 +2,14 @@
 
 Planning iterates a handler once (each compressed archive is decompressed once per
 build) and appends every example to one ``records.bin``: a small JSON header (key,
-labels, image kind) and the image payload (encoded bytes as found, or raw 8-bit
-pixels). Per split it then writes ``<split>.index.npy``: (hash of key, offset,
-length) rows sorted by the hash, which is the deterministic global shuffle. Shard
-``i`` of ``n`` converts rows ``[i*N//n, (i+1)*N//n)`` with random-access reads, so
-shards are independent and nothing is decompressed twice. Memory holds keys, labels
-and 24 bytes per example, never images.
+image kind) and the image payload (encoded bytes as found, or raw 8-bit pixels).
+Labels are kept in memory until the stream ends, because a source may state them
+after the images (``Annotation``); then, per split, it writes ``<split>.index.npy``:
+(hash of key, offset, length) rows sorted by the hash, which is the deterministic
+global shuffle, and ``<split>.labels.json`` aligned with those rows. Shard ``i`` of
+``n`` converts rows ``[i*N//n, (i+1)*N//n)`` with random-access reads, so shards are
+independent and nothing is decompressed twice. Memory holds keys, labels and 24 bytes
+per example, never images.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from PIL import Image
 from data import images
 from data.atomic import atomic_path, write_json_atomic
 from data.hashing import key_hash
-from data.types import Example, Features
+from data.types import Annotation, Example, Features
 
 RECORDS_FILE = "records.bin"
 PLAN_FILE = "plan.json"
@@ -42,12 +44,6 @@ class PlanError(ValueError):
 
 def _record(example: Example, features: Features) -> bytes:
     header = {"k": example.key}
-    if example.label is not None:
-        header["l"] = int(example.label)
-    if example.multi_label is not None:
-        header["m"] = sorted({int(v) for v in example.multi_label})
-    if example.target is not None:
-        header["r"] = float(example.target)
     if isinstance(example.image, bytes):
         header["t"] = ENCODED
         payload = example.image
@@ -62,23 +58,25 @@ def _record(example: Example, features: Features) -> bytes:
     return struct.pack("<I", len(encoded_header)) + encoded_header + payload
 
 
-def _check_labels(example: Example, features: Features) -> None:
+def _label_of(item: Example | Annotation, features: Features):
+    """The one label value the task needs (int, sorted int list, or float), or None."""
+    if features.task == "single_label":
+        return None if item.label is None else int(item.label)
+    if features.task == "multi_label":
+        return None if item.multi_label is None else sorted({int(v) for v in item.multi_label})
+    return None if item.target is None else float(item.target)
+
+
+def _check_label(key: str, value, features: Features) -> None:
+    if value is None:
+        raise PlanError(f"example {key!r} has no {features.task} label and no annotation gave one")
     if features.task == "regression":
-        if example.target is None or not math.isfinite(example.target):
-            raise PlanError(f"example {example.key!r}: target {example.target!r} is not a finite number")
-    elif features.task == "single_label":
-        if example.label is None or not 0 <= example.label < features.num_classes:
-            raise PlanError(
-                f"example {example.key!r}: label {example.label!r} is not in "
-                f"[0, {features.num_classes})"
-            )
-    else:
-        labels = example.multi_label
-        if labels is None or any(not 0 <= v < features.num_classes for v in labels):
-            raise PlanError(
-                f"example {example.key!r}: multi_label {labels!r} has values outside "
-                f"[0, {features.num_classes})"
-            )
+        if not math.isfinite(value):
+            raise PlanError(f"example {key!r}: target {value!r} is not a finite number")
+    elif any(not 0 <= v < features.num_classes for v in (value if isinstance(value, list) else [value])):
+        raise PlanError(
+            f"example {key!r}: label {value!r} is outside [0, {features.num_classes})"
+        )
 
 
 def num_shards(num_examples: int, payload_bytes: int, target_bytes: int, min_shards: int) -> int:
@@ -88,7 +86,7 @@ def num_shards(num_examples: int, payload_bytes: int, target_bytes: int, min_sha
 
 
 def stage(
-    examples: Iterable[Example],
+    examples: Iterable[Example | Annotation],
     features: Features,
     directory: Path,
     split_rule: SplitRule | None,
@@ -96,25 +94,27 @@ def stage(
     min_shards: int,
     progress: Callable[[int], None] = lambda count: None,
 ) -> dict:
-    """Write records.bin and the split indexes; return the plan (see ``write_plan``)."""
+    """Write records.bin, the split indexes and labels; return the plan (see ``write_plan``)."""
     directory.mkdir(parents=True, exist_ok=True)
     keys: list[str] = []
     labels: list[object] = []
     splits: list[str | None] = []
     offsets: list[int] = []
     lengths: list[int] = []
+    annotations: dict[str, Annotation] = {}
     offset = 0
     with atomic_path(directory / RECORDS_FILE) as temporary, open(temporary, "wb") as out:
-        for example in examples:
-            _check_labels(example, features)
-            record = _record(example, features)
+        for item in examples:
+            if isinstance(item, Annotation):
+                if item.key in annotations:
+                    raise PlanError(f"two annotations for {item.key!r}")
+                annotations[item.key] = item
+                continue
+            record = _record(item, features)
             out.write(record)
-            keys.append(example.key)
-            labels.append(next(
-                (v for v in (example.label, example.multi_label, example.target) if v is not None),
-                None,
-            ))
-            splits.append(example.split)
+            keys.append(item.key)
+            labels.append(_label_of(item, features))
+            splits.append(item.split)
             offsets.append(offset)
             lengths.append(len(record))
             offset += len(record)
@@ -125,6 +125,9 @@ def stage(
     duplicates = [key for key, count in Counter(keys).items() if count > 1]
     if duplicates:
         raise PlanError(f"{len(duplicates)} duplicate keys, e.g. {duplicates[:3]}")
+    _apply_annotations(keys, labels, splits, annotations, features)
+    for key, value in zip(keys, labels, strict=True):
+        _check_label(key, value, features)
     splits = _assign_missing_splits(keys, labels, splits, split_rule)
 
     plan_splits = {}
@@ -134,15 +137,18 @@ def stage(
             [(key_hash(keys[i], "shuffle"), offsets[i], lengths[i]) for i in members],
             dtype=np.uint64,
         )
-        index = index[np.lexsort((index[:, 1], index[:, 0]))]
-        index_file = f"{split}.index.npy"
+        order = np.lexsort((index[:, 1], index[:, 0]))
+        index = index[order]
+        index_file, labels_file = f"{split}.index.npy", f"{split}.labels.json"
         with atomic_path(directory / index_file) as temporary, open(temporary, "wb") as out:
             np.save(out, index)
+        write_json_atomic(directory / labels_file, [labels[members[i]] for i in order])
         payload_bytes = int(index[:, 2].sum())
         plan_splits[split] = {
             "num_examples": len(members),
             "num_shards": num_shards(len(members), payload_bytes, target_shard_bytes, min_shards),
             "index": index_file,
+            "labels": labels_file,
         }
     return {"records": RECORDS_FILE, "splits": plan_splits}
 
@@ -150,6 +156,31 @@ def stage(
 def write_plan(directory: Path, plan: dict) -> None:
     """Written last, atomically: its presence means the staging is complete."""
     write_json_atomic(directory / PLAN_FILE, plan)
+
+
+def _apply_annotations(keys, labels, splits, annotations, features) -> None:
+    """Fill in what examples left None from annotations; conflicting facts are errors."""
+    if not annotations:
+        return
+    for i, key in enumerate(keys):
+        note = annotations.pop(key, None)
+        if note is None:
+            continue
+        value = _label_of(note, features)
+        if value is not None:
+            if labels[i] is not None and labels[i] != value:
+                raise PlanError(f"example {key!r}: label {labels[i]!r} but annotation says {value!r}")
+            labels[i] = value
+        if note.split is not None:
+            if splits[i] is not None and splits[i] != note.split:
+                raise PlanError(f"example {key!r}: split {splits[i]!r} but annotation says {note.split!r}")
+            splits[i] = note.split
+    if annotations:
+        orphans = sorted(annotations)
+        raise PlanError(
+            f"{len(orphans)} annotations name examples the source does not contain, "
+            f"e.g. {orphans[:3]}"
+        )
 
 
 def _assign_missing_splits(keys, labels, splits, split_rule) -> list[str]:
@@ -172,11 +203,14 @@ def read_plan(directory: Path) -> dict:
     return json.loads((directory / PLAN_FILE).read_text())
 
 
-def shard_rows(directory: Path, plan: dict, split: str, shard: int, count: int) -> np.ndarray:
-    """The index rows (hash, offset, length) that shard ``shard`` of ``count`` converts."""
-    index = np.load(directory / plan["splits"][split]["index"], mmap_mode="r")
+def shard_rows(directory: Path, plan: dict, split: str, shard: int, count: int):
+    """(index rows (hash, offset, length), labels) that shard ``shard`` of ``count`` converts."""
+    entry = plan["splits"][split]
+    index = np.load(directory / entry["index"], mmap_mode="r")
     total = len(index)
-    return np.array(index[shard * total // count : (shard + 1) * total // count])
+    lo, hi = shard * total // count, (shard + 1) * total // count
+    labels = json.loads((directory / entry["labels"]).read_text())
+    return np.array(index[lo:hi]), labels[lo:hi]
 
 
 class StagedRecords:

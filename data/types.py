@@ -82,3 +82,19 @@ class Example:
     multi_label: tuple[int, ...] | None = None
     target: float | None = None
     split: str | None = None
+
+
+@dataclass(frozen=True)
+class Annotation:
+    """Facts about the example with ``key`` that the source states elsewhere.
+
+    A handler yields these among its examples when labels or split lists come after
+    the images in a single-pass stream (a tar whose list files are at the end): the
+    engine fills in whatever the example left None, so no archive is read twice.
+    """
+
+    key: str
+    label: int | None = None
+    multi_label: tuple[int, ...] | None = None
+    target: float | None = None
+    split: str | None = None

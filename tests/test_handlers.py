@@ -52,17 +52,18 @@ def test_examples_are_well_formed(name, staged):
     labels = Counter()
     with staging.StagedRecords(directory / plan["records"]) as records:
         for split in plan["splits"]:
-            rows = staging.shard_rows(directory, plan, split, 0, 1)
+            rows, values = staging.shard_rows(directory, plan, split, 0, 1)
             keys = []
-            for _, offset, length in rows:
+            for (_, offset, length), value in zip(rows, values, strict=True):
                 header, payload = records.read(offset, length)
                 keys.append(header["k"])
                 if spec.features.task == "regression":
-                    assert header["r"] >= 0
-                    labels[round(header["r"])] += 1
-                for label in header.get("m", [header["l"]] if "l" in header else []):
-                    assert 0 <= label < spec.features.num_classes
-                    labels[label] += 1
+                    assert value >= 0
+                    labels[round(value)] += 1
+                else:
+                    for label in value if isinstance(value, list) else [value]:
+                        assert 0 <= label < spec.features.num_classes
+                        labels[label] += 1
                 stored = staging.image_bytes(header, payload, spec.features.channels, 10**8)
                 image = Image.open(io.BytesIO(stored))
                 image.load()
