@@ -93,9 +93,10 @@ def class_folder(name: str, depth: int = 1) -> str:
 
 def read_idx(path: Path) -> np.ndarray:
     """An idx file (MNIST format), gzip-compressed or not, as a numpy array."""
-    opener = gzip.open if path.read_bytes()[:2] == b"\x1f\x8b" else open
-    with opener(path, "rb") as stream:
-        data = stream.read()
+    with open(path, "rb") as raw:
+        data = raw.read()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
     zero, dtype_code, ndim = struct.unpack_from(">HBB", data)
     if zero != 0 or dtype_code not in _IDX_DTYPES:
         raise ValueError(f"{path.name} is not an idx file (header {data[:4].hex()})")
