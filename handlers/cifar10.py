@@ -7,14 +7,12 @@ N x 3072 uint8 (the red plane, then green, then blue, each 32x32 row-major).
 ``batches.meta`` and ``readme.html`` are not examples. Official split only.
 """
 
-import pickle
 from pathlib import Path
 
 import numpy as np
-from PIL import Image
 
-from data.types import Example, Features
-from handlers import _fixtures, _readers
+from data.types import Features
+from handlers import _cifar, _fixtures, _readers
 from handlers._spec import Artifact, DatasetSpec
 
 ARTIFACTS = (
@@ -33,25 +31,9 @@ def examples(artifacts_dir: Path):
     for name, data in _readers.tar_members(artifacts_dir / ARTIFACTS[0].file):
         batch = name.rsplit("/", 1)[-1]
         if batch in TRAIN_BATCHES:
-            yield from _batch_examples(batch, data, "train")
+            yield from _cifar.batch_examples(batch, data, "train")
         elif batch == "test_batch":
-            yield from _batch_examples(batch, data, "test")
-
-
-def _batch_examples(batch: str, data: bytes, split: str):
-    content = _readers.load_array_pickle(data)
-    pixels = np.asarray(content[b"data"], dtype=np.uint8).reshape(-1, 3, 32, 32)
-    labels = content[b"labels"]
-    if len(pixels) != len(labels):
-        raise ValueError(f"{batch}: {len(pixels)} images but {len(labels)} labels")
-    hwc = pixels.transpose(0, 2, 3, 1)
-    for index in range(len(hwc)):
-        yield Example(
-            key=f"{batch}/{index:05d}",
-            image=Image.fromarray(np.ascontiguousarray(hwc[index]), "RGB"),
-            label=int(labels[index]),
-            split=split,
-        )
+            yield from _cifar.batch_examples(batch, data, "test")
 
 
 def write_fixture(artifacts_dir: Path, per_batch: int = 6) -> dict[str, int]:
@@ -59,20 +41,10 @@ def write_fixture(artifacts_dir: Path, per_batch: int = 6) -> dict[str, int]:
     members = {}
     for seed, batch in enumerate((*TRAIN_BATCHES, "test_batch")):
         images = np.stack([_fixtures.pixels(seed * 100 + i, 32, 32, 3) for i in range(per_batch)])
-        members[f"{FOLDER}/{batch}"] = pickle.dumps(
-            {
-                b"batch_label": f"fixture {batch}".encode(),
-                b"labels": [int(v) for v in (np.arange(per_batch) * 3 + seed) % 10],
-                b"data": images.transpose(0, 3, 1, 2).reshape(per_batch, 3072),
-                b"filenames": [f"img_{seed}_{i}.png".encode() for i in range(per_batch)],
-            },
-            protocol=2,
-        )
-    members[f"{FOLDER}/batches.meta"] = pickle.dumps(
-        {b"label_names": [n.encode() for n in CLASS_NAMES], b"num_cases_per_batch": per_batch,
-         b"num_vis": 3072},
-        protocol=2,
-    )
+        labels = (np.arange(per_batch) * 3 + seed) % 10
+        members[f"{FOLDER}/{batch}"] = _cifar.batch_bytes(images, f"fixture {batch}", {b"labels": labels})
+    members[f"{FOLDER}/batches.meta"] = _cifar.meta_bytes(
+        {b"label_names": CLASS_NAMES}, num_cases_per_batch=per_batch, num_vis=3072)
     members[f"{FOLDER}/readme.html"] = b"<html>fixture</html>"
     _fixtures.write_tar(artifacts_dir / ARTIFACTS[0].file, members)
     return {"train": 5 * per_batch, "test": per_batch}
