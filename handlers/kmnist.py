@@ -1,0 +1,53 @@
+"""Kuzushiji-MNIST: 28x28 greyscale cursive Japanese characters, 10 hiragana classes.
+
+Homepage http://codh.rois.ac.jp/kmnist/ (Clanuwat, Bober-Irizar, Kitamoto, Lamb,
+Yamamoto, Ha, "Deep Learning for Classical Japanese Literature", NeurIPS 2018 workshop
+on Machine Learning for Creativity and Design; arXiv 2018). The same four
+gzip-compressed idx file names and format as MNIST, read with the MNIST-family reader;
+the fixture is MNIST's (same names and layout). The provider also publishes NumPy .npz
+copies, not used. Classes, in label order, are one hiragana per row of the syllabary
+(お き す つ な は ま や れ を), named by their romanisation. Official 60,000 / 10,000
+train/test split only.
+"""
+
+from pathlib import Path
+
+from data.types import Features
+from handlers import _readers
+from handlers._spec import Artifact, DatasetSpec
+from handlers.mnist import FILES, write_fixture
+
+_HOST = "http://codh.rois.ac.jp/kmnist/dataset/kmnist/"
+ARTIFACTS = (
+    Artifact("train-images-idx3-ubyte.gz", _HOST + "train-images-idx3-ubyte.gz", size=18165135,
+             sha256="51467d22d8cc72929e2a028a0428f2086b092bb31cfb79c69cc0a90ce135fde4"),
+    Artifact("train-labels-idx1-ubyte.gz", _HOST + "train-labels-idx1-ubyte.gz", size=29497,
+             sha256="e38f9ebcd0f3ebcdec7fc8eabdcdaef93bb0df8ea12bee65224341c8183d8e17"),
+    Artifact("t10k-images-idx3-ubyte.gz", _HOST + "t10k-images-idx3-ubyte.gz", size=3041136,
+             sha256="edd7a857845ad6bb1d0ba43fe7e794d164fe2dce499a1694695a792adfac43c5"),
+    Artifact("t10k-labels-idx1-ubyte.gz", _HOST + "t10k-labels-idx1-ubyte.gz", size=5120,
+             sha256="20bb9a0ef54c7db3efc55a92eef5582c109615df22683c380526788f98e42a1c"),
+)
+
+CLASS_NAMES = ("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo")
+
+
+def examples(artifacts_dir: Path):
+    return _readers.idx_pair_examples(artifacts_dir, FILES)
+
+
+kmnist = DatasetSpec(
+    name="kmnist",
+    description="70,000 28x28 greyscale Kuzushiji (cursive Japanese) characters, one hiragana per class.",
+    homepage="http://codh.rois.ac.jp/kmnist/",
+    citation=(
+        "Clanuwat, T., Bober-Irizar, M., Kitamoto, A., Lamb, A., Yamamoto, K., Ha, D. Deep Learning "
+        "for Classical Japanese Literature. arXiv:1812.01718, 2018."
+    ),
+    license="Creative Commons Attribution-ShareAlike 4.0 International (CC BY-SA 4.0)",
+    artifacts=ARTIFACTS,
+    features=Features(channels=1, class_names=CLASS_NAMES),
+    examples=examples,
+    write_fixture=write_fixture,
+    num_examples={"train": 60000, "test": 10000},
+)
