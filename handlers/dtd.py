@@ -1,0 +1,90 @@
+"""DTD, the Describable Textures Dataset: 5,640 texture photos in 47 classes.
+
+Homepage https://www.robots.ox.ac.uk/~vgg/data/dtd/ (Cimpoi, Maji, Kokkinos, Mohamed,
+Vedaldi, "Describing Textures in the Wild", CVPR 2014). One archive, an uncompressed
+tar despite its ``.tar.gz`` name (the reader detects that): images
+``dtd/images/<class>/<class>_<NNNN>.jpg``, 120 per class, labelled by their folder (the
+"key attribute"; classes sorted); ``dtd/labels/{train,val,test}<k>.txt`` for ten folds
+k = 1..10, lines ``<class>/<file>.jpg``. Fold 1 is used, as TFDS does: train1 is
+``train``, val1 is ``validation``, test1 is ``test`` (1,880 each, 40 per class). The
+lists may stream before or after the images, so their lines are handed over as
+annotations (the engine joins them to the images; an unlisted image, or a listed image
+that is missing, fails the build). ``labels_joint_anno.txt`` (multi-attribute labels),
+``imdb/imdb.mat`` and the other folds are not used.
+"""
+
+from pathlib import Path
+
+from data.types import Annotation, Example, Features
+from handlers import _fixtures, _readers
+from handlers._spec import Artifact, DatasetSpec
+
+ARTIFACTS = (
+    Artifact("dtd-r1.0.1.tar.gz", "https://www.robots.ox.ac.uk/~vgg/data/dtd/download/dtd-r1.0.1.tar.gz",
+             sha256="e42855a52a4950a3b59612834602aa253914755c95b0cff9ead6d07395f8e205", size=625239812),
+)
+IMAGES = "dtd/images/"
+FOLD = 1
+# fold-1 list -> split
+LISTS = {f"dtd/labels/train{FOLD}.txt": "train", f"dtd/labels/val{FOLD}.txt": "validation",
+         f"dtd/labels/test{FOLD}.txt": "test"}
+
+CLASS_NAMES = tuple(sorted("""
+banded blotchy braided bubbly bumpy chequered cobwebbed cracked crosshatched crystalline dotted
+fibrous flecked freckled frilly gauzy grid grooved honeycombed interlaced knitted lacelike lined
+marbled matted meshed paisley perforated pitted pleated polka-dotted porous potholed scaly smeared
+spiralled sprinkled stained stratified striped studded swirly veined waffled woven wrinkled zigzagged
+""".split()))
+_LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
+
+
+def examples(artifacts_dir: Path):
+    for name, data in _readers.tar_members(artifacts_dir / ARTIFACTS[0].file, keep=_wanted):
+        if name in LISTS:
+            for line in data.decode("utf-8").split():
+                yield Annotation(key=IMAGES + line, split=LISTS[name])
+            continue
+        folder = _readers.class_folder(name)
+        if folder not in _LABELS:
+            raise ValueError(f"{name}: unknown class folder {folder!r}")
+        yield Example(key=name, image=data, label=_LABELS[folder])
+
+
+def write_fixture(artifacts_dir: Path, per_class: int = 6) -> dict[str, int]:
+    """An uncompressed tar under the .tar.gz name: images, then imdb.mat, then two folds' lists."""
+    classes = ("banded", "polka-dotted", "zigzagged")
+    members, lists, counts = [], {}, {}
+    for c, folder in enumerate(classes):
+        for i in range(1, per_class + 1):
+            line = f"{folder}/{folder}_{i:04d}.jpg"
+            members.append((IMAGES + line, _fixtures.jpeg_bytes(_fixtures.pixels(c * 50 + i, 26, 22 + i % 3, 3))))
+            for fold, part in ((1, i % 3), (2, (i + 1) % 3)):
+                lists.setdefault(f"dtd/labels/{('train', 'val', 'test')[part]}{fold}.txt", []).append(line)
+            split = ("train", "validation", "test")[i % 3]
+            counts[split] = counts.get(split, 0) + 1
+    members.append(("dtd/imdb/imdb.mat", b"MATLAB 5.0 MAT-file, not read by the handler"))
+    members += [(path, ("\n".join(lines) + "\n").encode()) for path, lines in sorted(lists.items())]
+    members.append(("dtd/labels/labels_joint_anno.txt", f"{classes[0]}/{classes[0]}_0001.jpg banded lined \n".encode()))
+    _fixtures.write_tar(artifacts_dir / ARTIFACTS[0].file, members, mode="w")
+    return counts
+
+
+def _wanted(name: str) -> bool:
+    return name in LISTS or (name.startswith(IMAGES) and name.endswith(".jpg"))
+
+
+dtd = DatasetSpec(
+    name="dtd",
+    description="5,640 texture photos in 47 describable classes (120 each); official fold 1: 1,880 train / 1,880 validation / 1,880 test.",
+    homepage="https://www.robots.ox.ac.uk/~vgg/data/dtd/",
+    citation=(
+        "Cimpoi, M., Maji, S., Kokkinos, I., Mohamed, S., Vedaldi, A. Describing Textures in the "
+        "Wild. IEEE Conference on Computer Vision and Pattern Recognition (CVPR), 2014."
+    ),
+    license="No formal license; the homepage makes the data available for research purposes.",
+    artifacts=ARTIFACTS,
+    features=Features(channels=3, class_names=CLASS_NAMES),
+    examples=examples,
+    write_fixture=write_fixture,
+    num_examples={"train": 1880, "validation": 1880, "test": 1880},
+)
