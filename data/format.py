@@ -33,6 +33,7 @@ the ``regression`` task; version 1 builds are still read.
 
 from __future__ import annotations
 
+import functools
 import struct
 
 import google_crc32c
@@ -58,7 +59,13 @@ def shard_name(dataset: str, split: str, index: int, count: int) -> str:
 # Feature{bytes_list=1 | float_list=2 | int64_list=3}, each list's values in field 1.
 
 
+_ONE_BYTE = [bytes((v,)) for v in range(0x80)]
+_TAGS = {number: bytes(((number << 3) | 2,)) for number in range(1, 4)}
+
+
 def _varint(value: int) -> bytes:
+    if 0 <= value < 0x80:  # the common case: tags, labels, short lengths
+        return _ONE_BYTE[value]
     value &= (1 << 64) - 1  # int64 is written as its two's complement
     out = bytearray()
     while value > 0x7F:
@@ -70,7 +77,7 @@ def _varint(value: int) -> bytes:
 
 def _field(number: int, payload: bytes) -> bytes:
     """A length-delimited field (wire type 2)."""
-    return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+    return b"".join((_TAGS[number], _varint(len(payload)), payload))
 
 
 def _bytes_feature(value: bytes) -> bytes:
@@ -84,6 +91,11 @@ def _int64_feature(values) -> bytes:
 def _float_feature(values) -> bytes:
     packed = struct.pack(f"<{len(values)}f", *values)
     return _field(2, _field(1, packed) if values else b"")
+
+
+@functools.lru_cache(maxsize=64)
+def _name_field(name: str) -> bytes:
+    return _field(1, name.encode())
 
 
 def serialize_example(features: dict) -> bytes:
@@ -101,7 +113,7 @@ def serialize_example(features: dict) -> bytes:
             encoded = _int64_feature(list(value))
         else:
             encoded = _float_feature([float(v) for v in value])
-        entries.append(_field(1, _field(1, name.encode()) + _field(2, encoded)))
+        entries.append(_field(1, _name_field(name) + _field(2, encoded)))
     return _field(1, b"".join(entries))
 
 
