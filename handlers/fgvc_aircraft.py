@@ -8,19 +8,19 @@ manufacturer: 30, variant: 100), ``data/images_<level>_{trainval,test}.txt`` who
 lines are ``<id> <class name>`` (names contain spaces and slashes). Labels are the
 position of the name in the sorted tuples below (byte order, as the provider's
 ``families.txt`` / ``manufacturers.txt`` / ``variants.txt`` list them; the handler
-checks those files hold exactly these names). The file names give no label, so the
-lists are read first, in a pass over the tar that stops as soon as they are found
-(see handlers/_tar_lists.py); the images follow in a second streaming pass. Splits:
+checks those files hold exactly these names). The file names give no label and the
+lists may sit after the images, so the tar is streamed once: each image is handed
+over bare and each list line as an annotation that the engine joins to it. Splits:
 the official test list (3,333) is ``test``; trainval (6,667) is carved into
 train/dev/dev-test by a hash of the member path, identical for the three levels. The
-``train``/``val`` lists are not used. An image in neither list is an error.
+``train``/``val`` lists are not used. An image in neither list, a listed image that is
+missing, an image in both lists or an unknown class name fails the build.
 """
 
-import posixpath
 from pathlib import Path
 
-from data.types import Example, Features
-from handlers import _fixtures, _readers, _splits, _tar_lists
+from data.types import Annotation, Example, Features
+from handlers import _fixtures, _readers, _splits
 from handlers._spec import Artifact, DatasetSpec
 
 ARTIFACTS = (
@@ -63,33 +63,36 @@ def _examples(level: str):
     index = {name: i for i, name in enumerate(names)}
 
     def examples(artifacts_dir: Path):
-        archive = artifacts_dir / ARTIFACTS[0].file
-        lists = {split: f"{DATA}images_{level}_{split}.txt" for split in ("trainval", "test")}
-        files = _tar_lists.side_files(archive, [*lists.values(), DATA + names_file])
-        unknown = set(_tar_lists.lines(files[DATA + names_file])) ^ set(names)
-        if unknown:
-            raise ValueError(f"{names_file} and the handler's {level} names differ: {sorted(unknown)}")
-        labels = {}
-        for split, path in lists.items():
-            for line in _tar_lists.lines(files[path]):
-                image_id, name = line.split(" ", 1)
-                labels[image_id] = (index[name], split)
-        for name, data in _readers.tar_members(archive, suffixes=(".jpg",),
-                                               keep=lambda n: n.startswith(DATA + "images/")):
-            image_id = posixpath.basename(name).removesuffix(".jpg")
-            if image_id not in labels:
-                raise ValueError(f"{name} is in neither the trainval nor the test list of {level}")
-            label, split = labels.pop(image_id)
-            yield Example(key=name, image=data, label=label,
-                          split="test" if split == "test" else _splits.by_fraction(name, _splits.TR3))
-        if labels:
-            raise ValueError(f"{len(labels)} listed images are missing, e.g. {min(labels)}")
+        lists = {f"{DATA}images_{level}_{split}.txt": split for split in ("trainval", "test")}
+        unread = {*lists, DATA + names_file}
+        members = _readers.tar_members(artifacts_dir / ARTIFACTS[0].file,
+                                       keep=lambda n: n in unread or _is_image(n))
+        for name, data in members:
+            if _is_image(name):
+                yield Example(key=name, image=data)
+                continue
+            unread.discard(name)
+            rows = [line.rstrip() for line in data.decode("utf-8").splitlines() if line.strip()]
+            if name not in lists:
+                differ = set(rows) ^ set(names)
+                if differ:
+                    raise ValueError(f"{names_file} and the handler's {level} names differ: {sorted(differ)}")
+                continue
+            for row in rows:
+                image_id, class_name = row.split(" ", 1)
+                if class_name not in index:
+                    raise ValueError(f"{name}: unknown {level} {class_name!r}")
+                key = f"{DATA}images/{image_id}.jpg"
+                split = "test" if lists[name] == "test" else _splits.by_fraction(key, _splits.TR3)
+                yield Annotation(key=key, label=index[class_name], split=split)
+        if unread:
+            raise FileNotFoundError(f"{ARTIFACTS[0].file} has no member(s) {sorted(unread)}")
 
     return examples
 
 
 def write_fixture(artifacts_dir: Path) -> dict[str, int]:
-    """Images first and the lists after them (the costly order), with the unused lists."""
+    """Images first and the lists after them (the hard order for one pass), with the unused lists."""
     planes = [("1000001", "707-320", "Boeing 707", "Boeing"), ("1000002", "Hawk T1", "Hawk T1", "British Aerospace"),
               ("1000003", "F/A-18", "F/A-18", "McDonnell Douglas"), ("1000004", "A320", "A320", "Airbus")]
     members, rows, counts = [], {}, {}
@@ -109,6 +112,10 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     members += [(f"{DATA}images_box.txt", b"1000001 1 1 29 19\n"), ("fgvc-aircraft-2013b/README.md", b"fixture\n")]
     _fixtures.write_tar(artifacts_dir / ARTIFACTS[0].file, members)
     return counts
+
+
+def _is_image(name: str) -> bool:
+    return name.startswith(DATA + "images/") and name.endswith(".jpg")
 
 
 def _spec(level: str) -> DatasetSpec:

@@ -7,17 +7,18 @@ dish folder; classes in sorted order, as ``meta/classes.txt`` lists them) and
 ``food-101/meta/{train,test}.txt`` naming each image as ``<dish>/<id>``: 750 training
 and 250 test images per dish (75,750 / 25,250). The training images were
 deliberately left uncleaned (some wrong labels, saturated colours); some JPEGs are
-greyscale. Split lists are read first, in a pass over the tar that stops as soon as
-they are found (handlers/_tar_lists.py), then the images stream by. Splits: the
-official test list is ``test``; the training list is carved into train/dev/dev-test by
-a hash of the member path. An image in neither list, or a listed image that is
-missing, is an error. ``meta/*.json``, ``README.txt`` and the license file are unused.
+greyscale. The split lists may sit after the images, so the tar is streamed once:
+images are handed over with their dish label, list lines as split annotations that the
+engine joins to them. Splits: the official test list is ``test``; the training list is
+carved into train/dev/dev-test by a hash of the member path. An unknown dish folder, an
+image in neither list (no split), an image in both, or a listed image that is missing
+fails the build. ``meta/*.json``, ``README.txt`` and the license file are unused.
 """
 
 from pathlib import Path
 
-from data.types import Example, Features
-from handlers import _fixtures, _readers, _splits, _tar_lists
+from data.types import Annotation, Example, Features
+from handlers import _fixtures, _readers, _splits
 from handlers._spec import Artifact, DatasetSpec
 
 ARTIFACTS = (
@@ -26,6 +27,8 @@ ARTIFACTS = (
 )
 META = "food-101/meta/"
 IMAGES = "food-101/images/"
+# split list -> official split
+LISTS = {f"{META}train.txt": "train", f"{META}test.txt": "test"}
 
 CLASS_NAMES = tuple(sorted("""
 apple_pie baby_back_ribs baklava beef_carpaccio beef_tartare beet_salad beignets bibimbap
@@ -46,22 +49,27 @@ _LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
 
 
 def examples(artifacts_dir: Path):
-    archive = artifacts_dir / ARTIFACTS[0].file
-    files = _tar_lists.side_files(archive, [f"{META}train.txt", f"{META}test.txt"])
-    listed = {f"{IMAGES}{line}.jpg": split for split in ("train", "test")
-              for line in _tar_lists.lines(files[f"{META}{split}.txt"])}
-    for name, data in _readers.tar_members(archive, suffixes=(".jpg",), keep=lambda n: n.startswith(IMAGES)):
+    unread = set(LISTS)
+    members = _readers.tar_members(artifacts_dir / ARTIFACTS[0].file,
+                                   keep=lambda n: n in unread or (n.startswith(IMAGES) and n.endswith(".jpg")))
+    for name, data in members:
+        if name in LISTS:
+            unread.discard(name)
+            for line in data.decode("utf-8").split():
+                key = f"{IMAGES}{line}.jpg"
+                split = "test" if LISTS[name] == "test" else _splits.by_fraction(key, _splits.TR3)
+                yield Annotation(key=key, split=split)
+            continue
         dish = _readers.class_folder(name)
-        if dish not in _LABELS or name not in listed:
-            raise ValueError(f"{name}: unknown dish {dish!r} or in neither meta/train.txt nor meta/test.txt")
-        split = "test" if listed.pop(name) == "test" else _splits.by_fraction(name, _splits.TR3)
-        yield Example(key=name, image=data, label=_LABELS[dish], split=split)
-    if listed:
-        raise ValueError(f"{len(listed)} listed images are missing from the archive, e.g. {min(listed)}")
+        if dish not in _LABELS:
+            raise ValueError(f"{name}: unknown dish {dish!r}")
+        yield Example(key=name, image=data, label=_LABELS[dish])
+    if unread:
+        raise FileNotFoundError(f"{ARTIFACTS[0].file} has no member(s) {sorted(unread)}")
 
 
 def write_fixture(artifacts_dir: Path, per_class: int = 6) -> dict[str, int]:
-    """Images before meta/ (the costly order), macOS junk, a greyscale JPEG, unused meta files."""
+    """Images before meta/ (the hard order for one pass), macOS junk, a greyscale JPEG, unused meta files."""
     dishes = ("apple_pie", "cheese_plate", "waffles")
     members, lists, counts = [("food-101/._README.txt", b"junk")], {"train": [], "test": []}, {}
     for c, dish in enumerate(dishes):

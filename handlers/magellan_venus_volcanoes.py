@@ -8,10 +8,12 @@ header files beside them are ignored; the square side is taken from the byte cou
 1024 for the real images); ``package/GroundTruths/img<N>.lxyr`` list one volcano per row,
 space-separated, the first field a confidence from 1 (definitely) to 4 (only a pit).
 Label: 1 if any row of the image's ``.lxyr`` has confidence 1, else 0; every image must
-have a ground-truth file. Folders Chips, FOA, Programs, Tables and the README are not
-used. 134 greyscale images (dm_nevis counts 53 positives). The archive is read twice
-(labels, then images) rather than held in memory. No official split: every image is
-drawn into train/dev/dev-test/test by a hash of its member path.
+have a ground-truth file (ground truths of absent images are ignored). Folders Chips,
+FOA, Programs, Tables and the README are not used. 134 greyscale images (dm_nevis
+counts 53 positives). The tar is streamed once: an image whose ground truth came
+earlier is labelled at once, the others by an annotation when the stream ends. No
+official split: every image is drawn into train/dev/dev-test/test by a hash of its
+member path.
 """
 
 import math
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from data.types import Example, Features
+from data.types import Annotation, Example, Features
 from handlers import _fixtures, _readers, _splits
 from handlers._spec import Artifact, DatasetSpec
 
@@ -36,39 +38,49 @@ CLASS_NAMES = ("no definite volcano", "definite volcano")
 
 
 def examples(artifacts_dir: Path):
-    archive = artifacts_dir / ARTIFACTS[0].file
-    labels = {
-        _stem(name): int(any(row.split()[:1] == ["1"] for row in data.decode("ascii").splitlines()))
-        for name, data in _readers.tar_members(archive, suffixes=(".lxyr",), keep=_in("GroundTruths"))
-    }
-    for name, data in _readers.tar_members(archive, suffixes=(".sdt",), keep=_in("Images")):
-        if _stem(name) not in labels:
-            raise ValueError(f"{ARTIFACTS[0].file}: no GroundTruths/{_stem(name)}.lxyr for {name}")
+    labels, unlabelled = {}, {}
+    for name, data in _readers.tar_members(artifacts_dir / ARTIFACTS[0].file, suffixes=(".lxyr", ".sdt"),
+                                           keep=lambda n: _folder(n) in ("GroundTruths", "Images")):
+        if _folder(name) == "GroundTruths":
+            labels[_stem(name)] = int(any(row.split()[:1] == ["1"] for row in data.decode("ascii").splitlines()))
+            continue
         side = math.isqrt(len(data))
         if side * side != len(data):
             raise ValueError(f"{name}: {len(data)} bytes is not a square 8-bit image")
+        if _stem(name) not in labels:
+            unlabelled[name] = _stem(name)
         yield Example(key=name, image=Image.frombytes("L", (side, side), data),
-                      label=labels[_stem(name)], split=_splits.by_fraction(name, _splits.ALL))
+                      label=labels.get(_stem(name)), split=_splits.by_fraction(name, _splits.ALL))
+    for name, stem in unlabelled.items():
+        if stem not in labels:
+            raise ValueError(f"{ARTIFACTS[0].file}: no GroundTruths/{stem}.lxyr for {name}")
+        yield Annotation(key=name, label=labels[stem])
 
 
 def write_fixture(artifacts_dir: Path, count: int = 24) -> dict[str, int]:
-    """The real tree: images with .spr headers, ground truths (some empty), unused folders."""
-    members, counts = {"package/README": b"fixture\n"}, {}
+    """The real tree: images with .spr headers, ground truths (some empty), unused folders.
+
+    Half the ground truths precede the images and half follow them, so both orders are
+    exercised (the real archive's member order is not known).
+    """
+    truths, images, counts = [], [], {}
     for n in range(1, count + 1):
-        members[f"package/Images/img{n}.sdt"] = _fixtures.pixels(n, 16, 16, 1).tobytes()
-        members[f"package/Images/img{n}.spr"] = b"2\n16\n0\n1.0\n16\n0\n1.0\n0\n"
+        images.append((f"package/Images/img{n}.sdt", _fixtures.pixels(n, 16, 16, 1).tobytes()))
+        images.append((f"package/Images/img{n}.spr", b"2\n16\n0\n1.0\n16\n0\n1.0\n0\n"))
         rows = [f"{conf} {n * 3}.0 {n * 5}.0 {n % 7 + 2}.0\n" for conf in ((2, 3), (1, 4), ())[n % 3]]
-        members[f"package/GroundTruths/img{n}.lxyr"] = "".join(rows).encode()
+        truths.append((f"package/GroundTruths/img{n}.lxyr", "".join(rows).encode()))
         split = _splits.by_fraction(f"package/Images/img{n}.sdt", _splits.ALL)
         counts[split] = counts.get(split, 0) + 1
-    members["package/Chips/exp_A1_Ctrn.sdt"] = bytes(64)
-    members["package/Tables/exp_A1.tbl"] = b"unused\n"
+    half = len(truths) // 2
+    members = [("package/README", b"fixture\n"), *truths[:half], *images, *truths[half:],
+               ("package/Chips/exp_A1_Ctrn.sdt", bytes(64)), ("package/Tables/exp_A1.tbl", b"unused\n")]
     _fixtures.write_tar(artifacts_dir / ARTIFACTS[0].file, members)
     return counts
 
 
-def _in(folder: str):
-    return lambda name: name.split("/")[-2:-1] == [folder]
+def _folder(name: str) -> str:
+    """The folder a member sits in ("" at the top)."""
+    return posixpath.basename(posixpath.dirname(name))
 
 
 def _stem(name: str) -> str:
