@@ -48,6 +48,7 @@ def convert_shard(
     plan = staging.read_plan(staging_dir)
     rows, labels = staging.shard_rows(staging_dir, plan, split, shard, count)
     remove_partials(output)
+    remove_partials(sidecar)
     digest = hashlib.sha256()
     num_bytes = 0
     histogram: Counter = Counter()

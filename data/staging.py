@@ -47,15 +47,31 @@ def _record(example: Example, features: Features) -> bytes:
     if isinstance(example.image, bytes):
         header["t"] = ENCODED
         payload = example.image
-    elif isinstance(example.image, Image.Image):
-        image = images.normalize(example.image, features.channels)
+    elif isinstance(example.image, np.ndarray) and _is_stored_layout(example.image, features):
+        header["t"] = RAW
+        header["s"] = [example.image.shape[1], example.image.shape[0]]
+        payload = np.ascontiguousarray(example.image).tobytes()
+    elif isinstance(example.image, (Image.Image, np.ndarray)):
+        source = example.image
+        if isinstance(source, np.ndarray):
+            source = Image.fromarray(source.squeeze(-1) if source.ndim == 3 and source.shape[2] == 1 else source)
+        image = images.normalize(source, features.channels)
         header["t"] = RAW
         header["s"] = list(image.size)
         payload = image.tobytes()
     else:
-        raise PlanError(f"example {example.key!r}: image must be PIL.Image or bytes")
+        raise PlanError(f"example {example.key!r}: image must be a PIL image, a uint8 array or bytes")
     encoded_header = json.dumps(header, separators=(",", ":")).encode()
     return struct.pack("<I", len(encoded_header)) + encoded_header + payload
+
+
+def _is_stored_layout(array: np.ndarray, features: Features) -> bool:
+    """True for uint8 arrays already shaped as stored: (H, W) grey or (H, W, 3) colour."""
+    if array.dtype != np.uint8:
+        return False
+    if features.channels == 1:
+        return array.ndim == 2 or (array.ndim == 3 and array.shape[2] == 1)
+    return array.ndim == 3 and array.shape[2] == 3
 
 
 def _label_of(item: Example | Annotation, features: Features):
@@ -241,6 +257,6 @@ def image_bytes(header: dict, payload: bytes, channels: int, max_pixels: int) ->
     """The stored image bytes for one staged record (pass-through or PNG)."""
     if header["t"] == RAW:
         width, height = header["s"]
-        image = Image.frombytes(images.mode_for(channels), (width, height), payload)
-        return images.encode_png(image)
+        shape = (height, width) if channels == 1 else (height, width, channels)
+        return images.png_from_array(np.frombuffer(payload, dtype=np.uint8).reshape(shape))
     return images.stored_bytes(payload, channels, max_pixels)

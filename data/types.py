@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from PIL import Image
 
 SINGLE_LABEL = "single_label"
 MULTI_LABEL = "multi_label"
 REGRESSION = "regression"
 
-# A handler hands over either a PIL image or the encoded file bytes as it found them;
-# bytes are kept unchanged when they are JPEG/PNG with the declared channels already.
-ImageLike = Image.Image | bytes
+# A handler hands over a PIL image, a uint8 array (H, W) or (H, W, C) for sources that
+# are arrays already (idx files, pickled batches: no PIL round trip), or the encoded
+# file bytes as it found them; bytes are kept unchanged when they are JPEG/PNG with
+# the declared channels already.
+ImageLike = Image.Image | np.ndarray | bytes
 
 
 @dataclass(frozen=True)

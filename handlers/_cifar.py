@@ -12,7 +12,6 @@ import pickle
 from collections.abc import Iterator, Mapping, Sequence
 
 import numpy as np
-from PIL import Image
 
 from data.types import Example
 from handlers import _readers
@@ -25,11 +24,11 @@ def batch_examples(batch: str, data: bytes, split: str, label_field: bytes = b"l
     labels = content[label_field]
     if len(pixels) != len(labels):
         raise ValueError(f"{batch}: {len(pixels)} images but {len(labels)} {label_field.decode()}")
-    hwc = pixels.transpose(0, 2, 3, 1)
+    hwc = np.ascontiguousarray(pixels.transpose(0, 2, 3, 1))  # one copy for the batch
     for index in range(len(hwc)):
         yield Example(
             key=f"{batch}/{index:05d}",
-            image=Image.fromarray(np.ascontiguousarray(hwc[index]), "RGB"),
+            image=hwc[index],
             label=int(labels[index]),
             split=split,
         )

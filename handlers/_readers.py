@@ -61,11 +61,8 @@ def tar_members(
     Compression (gz, bz2, xz or none) is detected; links and devices are skipped, so
     nothing a member says can reach outside the archive.
     """
-    if isinstance(source, (str, Path)):
-        archive = tarfile.open(source, mode="r|*")
-    else:
-        archive = tarfile.open(fileobj=source, mode="r|*")
-    with archive:
+    where = {"name": source} if isinstance(source, (str, Path)) else {"fileobj": source}
+    with tarfile.open(mode="r|*", **where) as archive:
         for info in archive:
             name = info.name.removeprefix("./")
             if info.isfile() and _wanted(name, suffixes, keep):
@@ -140,8 +137,6 @@ def idx_pair_examples(artifacts_dir: Path, files: dict[str, tuple[str, str]]):
 
     Keys are ``<split>/<index>`` (the record index within the official file).
     """
-    from PIL import Image
-
     from data.types import Example
 
     for split, (images_file, labels_file) in files.items():
@@ -154,7 +149,7 @@ def idx_pair_examples(artifacts_dir: Path, files: dict[str, tuple[str, str]]):
         for index in range(len(images)):
             yield Example(
                 key=f"{split}/{index:05d}",
-                image=Image.fromarray(images[index], "L"),
+                image=images[index],
                 label=int(labels[index]),
                 split=split,
             )

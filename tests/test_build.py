@@ -31,6 +31,8 @@ def _expected_examples(name: str, mirror_root: Path) -> dict[str, dict]:
         if isinstance(example.image, bytes):
             pil = Image.open(io.BytesIO(example.image))
             source = example.image
+        elif isinstance(example.image, np.ndarray):
+            pil, source = Image.fromarray(example.image), None
         else:
             pil, source = example.image, None
         expected[example.key] = {
@@ -120,7 +122,7 @@ def test_deleted_shard_is_rebuilt_alone(workspace):
 
 
 def _shard_stamps(directory: Path) -> dict[str, tuple[int, int]]:
-    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in directory.glob("*.tfrecord-*")}
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in directory.glob("[!.]*.tfrecord-*")}
 
 
 def test_killed_build_resumes_without_rewriting_finished_shards(workspace, tmp_path, http_mirror):
@@ -135,7 +137,7 @@ def test_killed_build_resumes_without_rewriting_finished_shards(workspace, tmp_p
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
     )
     deadline = time.monotonic() + 120
-    while len(list(directory.glob("*.tfrecord-*"))) < 4:
+    while len(list(directory.glob("[!.]*.tfrecord-*"))) < 4:
         assert process.poll() is None, "the build ended before it could be killed"
         assert time.monotonic() < deadline
         time.sleep(0.01)

@@ -195,7 +195,7 @@ def test_status_of_a_build_killed_midway(workspace):
                                env=workspace.env(), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.monotonic() + 120
-    while len(list(directory.glob("*.tfrecord-*"))) < 3:
+    while len(list(directory.glob("[!.]*.tfrecord-*"))) < 3:
         assert process.poll() is None and time.monotonic() < deadline
         time.sleep(0.01)
     os.killpg(process.pid, signal.SIGKILL)
