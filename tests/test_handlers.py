@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
+import sys
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -89,3 +92,36 @@ def test_examples_are_deterministic(tmp_path):
             spec.write_fixture(folder)
             runs.append([(e.key, e.label, e.split) for e in spec.examples(folder)])
         assert runs[0] == runs[1], name
+
+
+_OPENS: list[str] | None = None
+
+
+def _count_opens(event, args):
+    if _OPENS is not None and event == "open" and isinstance(args[0], (str, bytes, os.PathLike)):
+        _OPENS.append(os.fsdecode(args[0]))
+
+
+sys.addaudithook(_count_opens)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_each_artifact_is_read_once(name, tmp_path):
+    """One pass over the source: no compressed stream is opened (and decompressed) twice.
+
+    Zips are exempt: they are random-access, each member is inflated on its own.
+    """
+    global _OPENS
+    spec = handlers.get(name)
+    spec.write_fixture(tmp_path)
+    _OPENS = []
+    try:
+        for _ in spec.examples(tmp_path):
+            pass
+        opened = Counter(Path(path).name for path in _OPENS if Path(path).parent == tmp_path)
+        zips = {name for name in opened if (tmp_path / name).read_bytes()[:2] == b"PK"}
+    finally:
+        _OPENS = None
+    assert opened, "the handler read no artifact"
+    twice = {name: n for name, n in opened.items() if n > 1 and name not in zips}
+    assert not twice, f"compressed artifacts opened more than once: {twice}"
