@@ -1,0 +1,170 @@
+"""Conversion benchmark: ``python -m bench [--scale 1.0] [--only cifar10,mnist,photos,memory]``.
+
+On full-size replica artifacts (bench/replicas.py) it measures, in one run:
+the hand-written baseline (bench/baseline.py) and ``BuildDataset`` with --workers 1
+and 2, each in its own process tree; then a no-op rerun and a rerun after deleting
+one shard; for the memory check, the 600,000-example scale-up of cifar10. It prints
+one table: examples/s, output MB/s, CPU use, peak RSS of the largest single process,
+and ratios to the baseline. ``--scale`` shrinks every replica (0.01 for a smoke run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import handlers
+from bench import replicas
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Run:
+    label: str
+    examples: int
+    seconds: float
+    cpu: float
+    peak_rss_mb: float
+    output_mb: float
+
+    @property
+    def rate(self) -> float:
+        return self.examples / self.seconds
+
+
+def _measured(command: list[str], cwd: Path, env: dict) -> tuple[float, float, float, str]:
+    """(wall s, CPU s, peak RSS MB of the largest process in the tree, stdout)."""
+    out = Path(tempfile.mkstemp()[1])
+    started = time.perf_counter()
+    with open(out, "w") as stdout:
+        process = subprocess.Popen(command, cwd=cwd, env=env, stdout=stdout, stderr=subprocess.DEVNULL)
+        _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - started
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{' '.join(command)} failed with {status}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read_text()
+
+
+class Workspace:
+    """A data dir and luigi.cfg whose mirror holds the replica artifacts."""
+
+    def __init__(self, root: Path, source: str):
+        self.root, self.mirror = root, root / "mirror"
+        self.artifacts = self.mirror / source
+        self.artifacts.mkdir(parents=True)
+        self.data_dir = root / "data"
+
+    def configure(self, spec) -> None:
+        sums = {f"{spec.source}/{a.file}": {"sha256": hashlib.sha256((self.artifacts / a.file).read_bytes()).hexdigest()}
+                for a in spec.artifacts if (self.artifacts / a.file).exists()}
+        (self.root / "sums.json").write_text(json.dumps(sums))
+        config = (ROOT / "luigi.cfg").read_text()
+        config = config.replace("mirrors =", f"mirrors = {self.mirror}").replace("offline = false", "offline = true")
+        config = config.replace("check_counts = true", "check_counts = false")
+        config += f"\n[fetch]\nchecksum_overrides = {self.root / 'sums.json'}\n"
+        import configparser
+
+        parser = configparser.ConfigParser(strict=False, interpolation=None)
+        parser.optionxform = str
+        parser.read_string(config)
+        with open(self.root / "luigi.cfg", "w") as out:
+            parser.write(out)
+
+    def env(self) -> dict:
+        return {**os.environ, "LUIGI_CONFIG_PATH": str(self.root / "luigi.cfg"),
+                "DATASETS_STORAGE_DIR": str(self.data_dir), "PYTHONPATH": str(ROOT)}
+
+    def luigi(self, task: str, dataset: str, workers: int) -> list[str]:
+        return [sys.executable, "-m", "luigi", "--module", "tasks", task, "--dataset", dataset,
+                "--local-scheduler", "--workers", str(workers), "--log-level", "WARNING"]
+
+
+def _dir_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+
+
+def bench_dataset(label: str, dataset: str, make, baseline_limit: int | None, scratch: Path) -> list[Run]:
+    spec = handlers.get(dataset)
+    ws = Workspace(scratch / label, spec.source)
+    print(f"[{label}] generating replica artifacts ...", file=sys.stderr, flush=True)
+    make(ws.artifacts)
+    ws.configure(spec)
+    runs = []
+    wall, cpu, rss, out = _measured(
+        [sys.executable, "-m", "bench.baseline", dataset, str(ws.artifacts), str(ws.root / "baseline")]
+        + (["--limit", str(baseline_limit)] if baseline_limit else []), ROOT, ws.env())
+    done = json.loads(out)
+    runs.append(Run(f"{label}: baseline (hand-written loop)", done["examples"], wall, cpu, rss, done["bytes"] / 1e6))
+    for workers in (1, 2):
+        shutil.rmtree(ws.data_dir, ignore_errors=True)
+        plan_wall, plan_cpu, plan_rss, _ = _measured(ws.luigi("PlanExamples", dataset, workers), ws.root, ws.env())
+        wall, cpu, rss, _ = _measured(ws.luigi("BuildDataset", dataset, workers), ws.root, ws.env())
+        info = json.loads(next((ws.data_dir / "datasets" / dataset).glob("*/dataset_info.json")).read_text())
+        examples = sum(split["num_examples"] for split in info["splits"].values())
+        total = plan_wall + wall
+        runs.append(Run(f"{label}: BuildDataset --workers {workers} (planning {plan_wall / total:.0%})",
+                        examples, total, plan_cpu + cpu, max(plan_rss, rss),
+                        _dir_mb(ws.data_dir / "datasets")))
+    wall, *_ = _measured(ws.luigi("BuildDataset", dataset, 2), ws.root, ws.env())
+    shards = sorted((ws.data_dir / "datasets" / dataset).glob("*/*.tfrecord-*"))
+    runs.append(Run(f"{label}: no-op rerun ({len(shards)} shards)", 0, wall, 0, 0, 0))
+    shards[len(shards) // 2].unlink()
+    wall, *_ = _measured(ws.luigi("BuildDataset", dataset, 2), ws.root, ws.env())
+    runs.append(Run(f"{label}: rerun after deleting 1 of {len(shards)} shards", 0, wall, 0, 0, 0))
+    shutil.rmtree(ws.root)
+    return runs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--scale", type=float, default=1.0, help="replica size factor (0.01: smoke run)")
+    parser.add_argument("--only", default="cifar10,mnist,photos,memory")
+    parser.add_argument("--scratch", type=Path, default=Path(tempfile.gettempdir()) / "datasets_storage_bench")
+    args = parser.parse_args()
+    wanted = set(args.only.split(","))
+    s = args.scale
+    shutil.rmtree(args.scratch, ignore_errors=True)
+    results: list[Run] = []
+    if "cifar10" in wanted:
+        results += bench_dataset("(a) cifar10", "cifar10",
+                                 lambda d: replicas.cifar10_tar(d, int(50_000 * s), int(10_000 * s)), None, args.scratch)
+    if "mnist" in wanted:
+        results += bench_dataset("(c) mnist", "mnist", lambda d: replicas.mnist_idx(d, s), None, args.scratch)
+    if "photos" in wanted:
+        count = max(20, int(20_000 * s))
+        results += bench_dataset("(b) photos", "eurosat", lambda d: replicas.photo_zip(d, count),
+                                 max(10, count // 40), args.scratch)
+    if "memory" in wanted:
+        results += bench_dataset("(d) cifar10 x10", "cifar10",
+                                 lambda d: replicas.cifar10_tar(d, int(500_000 * s), int(100_000 * s)), 1000, args.scratch)
+    _print(results)
+
+
+def _print(results: list[Run]) -> None:
+    header = f"{'run':<58} {'ex/s':>9} {'MB/s':>7} {'CPU':>5} {'RSS MB':>7} {'wall s':>7} {'x base':>7}"
+    print(header)
+    print("-" * len(header))
+    base = None
+    for run in results:
+        if "baseline" in run.label:
+            base = run
+        if run.examples == 0:
+            print(f"{run.label:<58} {'':>9} {'':>7} {'':>5} {'':>7} {run.seconds:7.2f}")
+            continue
+        ratio = run.rate / base.rate if base else float("nan")
+        print(f"{run.label:<58} {run.rate:9.0f} {run.output_mb / run.seconds:7.1f} "
+              f"{run.cpu / run.seconds:5.2f} {run.peak_rss_mb:7.0f} {run.seconds:7.2f} {ratio:7.2f}")
+
+
+if __name__ == "__main__":
+    main()
