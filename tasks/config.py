@@ -26,9 +26,27 @@ class fetch(luigi.Config):  # noqa: N801
         "each laid out as <mirror>/<source>/<file>",
     )
     offline = luigi.BoolParameter(default=False, description="Never contact providers")
-    attempts = luigi.IntParameter(default=5)
-    timeout_seconds = luigi.FloatParameter(default=60.0)
-    backoff_seconds = luigi.FloatParameter(default=1.0)
+    attempts = luigi.IntParameter(
+        default=5, description="Tries per source on connection errors, timeouts, 408, 429, 5xx"
+    )
+    timeout_seconds = luigi.FloatParameter(
+        default=60.0, description="Connect timeout, and the longest silence while reading"
+    )
+    backoff_seconds = luigi.FloatParameter(
+        default=1.0, description="First retry delay; doubles per retry, with +-50% jitter"
+    )
+    max_backoff_seconds = luigi.FloatParameter(
+        default=120.0, description="Cap of the retry delay, Retry-After included"
+    )
+    refresh = luigi.BoolParameter(
+        default=False,
+        description="Accept artifacts without a published checksum that differ from the "
+        "sha256 recorded at their first fetch (and record the new one)",
+    )
+    gdrive_url = luigi.Parameter(default="https://drive.google.com",
+                                 description="Google Drive's base URL (tests point it at a fake)")
+    kaggle_api = luigi.Parameter(default="https://www.kaggle.com/api/v1",
+                                 description="Kaggle's API base URL (tests point it at a fake)")
     checksum_overrides = luigi.Parameter(
         default="",
         description='A JSON file {"<source>/<file>": {"sha256": "..."}} replacing handler '
@@ -67,4 +85,8 @@ def fetch_settings() -> FetchSettings:
         attempts=section.attempts,
         timeout=section.timeout_seconds,
         backoff=section.backoff_seconds,
+        max_backoff=section.max_backoff_seconds,
+        refresh=section.refresh,
+        gdrive_url=section.gdrive_url,
+        kaggle_api=section.kaggle_api,
     )

@@ -16,7 +16,7 @@ import handlers
 from data import format as fmt
 from data import locate, metadata, shards, staging
 from tasks import config, status
-from tasks.download import fetch
+from tasks.download import download_host, fetch, is_verified
 
 log = logging.getLogger("luigi-interface")
 
@@ -44,16 +44,29 @@ class FetchArtifact(StorageTask):
 
     source = luigi.Parameter()
     file = luigi.Parameter()
-    resources = {"downloads": 1}
 
-    def _spec_artifact(self):
+    def _spec(self):
         for spec in handlers.all_specs():
             if spec.source == self.source and any(a.file == self.file for a in spec.artifacts):
-                return spec.artifact(self.file)
+                return spec
         raise handlers.UnknownDatasetError(f"no dataset declares artifact {self.source}/{self.file}")
+
+    def _spec_artifact(self):
+        return self._spec().artifact(self.file)
+
+    @property
+    def resources(self):
+        # One of [resources] downloads overall, and one of downloads@<host> per host, so
+        # a build of many datasets from one provider does not hammer it.
+        host = download_host(self._spec_artifact(), config.fetch_settings())
+        return {"downloads": 1, **({f"downloads@{host}": 1} if host else {})}
 
     def output(self):
         return luigi.LocalTarget(locate.artifacts_dir(config.data_dir(), self.source) / self.file)
+
+    def complete(self):
+        # The file alone is not enough: a file put there by hand is verified first.
+        return is_verified(_path(self.output()))
 
     def run(self):
         started = time.monotonic()
@@ -61,11 +74,13 @@ class FetchArtifact(StorageTask):
         def report(done, total):
             rate = done / max(time.monotonic() - started, 1e-6) / 1e6
             size = f"/{total / 1e6:.1f}" if total else ""
-            self.set_status_message(f"{done / 1e6:.1f}{size} MB at {rate:.1f} MB/s")
+            self.set_status_message(f"{self.file}: {done / 1e6:.1f}{size} MB at {rate:.1f} MB/s")
             if total:
                 self.set_progress_percentage(min(100, round(100 * done / total)))
 
-        fetch(self._spec_artifact(), self.source, _path(self.output()), config.fetch_settings(), report)
+        spec = self._spec()
+        fetch(spec.artifact(self.file), self.source, _path(self.output()),
+              config.fetch_settings(), report, page=spec.homepage)
 
 
 class PlanExamples(StorageTask):
