@@ -14,6 +14,11 @@ FixtureFn = Callable[[Path], Mapping[str, int]]
 SplitRule = Callable[[Sequence[str], Sequence[object]], Sequence[str]]
 
 _HEX = {"sha256": 64, "md5": 32}
+_GDRIVE_ID = re.compile(r"[A-Za-z0-9_-]{10,}")
+_KAGGLE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*")
+GDRIVE_PAGE = "https://drive.google.com/file/d/{}/view"
+KAGGLE_PAGES = {"dataset": "https://www.kaggle.com/datasets/{}",
+                "competition": "https://www.kaggle.com/competitions/{}"}
 
 
 @dataclass(frozen=True)
@@ -21,6 +26,12 @@ class Artifact:
     """One file the dataset is built from, with the provider's checksum.
 
     ``url`` is None for files a human must fetch (``manual`` then says where and how).
+    ``gdrive_id`` (a Google Drive file id) and ``kaggle`` (``"owner/slug"`` for a
+    dataset, ``"competitions/<name>"`` for a competition's data) name artifacts fetched
+    through those services' protocols; ``url`` then defaults to the page a human would
+    open. ``content_disposition``: the file name the server announces must equal
+    ``file`` (for hosts, such as Drive, that serve many files from one URL pattern);
+    otherwise the server's name is ignored and ``file`` alone names the artifact.
     """
 
     file: str
@@ -29,10 +40,29 @@ class Artifact:
     md5: str | None = None
     size: int | None = None
     manual: str | None = None
+    gdrive_id: str | None = None
+    kaggle: str | None = None
+    content_disposition: bool = False
 
     def __post_init__(self):
         if "/" in self.file or self.file in ("", ".", ".."):
             raise ValueError(f"artifact file name {self.file!r} must be a plain name")
+        if self.gdrive_id is not None and self.kaggle is not None:
+            raise ValueError(f"{self.file}: give gdrive_id or kaggle, not both")
+        if self.gdrive_id is not None:
+            if not _GDRIVE_ID.fullmatch(self.gdrive_id):
+                raise ValueError(f"{self.file}: {self.gdrive_id!r} is not a Google Drive file id")
+            if self.url is None:
+                object.__setattr__(self, "url", GDRIVE_PAGE.format(self.gdrive_id))
+        if self.kaggle is not None:
+            if not _KAGGLE_REF.fullmatch(self.kaggle):
+                raise ValueError(
+                    f"{self.file}: kaggle={self.kaggle!r} must be 'owner/slug' or "
+                    "'competitions/<name>'"
+                )
+            if self.url is None:
+                kind, ref = self.kaggle_ref
+                object.__setattr__(self, "url", KAGGLE_PAGES[kind].format(ref))
         for algorithm, length in _HEX.items():
             value = getattr(self, algorithm)
             if value is not None and not re.fullmatch(f"[0-9a-f]{{{length}}}", value):
@@ -49,9 +79,20 @@ class Artifact:
             return ("md5", self.md5)
         return None
 
+    @property
+    def kaggle_ref(self) -> tuple[str, str]:
+        """("dataset", "owner/slug") or ("competition", "name") for a Kaggle artifact."""
+        if self.kaggle is None:
+            raise ValueError(f"{self.file} is not a Kaggle artifact")
+        owner, _, name = self.kaggle.partition("/")
+        if owner == "competitions":
+            return ("competition", name)
+        return ("dataset", self.kaggle)
+
     def to_json(self) -> dict:
         fields = {"file": self.file, "url": self.url, "sha256": self.sha256, "md5": self.md5,
-                  "size": self.size, "manual": self.manual}
+                  "size": self.size, "manual": self.manual, "gdrive_id": self.gdrive_id,
+                  "kaggle": self.kaggle}
         return {key: value for key, value in fields.items() if value is not None}
 
 

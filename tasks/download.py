@@ -1,18 +1,27 @@
 """Getting one artifact onto disk, verified: the only code that touches the network.
 
 Sources are tried in order: configured mirrors (local folders or URL bases, laid out as
-``<mirror>/<source>/<file>``), then the provider's URL unless offline. A download goes
-to a hidden partial file that survives a killed run and is resumed with a Range
-request; the result is renamed to its final name only after its checksum matched.
+``<mirror>/<source>/<file>``), then the provider (a URL, a Google Drive file, a Kaggle
+dataset) unless offline. A download goes to a hidden partial file that survives a
+killed run and is resumed with a Range request; the validators of the response it came
+from (ETag, Last-Modified, size) are kept beside it, so a file that changed on the
+server is started over instead of spliced. The bytes are hashed as they arrive, and
+the file gets its final name only after its checksum matched.
+
+Beside every artifact, ``.<file>.sha256`` records the sha256 of what was accepted (in
+``sha256sum`` format). It marks the artifact as verified, and for artifacts whose
+provider publishes no checksum it is the reference a later fetch must match.
 """
 
 from __future__ import annotations
 
+import email.message
 import hashlib
+import json
 import logging
 import os
 import random
-import shutil
+import re
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -21,6 +30,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 import requests
+import urllib3
 from tqdm import tqdm
 
 from handlers._spec import Artifact
@@ -29,6 +39,10 @@ log = logging.getLogger(__name__)
 
 CHUNK = 1 << 20
 RETRY_STATUSES = {408, 429, 500, 502, 503, 504}
+MAX_REDIRECTS = 10
+MAX_RESTARTS = 3
+NETWORK_SCHEMES = ("http", "https")
+USER_AGENT = "datasets-storage/0.1 (research dataset builder)"
 ProgressFn = Callable[[int, int | None], None]
 
 
@@ -37,11 +51,15 @@ class FetchError(RuntimeError):
 
 
 class ChecksumError(FetchError):
-    pass
+    """The bytes are not the expected ones; they were moved aside for inspection."""
 
 
 class ManualDownloadError(FetchError):
-    pass
+    """A file only a human can fetch is not there yet."""
+
+
+class HtmlPageError(FetchError):
+    """A web page was served where the artifact was expected."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +73,10 @@ class FetchSettings:
     # "<source>/<file>" -> {"sha256": ...}: checksums that replace the handler's, for
     # fixture builds and for mirrors that deliberately re-pack a provider's file.
     checksum_overrides: tuple[tuple[str, tuple[str, str]], ...] = ()
+    # Accept a checksum-less artifact that differs from the sha256 recorded earlier.
+    refresh: bool = False
+    gdrive_url: str = "https://drive.google.com"
+    kaggle_api: str = "https://www.kaggle.com/api/v1"
 
     def checksum_for(self, artifact: Artifact, source: str) -> tuple[str, str] | None:
         for name, checksum in self.checksum_overrides:
@@ -75,88 +97,244 @@ def partial_path(target: Path) -> Path:
     return target.with_name(f".{target.name}.download")
 
 
+def record_path(target: Path) -> Path:
+    """The sha256 record of an accepted artifact (``sha256sum -c`` reads it)."""
+    return target.with_name(f".{target.name}.sha256")
+
+
+def recorded_sha256(target: Path) -> str | None:
+    """The sha256 recorded when ``target`` was accepted, or None."""
+    try:
+        text = record_path(target).read_text()
+    except FileNotFoundError:
+        return None
+    digest = text.split(maxsplit=1)[0] if text.strip() else ""
+    return digest if re.fullmatch(r"[0-9a-f]{64}", digest) else None
+
+
+def is_verified(target: Path) -> bool:
+    """True when ``target`` exists and was accepted by :func:`fetch` (cheap: two stats)."""
+    return target.exists() and record_path(target).exists()
+
+
+def download_host(artifact: Artifact, settings: FetchSettings) -> str | None:
+    """The host the first network attempt for ``artifact`` goes to (for politeness limits)."""
+    for location in _locations(artifact, "-", settings):
+        if location.kind != "dir":
+            return (urllib.parse.urlsplit(location.url).hostname or "").lower() or None
+    return None
+
+
 def fetch(
     artifact: Artifact,
     source: str,
     target: Path,
     settings: FetchSettings,
     progress: ProgressFn = lambda done, total: None,
+    page: str | None = None,
 ) -> Path:
-    """Put ``artifact`` at ``target``, verified, or raise FetchError saying why."""
+    """Put ``artifact`` at ``target``, verified, or raise FetchError saying why.
+
+    A file already at ``target`` without a record (placed by hand, or fetched by an
+    older version) is verified where it is; with a record it is used as is. ``page``
+    is where a human gets the file (the dataset's homepage), for error messages.
+    """
+    target = Path(target)
     if target.exists():
+        if not record_path(target).exists():
+            _adopt(artifact, source, target, settings)
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    failures = []
-    for location in _locations(artifact, source, settings):
-        try:
-            _fetch_from(location, artifact, target, settings, progress)
-        except ChecksumError:
-            raise
-        except FetchError as error:
-            failures.append(f"{location}: {error}")
-            log.warning("fetching %s from %s failed: %s", artifact.file, location, error)
-            continue
-        _verify_into_place(artifact, settings.checksum_for(artifact, source), target, location)
-        return target
+    failures: list[str] = []
+    errors: list[FetchError] = []
+    mismatches: list[ChecksumError] = []
+    with requests.Session() as session:
+        session.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
+        for location in _locations(artifact, source, settings):
+            partial = _Partial(target, _algorithms(artifact, source, settings))
+            try:
+                _fetch_from(location, partial, artifact, settings, session, progress)
+                _verify_into_place(artifact, source, target, settings, partial, location.label)
+                return target
+            except ChecksumError as error:
+                mismatches.append(error)
+                failures.append(f"{location.label}: checksum mismatch")
+                log.warning("%s from %s: %s", artifact.file, location.label, error)
+            except FetchError as error:
+                errors.append(error)
+                failures.append(f"{location.label}: {error}")
+                log.warning("fetching %s from %s failed: %s", artifact.file, location.label, error)
+    if mismatches:
+        raise ChecksumError("\n".join(str(error) for error in mismatches))
     if artifact.url is None:
         raise ManualDownloadError(
-            f"{artifact.file} must be downloaded by hand: {artifact.manual}\n"
-            f"Put it at exactly {target.resolve()} and rerun; it is verified like any "
+            f"{artifact.file} must be downloaded by hand: {artifact.manual}"
+            + (f" (dataset page: {page})" if page else "")
+            + f"\nPut it at exactly {target.resolve()} and rerun; it is verified like any "
             "other artifact." + (f"\nMirrors tried: {failures}" if failures else "")
         )
+    hand = (f"\nOr download it yourself from {artifact.url} and put it at exactly "
+            f"{target.resolve()}; it is verified like any other artifact.")
     if not failures:
         raise FetchError(
             f"{artifact.file}: offline and no mirror holds it; put it under a mirror "
-            f"as <mirror>/{source}/{artifact.file} or set [fetch] offline=false"
+            f"as <mirror>/{source}/{artifact.file} or set [fetch] offline=false" + hand
         )
-    raise FetchError(f"could not fetch {artifact.file}:\n  " + "\n  ".join(failures))
+    # One kind of failure everywhere (an HTML page, missing Kaggle credentials) keeps its type.
+    kinds = {type(error) for error in errors}
+    kind = kinds.pop() if len(kinds) == 1 else FetchError
+    raise kind(f"could not fetch {artifact.file}:\n  " + "\n  ".join(failures) + hand)
 
 
-def _locations(artifact: Artifact, source: str, settings: FetchSettings) -> list[str]:
+# --- where an artifact can come from ---------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Location:
+    kind: str  # "dir" | "url" | "gdrive" | "kaggle"
+    url: str  # a folder path for "dir"
+    key: str  # identifies the resource a partial file came from
+
+    @property
+    def label(self) -> str:
+        return self.url
+
+
+def _locations(artifact: Artifact, source: str, settings: FetchSettings) -> list[_Location]:
     locations = []
     for mirror in settings.mirrors:
         if "://" in mirror:
-            locations.append(f"{mirror.rstrip('/')}/{source}/{urllib.parse.quote(artifact.file)}")
+            url = f"{mirror.rstrip('/')}/{source}/{urllib.parse.quote(artifact.file)}"
+            kind = "dir" if urllib.parse.urlsplit(url).scheme == "file" else "url"
+            if kind == "dir":
+                url = urllib.parse.unquote(urllib.parse.urlsplit(url).path)
+            locations.append(_Location(kind, url, url))
         else:
-            locations.append(str(Path(mirror).expanduser() / source / artifact.file))
-    if artifact.url and not settings.offline:
-        locations.append(artifact.url)
+            path = str(Path(mirror).expanduser() / source / artifact.file)
+            locations.append(_Location("dir", path, path))
+    if settings.offline:
+        return locations
+    if artifact.gdrive_id:
+        from tasks import gdrive
+
+        url = gdrive.download_url(settings.gdrive_url, artifact.gdrive_id)
+        locations.append(_Location("gdrive", url, f"gdrive:{artifact.gdrive_id}"))
+    elif artifact.kaggle:
+        from tasks import kaggle
+
+        url = kaggle.download_url(settings.kaggle_api, *artifact.kaggle_ref)
+        locations.append(_Location("kaggle", url, f"kaggle:{artifact.kaggle}"))
+    elif artifact.url:
+        scheme = urllib.parse.urlsplit(artifact.url).scheme
+        if scheme == "file":
+            path = urllib.parse.unquote(urllib.parse.urlsplit(artifact.url).path)
+            locations.append(_Location("dir", path, path))
+        else:
+            locations.append(_Location("url", artifact.url, artifact.url))
     return locations
 
 
-def _fetch_from(location, artifact, target, settings, progress) -> None:
-    partial = partial_path(target)
-    scheme = urllib.parse.urlsplit(location).scheme
-    if scheme in ("http", "https"):
-        _download(location, partial, artifact, settings, progress)
-    elif scheme == "file" or "://" not in location:
-        path = Path(urllib.parse.unquote(urllib.parse.urlsplit(location).path)) if scheme else Path(location)
-        if not path.is_file():
-            raise FetchError(f"no such file {path}")
-        shutil.copyfile(path, partial)
+def _algorithms(artifact: Artifact, source: str, settings: FetchSettings) -> tuple[str, ...]:
+    checksum = settings.checksum_for(artifact, source)
+    if checksum is None or checksum[0] == "sha256":
+        return ("sha256",)
+    return ("sha256", checksum[0])
+
+
+def _fetch_from(location, partial, artifact, settings, session, progress) -> None:
+    if location.kind == "dir":
+        _copy(Path(location.url), partial, artifact, progress)
     else:
-        raise FetchError(f"unsupported URL scheme {scheme!r}; use http, https or file")
+        scheme = urllib.parse.urlsplit(location.url).scheme
+        if scheme not in NETWORK_SCHEMES:
+            raise FetchError(f"unsupported URL scheme {scheme!r}; use http, https or file")
+        _download(location, partial, artifact, settings, session, progress)
 
 
-def _download(url, partial: Path, artifact: Artifact, settings: FetchSettings, progress) -> None:
-    """Stream ``url`` into ``partial``, resuming and retrying transient failures."""
-    last_error = None
-    for attempt in range(1, settings.attempts + 1):
+def _copy(path: Path, partial: _Partial, artifact: Artifact, progress) -> None:
+    if not path.is_file():
+        raise FetchError(f"no such file {path}")
+    total = path.stat().st_size
+    partial.discard()
+    with open(path, "rb") as source, partial.open(append=False) as out:
+        for chunk in iter(lambda: source.read(CHUNK), b""):
+            partial.write(out, chunk)
+    progress(total, total)
+    log.info("%s: copied %d bytes from %s", artifact.file, total, path)
+
+
+# --- the partial file ---------------------------------------------------------------
+
+
+class _Partial:
+    """The hidden partial file of one artifact, hashed as it grows, with the
+    validators of the response its bytes came from stored beside it."""
+
+    def __init__(self, target: Path, algorithms: tuple[str, ...]):
+        self.path = partial_path(target)
+        self.meta_path = self.path.with_name(self.path.name + ".json")
+        self.algorithms = algorithms
+        self._hashers = {name: hashlib.new(name) for name in algorithms}
+        self._hashed = 0
+
+    def size(self) -> int:
         try:
-            _download_once(url, partial, artifact, settings, progress)
+            return self.path.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def validators(self) -> dict | None:
+        try:
+            return json.loads(self.meta_path.read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+
+    def save_validators(self, validators: dict) -> None:
+        temporary = self.meta_path.with_name(self.meta_path.name + ".tmp")
+        temporary.write_text(json.dumps(validators))
+        os.replace(temporary, self.meta_path)
+
+    def discard(self) -> None:
+        for path in (self.path, self.meta_path):
+            path.unlink(missing_ok=True)
+        self._hashers = {name: hashlib.new(name) for name in self.algorithms}
+        self._hashed = 0
+
+    def open(self, append: bool):
+        """The file to write to: continued, or truncated (its validators are kept)."""
+        if not append:
+            self._hashers = {name: hashlib.new(name) for name in self.algorithms}
+            self._hashed = 0
+            return open(self.path, "wb")
+        self._catch_up()
+        return open(self.path, "ab")
+
+    def write(self, out, chunk: bytes) -> None:
+        out.write(chunk)
+        for hasher in self._hashers.values():
+            hasher.update(chunk)
+        self._hashed += len(chunk)
+
+    def digests(self) -> dict[str, str]:
+        self._catch_up()
+        return {name: hasher.hexdigest() for name, hasher in self._hashers.items()}
+
+    def _catch_up(self) -> None:
+        """Hash what an earlier run wrote, so a resumed file is verified whole."""
+        if self._hashed == self.size():
             return
-        except _Retryable as error:
-            last_error = error
-            if attempt == settings.attempts:
-                break
-            delay = error.retry_after
-            if delay is None:
-                delay = min(settings.max_backoff, settings.backoff * 2 ** (attempt - 1))
-                delay *= random.uniform(0.5, 1.5)
-            log.warning("%s: %s; retry %d/%d in %.1fs", artifact.file, error, attempt,
-                        settings.attempts - 1, delay)
-            time.sleep(delay)
-    raise FetchError(f"gave up after {settings.attempts} attempts: {last_error}")
+        self._hashers = {name: hashlib.new(name) for name in self.algorithms}
+        self._hashed = 0
+        if not self.path.exists():
+            return
+        with open(self.path, "rb") as stream:
+            for chunk in iter(lambda: stream.read(CHUNK), b""):
+                for hasher in self._hashers.values():
+                    hasher.update(chunk)
+                self._hashed += len(chunk)
+
+
+# --- HTTP ---------------------------------------------------------------------------
 
 
 class _Retryable(Exception):
@@ -165,36 +343,167 @@ class _Retryable(Exception):
         self.retry_after = retry_after
 
 
-def _download_once(url, partial: Path, artifact, settings, progress) -> None:
-    have = partial.stat().st_size if partial.exists() else 0
-    headers = {"Range": f"bytes={have}-"} if have else {}
-    try:
-        response = requests.get(url, headers=headers, stream=True, timeout=settings.timeout)
-    except (requests.ConnectionError, requests.Timeout) as error:
-        raise _Retryable(f"connection failed: {error}") from error
-    except requests.RequestException as error:
-        raise FetchError(f"request failed: {error}") from error
-    with response:
-        if response.status_code == 416 and have:
-            # The partial already holds everything (or is stale): start over.
-            partial.unlink()
-            raise _Retryable("range not satisfiable; restarting from zero", retry_after=0)
-        if response.status_code in RETRY_STATUSES:
-            raise _Retryable(f"HTTP {response.status_code}", _retry_after(response))
-        if response.status_code >= 400:
-            raise FetchError(f"HTTP {response.status_code} {response.reason} from {response.url}")
-        resumed = response.status_code == 206
-        if have and not resumed:
-            log.info("%s: server ignored the range request; starting over", artifact.file)
-            have = 0
-        if _looks_like_html(response, artifact):
+class _Restart(Exception):
+    """The partial file cannot be continued; start over at once (not a failed attempt)."""
+
+
+def open_url(session, url: str, settings: FetchSettings, headers=None, auth=None):
+    """GET ``url`` as a stream, following redirects to http(s) only.
+
+    Credentials (``auth``) go to the first host only, never to a host a redirect names.
+    Connection failures and timeouts raise a retryable error.
+    """
+    headers = dict(headers or {})
+    first_host = urllib.parse.urlsplit(url).netloc
+    for _ in range(MAX_REDIRECTS + 1):
+        scheme = urllib.parse.urlsplit(url).scheme
+        if scheme not in NETWORK_SCHEMES:
+            raise FetchError(f"unsupported URL scheme {scheme!r} in {url}; use http or https")
+        same_host = urllib.parse.urlsplit(url).netloc == first_host
+        try:
+            response = session.get(url, headers=headers, auth=auth if same_host else None,
+                                   stream=True, timeout=settings.timeout, allow_redirects=False)
+        except (requests.ConnectionError, requests.Timeout) as error:
+            raise _Retryable(f"connection to {_origin(url)} failed: {_short(error)}") from error
+        except requests.RequestException as error:
+            raise FetchError(f"request to {_origin(url)} failed: {_short(error)}") from error
+        if not response.is_redirect:
+            return response
+        location = response.headers["Location"]
+        response.close()
+        following = urllib.parse.urljoin(url, location)
+        next_scheme = urllib.parse.urlsplit(following).scheme
+        if next_scheme not in NETWORK_SCHEMES:
             raise FetchError(
-                f"{response.url} served an HTML page instead of {artifact.file} (a login, "
-                "quota or error page?); open it in a browser, or download the file by hand"
+                f"{url} redirects to a {next_scheme!r} URL ({following[:200]}); only http and "
+                "https redirects are followed"
             )
-        total = _expected_total(response, have, artifact)
-        _stream(response, partial, append=resumed, have=have, total=total, name=artifact.file,
-                progress=progress)
+        url = following
+    raise FetchError(f"more than {MAX_REDIRECTS} redirects, the last to {url}")
+
+
+def _origin(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}{parts.path}"
+
+
+def _short(error: Exception) -> str:
+    return str(error)[:300]
+
+
+def _download(location, partial: _Partial, artifact, settings, session, progress) -> None:
+    """Stream the location into ``partial``, resuming and retrying transient failures."""
+    attempt = restarts = 0
+    while True:
+        try:
+            _download_once(location, partial, artifact, settings, session, progress)
+            return
+        except _Restart as reason:
+            restarts += 1
+            log.warning("%s: %s; starting over", artifact.file, reason)
+            if restarts > MAX_RESTARTS:
+                raise FetchError(f"{location.label} kept changing while downloading: {reason}") from None
+        except _Retryable as error:
+            attempt += 1
+            if attempt >= settings.attempts:
+                raise FetchError(f"gave up after {settings.attempts} attempts: {error}") from None
+            delay = error.retry_after
+            if delay is None:
+                delay = min(settings.max_backoff, settings.backoff * 2 ** (attempt - 1))
+                delay *= random.uniform(0.5, 1.5)
+            delay = min(delay, max(settings.max_backoff, 0.0))
+            log.warning("%s: %s; retry %d/%d in %.1fs", artifact.file, error, attempt,
+                        settings.attempts - 1, delay)
+            time.sleep(delay)
+
+
+def _open(location, session, settings, headers):
+    if location.kind == "gdrive":
+        from tasks import gdrive
+
+        return gdrive.open_file(session, location.url, settings, headers, open_url)
+    if location.kind == "kaggle":
+        from tasks import kaggle
+
+        return kaggle.open_file(session, location.url, settings, headers, open_url)
+    return open_url(session, location.url, settings, headers)
+
+
+def _download_once(location, partial: _Partial, artifact, settings, session, progress) -> None:
+    have = partial.size()
+    saved = partial.validators() if have else None
+    if have and (saved is None or saved.get("key") != location.key):
+        # Bytes from another source, or of unknown origin: they cannot be continued.
+        log.info("%s: discarding a partial file from elsewhere", artifact.file)
+        partial.discard()
+        have, saved = 0, None
+    if have and saved.get("total") == have:
+        return  # killed after the last byte, before verification
+    headers = {}
+    if have:
+        headers["Range"] = f"bytes={have}-"
+        validator = _if_range(saved)
+        if validator:
+            headers["If-Range"] = validator
+    response = _open(location, session, settings, headers)
+    with response:
+        status = response.status_code
+        if status == 416 and have:
+            raise _Restart("the server cannot continue the partial file (HTTP 416)")
+        if status in RETRY_STATUSES:
+            raise _Retryable(f"HTTP {status} from {_origin(response.url)}", _retry_after(response))
+        if status >= 400:
+            raise FetchError(_explain_status(location, response))
+        resumed = status == 206
+        if resumed and not have:
+            raise FetchError(f"{_origin(response.url)} sent part of the file unasked (HTTP 206)")
+        if resumed:
+            changed = _changed(saved, response, have)
+            if changed:
+                partial.discard()
+                raise _Restart(f"the file on the server changed ({changed})")
+        elif have:
+            log.info("%s: the server sent the whole file instead of the rest; starting over",
+                     artifact.file)
+        if location.kind != "url" or location.key == artifact.url:
+            _check_served_name(response, artifact)
+        if _html_content_type(response, artifact):
+            raise _html_error(response, artifact, _read_page(response))
+        total = _expected_total(response, have if resumed else 0, artifact)
+        if not resumed:
+            partial.discard()
+            partial.save_validators({
+                "key": location.key,
+                "etag": response.headers.get("ETag"),
+                "last_modified": response.headers.get("Last-Modified"),
+                "total": total,
+            })
+        _stream(response, partial, resumed, total, artifact, progress)
+
+
+def _if_range(saved: dict) -> str | None:
+    etag = saved.get("etag")
+    if etag and not etag.startswith("W/"):
+        return etag
+    return saved.get("last_modified")
+
+
+def _changed(saved: dict, response, have: int) -> str | None:
+    """Why the 206 response is not the rest of the saved partial file, or None."""
+    content_range = response.headers.get("Content-Range", "")
+    match = re.fullmatch(r"\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*", content_range)
+    if not match:
+        return f"unusable Content-Range {content_range!r}"
+    if int(match.group(1)) != have:
+        return f"the range starts at {match.group(1)}, not {have}"
+    total = None if match.group(3) == "*" else int(match.group(3))
+    if total is not None and saved.get("total") is not None and total != saved["total"]:
+        return f"size {saved['total']} became {total}"
+    for header, key in (("ETag", "etag"), ("Last-Modified", "last_modified")):
+        now = response.headers.get(header)
+        if now and saved.get(key) and now != saved[key]:
+            return f"{header} {saved[key]} became {now}"
+    return None
 
 
 def _retry_after(response) -> float | None:
@@ -210,60 +519,242 @@ def _retry_after(response) -> float | None:
             return None
 
 
-def _looks_like_html(response, artifact: Artifact) -> bool:
-    if artifact.file.lower().endswith((".html", ".htm")):
+def _explain_status(location, response) -> str:
+    if location.kind == "gdrive":
+        from tasks import gdrive
+
+        return gdrive.explain_status(location.url, response)
+    if location.kind == "kaggle":
+        from tasks import kaggle
+
+        return kaggle.explain_status(location.url, response)
+    return f"HTTP {response.status_code} {response.reason} from {_origin(response.url)}"
+
+
+def _check_served_name(response, artifact: Artifact) -> None:
+    """With ``content_disposition``, the server must announce the declared file name."""
+    if not artifact.content_disposition:
+        return
+    served = served_file_name(response.headers.get("Content-Disposition", ""))
+    if served is None:
+        raise FetchError(
+            f"{_origin(response.url)} did not name the file it sent (no Content-Disposition); "
+            f"the handler expects {artifact.file!r}"
+        )
+    if served != artifact.file:
+        raise FetchError(
+            f"{_origin(response.url)} serves {served!r}, but the handler declares "
+            f"{artifact.file!r}: the link points at another file, or the handler needs "
+            "the new name"
+        )
+
+
+def served_file_name(header: str) -> str | None:
+    """The file name in a Content-Disposition header (RFC 6266, with RFC 5987 encoding)."""
+    if not header:
+        return None
+    message = email.message.Message()
+    message["Content-Disposition"] = header
+    name = message.get_filename()
+    return os.path.basename(name.replace("\\", "/")) if name else None
+
+
+# --- HTML where an artifact should be -----------------------------------------------
+
+_HTML_START = re.compile(rb"\s*(<!doctype\s+html|<html|<head|<body|<!--|<meta|<title|<script)",
+                         re.IGNORECASE)
+
+
+def looks_like_html(first_bytes: bytes) -> bool:
+    """True when a file starts like a web page (after an optional byte-order mark)."""
+    return bool(_HTML_START.match(first_bytes[:1024].removeprefix(b"\xef\xbb\xbf")))
+
+
+def _expects_html(artifact: Artifact) -> bool:
+    return artifact.file.lower().endswith((".html", ".htm", ".xml", ".xhtml"))
+
+
+def _html_content_type(response, artifact: Artifact) -> bool:
+    if _expects_html(artifact):
         return False
     return "text/html" in response.headers.get("Content-Type", "").lower()
+
+
+def _read_page(response, limit: int = 256 * 1024) -> bytes:
+    page = b""
+    try:
+        for chunk in response.iter_content(64 * 1024):
+            page += chunk
+            if len(page) >= limit:
+                break
+    except requests.RequestException:
+        pass
+    return page
+
+
+def page_title(page: bytes) -> str:
+    match = re.search(rb"<title[^>]*>(.*?)</title>", page, re.IGNORECASE | re.DOTALL)
+    if not match:
+        return ""
+    return " ".join(match.group(1).decode("utf-8", "replace").split())[:160]
+
+
+def _html_error(response, artifact: Artifact, page: bytes) -> HtmlPageError:
+    title = page_title(page)
+    return HtmlPageError(
+        f"{_origin(response.url)} served an HTML page (HTTP {response.status_code}"
+        + (f", title {title!r}" if title else "")
+        + f") instead of {artifact.file}: a login, quota, moved-file or error page. Open the "
+        "URL in a browser to see it; if the file moved, update the handler's URL"
+    )
+
+
+# --- streaming ----------------------------------------------------------------------
 
 
 def _expected_total(response, have: int, artifact: Artifact) -> int | None:
     length = response.headers.get("Content-Length")
     if length and length.isdigit():
-        return int(length) + (have if response.status_code == 206 else 0)
+        return int(length) + have
     return artifact.size
 
 
-def _stream(response, partial: Path, append: bool, have: int, total, name, progress) -> None:
-    done = have if append else 0
+def _chunks(response):
+    """The body as sent (no content decoding: a checksum is of the served bytes), in
+    whatever pieces arrive, so a dropped connection loses nothing already received."""
+    while True:
+        chunk = response.raw.read1(CHUNK, decode_content=False)
+        if not chunk:
+            return
+        yield chunk
+
+
+def _stream(response, partial: _Partial, append: bool, total, artifact, progress) -> None:
+    have = partial.size() if append else 0
+    done = have
+    started = time.monotonic()
     last_report = 0.0
+    first = not append
     with (
-        open(partial, "ab" if append else "wb") as out,
-        tqdm(total=total, initial=done, unit="B", unit_scale=True, desc=name, leave=False,
-             disable=None) as bar,
+        partial.open(append) as out,
+        tqdm(total=total, initial=done, unit="B", unit_scale=True, unit_divisor=1024,
+             desc=artifact.file, leave=False, disable=None) as bar,
     ):
         try:
-            for chunk in response.iter_content(CHUNK):
-                out.write(chunk)
+            for chunk in _chunks(response):
+                if first:
+                    first = False
+                    if not _expects_html(artifact) and looks_like_html(chunk):
+                        raise _html_error(response, artifact, chunk)
+                partial.write(out, chunk)
                 done += len(chunk)
                 bar.update(len(chunk))
                 now = time.monotonic()
                 if now - last_report > 1.0:
                     progress(done, total)
                     last_report = now
-        except (requests.ConnectionError, requests.Timeout,
-                requests.exceptions.ChunkedEncodingError) as error:
-            raise _Retryable(f"connection dropped after {done} bytes: {error}") from error
+        except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as error:
+            raise _Retryable(f"connection dropped after {done} bytes: {_short(error)}") from error
     if total is not None and done < total:
         raise _Retryable(f"connection closed after {done} of {total} bytes")
+    if total is not None and done > total:
+        raise _Restart(f"received {done} bytes, {total} were announced")
     progress(done, total)
+    seconds = max(time.monotonic() - started, 1e-6)
+    log.info("%s: %d bytes in %.1fs (%.1f MB/s)", artifact.file, done - have, seconds,
+             (done - have) / seconds / 1e6)
 
 
-def _verify_into_place(artifact: Artifact, checksum, target: Path, location: str) -> None:
-    partial = partial_path(target)
-    if checksum is not None:
-        algorithm, expected = checksum
-        actual = file_digest(partial, algorithm)
-        if actual != expected:
-            size = partial.stat().st_size
-            aside = target.with_name(f"{target.name}.rejected-{actual[:12]}")
-            os.replace(partial, aside)
-            raise ChecksumError(
-                f"{artifact.file} from {location} failed verification: {algorithm} is "
-                f"{actual}, expected {expected} ({size} bytes"
-                + (f", expected {artifact.size}" if artifact.size else "")
-                + f"). The file was kept at {aside} for inspection. If the provider "
-                "changed the file on purpose, update the handler's checksum."
-            )
+# --- verification -------------------------------------------------------------------
+
+
+def _expected_checksum(artifact, source, target, settings):
+    """(algorithm, digest, where it comes from), or None when nothing is known."""
+    published = settings.checksum_for(artifact, source)
+    if published is not None:
+        return (*published, "the handler")
+    recorded = recorded_sha256(target)
+    if recorded and not settings.refresh:
+        return ("sha256", recorded, f"the first fetch (recorded in {record_path(target).name})")
+    return None
+
+
+def _verify_into_place(artifact, source, target: Path, settings, partial: _Partial, where) -> None:
+    digests = partial.digests()
+    size = partial.size()
+    with open(partial.path, "rb") as stream:
+        html = not _expects_html(artifact) and looks_like_html(stream.read(1024))
+    expected = _expected_checksum(artifact, source, target, settings)
+    if expected is not None and digests[expected[0]] != expected[1]:
+        _reject(partial.path, artifact, target, expected, digests, size, where, html)
+    if html:
+        aside = _move_aside(partial.path, target, digests["sha256"])
+        raise HtmlPageError(
+            f"{where} gave an HTML page ({size} bytes) instead of {artifact.file}; it was "
+            f"kept at {aside}. Open the URL in a browser to see what it says"
+        )
+    if expected is None:
+        previous = recorded_sha256(target)
+        if previous and previous != digests["sha256"]:
+            log.warning("%s changed upstream (sha256 %s, was %s); accepted because refresh "
+                        "is on", artifact.file, digests["sha256"], previous)
+        log.warning(
+            "%s has no published checksum; recorded sha256 %s in %s. Pin it in the "
+            'handler: sha256="%s"', artifact.file, digests["sha256"], record_path(target),
+            digests["sha256"],
+        )
+    _write_record(target, digests["sha256"])
+    os.replace(partial.path, target)
+    partial.meta_path.unlink(missing_ok=True)
+
+
+def _reject(path, artifact, target, expected, digests, size, where, html) -> None:
+    algorithm, wanted, origin = expected
+    actual = digests[algorithm]
+    aside = _move_aside(path, target, actual)
+    if origin == "the handler":
+        fix = ("If the provider changed the file on purpose, update the handler's "
+               f'checksum: {algorithm}="{actual}".')
     else:
-        log.warning("%s has no published checksum; it is used unverified", artifact.file)
-    os.replace(partial, target)
+        fix = ("It has no published checksum and differs from the first fetch; if the "
+               "change is expected, rerun with [fetch] refresh = true.")
+    raise ChecksumError(
+        f"{artifact.file} from {where} failed verification: {algorithm} is {actual}, "
+        f"expected {wanted} from {origin} ({size} bytes"
+        + (f", expected {artifact.size}" if artifact.size else "")
+        + ")."
+        + (" It is an HTML page, not the artifact (a login, quota or error page)." if html else "")
+        + f" The file was kept at {aside} for inspection. {fix}"
+    )
+
+
+def _move_aside(path: Path, target: Path, digest: str) -> Path:
+    aside = target.with_name(f"{target.name}.rejected-{digest[:12]}")
+    os.replace(path, aside)
+    return aside
+
+
+def _write_record(target: Path, sha256: str) -> None:
+    record = record_path(target)
+    temporary = record.with_name(record.name + ".tmp")
+    temporary.write_text(f"{sha256}  {target.name}\n")
+    os.replace(temporary, record)
+
+
+def _adopt(artifact: Artifact, source: str, target: Path, settings: FetchSettings) -> None:
+    """Verify a file found at ``target`` (put there by hand) and record it, or move it aside."""
+    algorithms = _algorithms(artifact, source, settings)
+    digests = {name: file_digest(target, name) for name in algorithms}
+    expected = _expected_checksum(artifact, source, target, settings)
+    where = f"the file found at {target}"
+    if expected is not None and digests[expected[0]] != expected[1]:
+        with open(target, "rb") as stream:
+            html = not _expects_html(artifact) and looks_like_html(stream.read(1024))
+        _reject(target, artifact, target, expected, digests, target.stat().st_size, where, html)
+    if expected is None:
+        log.warning(
+            "%s has no published checksum; recorded sha256 %s of %s. Pin it in the "
+            'handler: sha256="%s"', artifact.file, digests["sha256"], where, digests["sha256"],
+        )
+    _write_record(target, digests["sha256"])
+    log.info("%s: verified %s", artifact.file, where)

@@ -1,0 +1,1 @@
+"""Local stand-ins for the internet: a fault-injecting HTTP server, Drive and Kaggle fakes."""
