@@ -8,7 +8,8 @@ Homepage https://lila.science/datasets/caltech-camera-traps (Beery, Van Horn, Pe
 id/name, ``annotations`` with image_id/category_id). Only the ``train``, ``trans_val``
 and ``trans_test`` sets are used (the ``cis_*`` sets are not): images in none of them are
 skipped. The label is the name of the image's annotated category; an image whose
-annotations name two different categories is left out (dm_nevis keeps the last one).
+annotations name two different categories (or none) is left out (dm_nevis keeps the
+last one).
 The annotations are read first, then the images stream. Splits: ``train`` is carved
 into train/dev (0.80/0.20) by a hash of the member path; ``trans_val`` is dev-test and
 ``trans_test`` is test (new camera locations, as in the paper).
