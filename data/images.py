@@ -114,20 +114,31 @@ def png_from_array(array: np.ndarray) -> bytes:
     ))
 
 
-def open_encoded(data: bytes, max_pixels: int) -> Image.Image:
-    """Open encoded bytes lazily, refusing images over ``max_pixels`` before decoding."""
+def open_encoded(data: bytes, max_pixels: int, where: str = "") -> Image.Image:
+    """Open encoded bytes lazily, refusing images over ``max_pixels`` before decoding.
+
+    ``where`` (e.g. "dataset x, artifact y.zip, member z.png") prefixes error messages.
+    """
+    prefix = f"{where}: " if where else ""
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Our own limit below decides; PIL's warning threshold would only be noise.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as error:
-        raise ImageError(f"image is a decompression bomb: {error}") from error
+        raise ImageError(
+            f"{prefix}image is a decompression bomb ({error}); it is refused before "
+            "decoding. Only a trusted source justifies raising the limit"
+        ) from error
     except Exception as error:
-        raise ImageError(f"cannot identify image ({len(data)} bytes): {error}") from error
+        raise ImageError(
+            f"{prefix}cannot identify image ({len(data)} bytes, starting "
+            f"{data[:8].hex()}): {error}"
+        ) from error
     width, height = image.size
     if width * height > max_pixels:
         raise ImageError(
-            f"image is {width}x{height} = {width * height} pixels, above the limit of "
+            f"{prefix}image is {width}x{height} = {width * height} pixels, above the limit of "
             f"{max_pixels} (decompression-bomb guard); raise [convert] max_image_pixels "
             "in luigi.cfg if this source is trusted"
         )
@@ -147,13 +158,14 @@ def can_pass_through(image: Image.Image, data: bytes, channels: int) -> bool:
     return False
 
 
-def stored_bytes(data: bytes, channels: int, max_pixels: int) -> bytes:
+def stored_bytes(data: bytes, channels: int, max_pixels: int, where: str = "") -> bytes:
     """The bytes to store for an encoded source image: itself, or a normalized PNG."""
-    image = open_encoded(data, max_pixels)
+    image = open_encoded(data, max_pixels, where)
     if can_pass_through(image, data, channels):
         return data
     try:
         image.load()
     except Exception as error:
-        raise ImageError(f"corrupt or truncated image: {error}") from error
+        prefix = f"{where}: " if where else ""
+        raise ImageError(f"{prefix}corrupt or truncated image: {error}") from error
     return encode_png(normalize(image, channels))
