@@ -61,8 +61,8 @@ _LABELS = {category_id: index for index, category_id in enumerate(CATEGORIES)}
 
 def _examples(crops: bool):
     def examples(artifacts_dir: Path):
-        for photos, instances, split in SETS.values():
-            table = _instances(artifacts_dir / ARTIFACTS[2].file, instances)
+        for image_set, (photos, instances, split) in SETS.items():
+            table = _instances(artifacts_dir / ARTIFACTS[2].file, instances, image_set)
             for name, data in _readers.zip_members(artifacts_dir / photos, keep=lambda n, t=table: n in t):
                 split_of = split or _splits.by_fraction(name, _splits.TR3)
                 if not crops:
@@ -82,8 +82,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     or several categories, none (absent), a crowd region, a tiny box, a box past the
     border, sparse ids up to 90 and a greyscale photo."""
     boxes = ([1, 2.5, 3, 20, 20.2, 0], [3, 10, 4, 30, 20, 0], [90, 0, 0, 8, 8, 0], [18, 30.6, 20, 40, 30, 0], [1, 5, 5, 30, 20, 1])
-    counts = {"single": {}, "multi": {}}
-    content = {}
+    counts, content = {"single": {}, "multi": {}}, {}
     for s, (image_set, (photos, instances, split)) in enumerate(SETS.items()):
         members, images, annotations = [], [], []
         for n in range(1, (26 if split is None else 7) + 1):
@@ -103,21 +102,19 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
             counts["single"][split_of] = counts["single"].get(split_of, 0) + kept
         _fixtures.write_zip(artifacts_dir / photos, members)
         categories = [{"supercategory": "thing", "id": i, "name": name} for i, name in CATEGORIES.items()]
-        content[instances] = json.dumps({"info": {}, "licenses": [], "images": images, "annotations": annotations,
-                                         "categories": categories}).encode()
+        content[instances] = json.dumps({"info": {}, "images": images, "annotations": annotations, "categories": categories}).encode()
         content[instances.replace("instances", "captions")] = b'{"annotations": []}'
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[2].file, sorted(content.items()))
     return counts
 
 
-def _instances(annotations_zip: Path, member: str) -> dict[str, list]:
+def _instances(annotations_zip: Path, member: str, image_set: str) -> dict[str, list]:
     """photo member path -> [(annotation id, label, bbox, iscrowd)], photos with instances only."""
     with zipfile.ZipFile(annotations_zip) as archive, archive.open(member) as stream:
         content = json.load(stream, object_hook=_without_polygons)
     named = {category["id"]: category["name"] for category in content["categories"]}
     if named != CATEGORIES:
         raise ValueError(f"{member}: categories differ from the handler's table: {sorted(set(named.items()) ^ set(CATEGORIES.items()))}")
-    image_set = member.rsplit("_", 1)[1].removesuffix(".json")
     files = {image["id"]: f"{image_set}/{image['file_name']}" for image in content["images"]}
     table: dict[str, list] = {}
     for a in content["annotations"]:
