@@ -33,6 +33,9 @@ def _module_names() -> list[str]:
     return own + [name for name in extra if name]
 
 
+_ORIGINS: dict[str, str] = {}
+
+
 @functools.cache
 def _registry() -> dict[str, DatasetSpec]:
     specs: dict[str, DatasetSpec] = {}
@@ -48,7 +51,14 @@ def _registry() -> dict[str, DatasetSpec]:
             if spec.name in specs and specs[spec.name] is not spec:
                 raise ImportError(f"dataset {spec.name!r} is declared twice")
             specs[spec.name] = spec
+            _ORIGINS[spec.name] = module_name
     return dict(sorted(specs.items()))
+
+
+def module_of(name: str) -> str:
+    """The module that declares dataset ``name`` (its code is part of the build's provenance)."""
+    get(name)
+    return _ORIGINS[name]
 
 
 def names() -> list[str]:
@@ -93,4 +103,4 @@ def expand(names) -> list[str]:
     return result
 
 
-__all__ = ["Artifact", "DatasetSpec", "UnknownDatasetError", "all_specs", "collections", "expand", "get", "names"]
+__all__ = ["Artifact", "DatasetSpec", "UnknownDatasetError", "all_specs", "collections", "expand", "get", "module_of", "names"]

@@ -6,23 +6,38 @@ leaves an on-disk target, so a killed run resumes and a failed shard reruns alon
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
+import shutil
 import time
+from pathlib import Path
 
 import luigi
 
 import handlers
 from data import format as fmt
 from data import locate, metadata, shards, staging
-from tasks import config, status
-from tasks.download import download_host, fetch, is_verified
+from tasks import config, provenance, status
+from tasks.download import download_host, fetch, is_verified, recorded_sha256
 
 log = logging.getLogger("luigi-interface")
 
 
 class CountMismatchError(ValueError):
     pass
+
+
+@functools.cache
+def provenance_of(dataset: str) -> dict:
+    """The dataset's build inputs and fingerprint (fixed for the life of a process)."""
+    return provenance.describe(handlers.get(dataset), config.fetch_settings().checksum_for,
+                               config.conversion_settings())
+
+
+def staging_of(dataset: str) -> Path:
+    """staging/<dataset>/<fingerprint>/: a changed input means a fresh, empty folder."""
+    return locate.staging_dir(config.data_dir(), dataset) / provenance_of(dataset)["fingerprint"]
 
 
 class StorageTask(luigi.Task):
@@ -94,12 +109,16 @@ class PlanExamples(StorageTask):
         return [FetchArtifact(source=spec.source, file=a.file) for a in spec.artifacts]
 
     def output(self):
-        return luigi.LocalTarget(locate.staging_dir(config.data_dir(), self.dataset) / staging.PLAN_FILE)
+        return luigi.LocalTarget(staging_of(self.dataset) / staging.PLAN_FILE)
 
     def run(self):
         spec = handlers.get(self.dataset)
         settings = config.convert()
-        directory = locate.staging_dir(config.data_dir(), self.dataset)
+        directory = staging_of(self.dataset)
+        for stale in directory.parent.glob("*"):
+            # Staging of an older fingerprint (changed handler, artifact or settings).
+            if stale.is_dir() and stale != directory:
+                shutil.rmtree(stale, ignore_errors=True)
         artifacts_dir = locate.artifacts_dir(config.data_dir(), spec.source)
         plan = staging.stage(
             spec.examples(artifacts_dir),
@@ -138,7 +157,7 @@ class ConvertShard(StorageTask):
         root = config.data_dir()
         return {
             "shard": luigi.LocalTarget(locate.dataset_dir(root, self.dataset, spec.version) / name),
-            "sidecar": luigi.LocalTarget(locate.staging_dir(root, self.dataset) / "shards" / f"{name}.json"),
+            "sidecar": luigi.LocalTarget(staging_of(self.dataset) / "shards" / f"{name}.json"),
         }
 
     def run(self):
@@ -150,7 +169,7 @@ class ConvertShard(StorageTask):
 
         outputs = self.output()
         shards.convert_shard(
-            locate.staging_dir(config.data_dir(), self.dataset),
+            staging_of(self.dataset),
             self.split,
             self.shard,
             self.num_shards,
@@ -187,6 +206,8 @@ class WriteMetadata(StorageTask):
             info = json.loads(path.read_text())
         except ValueError:
             return False
+        if info.get("provenance", {}).get("fingerprint") != provenance_of(self.dataset)["fingerprint"]:
+            return False  # built from other code, artifacts or settings: rebuild
         directory = path.parent
         return all(
             (directory / shard["file"]).exists()
@@ -195,7 +216,7 @@ class WriteMetadata(StorageTask):
         )
 
     def shard_tasks(self):
-        plan = staging.read_plan(locate.staging_dir(config.data_dir(), self.dataset))
+        plan = staging.read_plan(staging_of(self.dataset))
         return [
             ConvertShard(dataset=self.dataset, split=split, shard=i, num_shards=info["num_shards"])
             for split, info in sorted(plan["splits"].items())
@@ -209,7 +230,20 @@ class WriteMetadata(StorageTask):
         for task in tasks:
             sidecar = _path(task.output()["sidecar"])
             entries.setdefault(task.split, []).append(json.loads(sidecar.read_text()))
-        metadata.write_info(self._directory(), metadata.build_info(handlers.get(self.dataset), entries))
+        info = metadata.build_info(handlers.get(self.dataset), entries)
+        info["provenance"] = self._provenance()
+        metadata.write_info(self._directory(), info)
+        for stale in self._directory().glob("[!.]*.tfrecord-*"):
+            # Shards of an earlier build with another shard count are not part of this one.
+            if stale.name not in {entry["file"] for split in entries.values() for entry in split}:
+                stale.unlink()
+
+    def _provenance(self) -> dict:
+        record = dict(provenance_of(self.dataset))
+        spec = handlers.get(self.dataset)
+        folder = locate.artifacts_dir(config.data_dir(), spec.source)
+        record["artifact_sha256"] = {a.file: recorded_sha256(folder / a.file) for a in spec.artifacts}
+        return record
 
 
 class DatasetList(luigi.Parameter):
@@ -240,7 +274,5 @@ class BuildDataset(luigi.WrapperTask):
         return [WriteMetadata(dataset=name) for name in handlers.expand(self.dataset)]
 
 
-def _path(target: luigi.LocalTarget):
-    from pathlib import Path
-
+def _path(target: luigi.LocalTarget) -> Path:
     return Path(target.path)

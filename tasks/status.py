@@ -66,11 +66,17 @@ def last_errors(data_dir: Path) -> dict[str, dict]:
     return newest
 
 
-def dataset_status(spec, data_dir: Path, errors: dict[str, dict]) -> dict:
+def dataset_status(spec, data_dir: Path, errors: dict[str, dict], fingerprint: str | None = None) -> dict:
+    """The state of one dataset; ``fingerprint`` names its current staging folder
+    (default: the most recently planned one)."""
     artifacts_dir = locate.artifacts_dir(data_dir, spec.source)
     present = [a.file for a in spec.artifacts if (artifacts_dir / a.file).exists()]
     output = locate.dataset_dir(data_dir, spec.name, spec.version)
     stage_dir = locate.staging_dir(data_dir, spec.name)
+    if fingerprint is None:
+        plans = sorted(stage_dir.glob(f"*/{staging.PLAN_FILE}"), key=lambda p: p.stat().st_mtime)
+        fingerprint = plans[-1].parent.name if plans else "-"
+    stage_dir = stage_dir / fingerprint
     splits = {}
     if (stage_dir / staging.PLAN_FILE).exists():
         plan = staging.read_plan(stage_dir)
