@@ -63,6 +63,12 @@ class convert(luigi.Config):  # noqa: N801
     )
 
 
+def conversion_settings() -> dict:
+    """The [convert] settings that change the bytes written (part of the fingerprint)."""
+    section = convert()
+    return {"target_shard_mb": section.target_shard_mb, "min_shards": section.min_shards}
+
+
 def data_dir() -> Path:
     configured = storage().data_dir
     return Path(configured) if configured else locate.default_data_dir()
