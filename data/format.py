@@ -161,3 +161,18 @@ def iter_records(stream):
         if _masked_crc(data) != struct.unpack("<I", footer)[0]:
             raise CorruptRecordError("bad data checksum")
         yield data
+
+
+# --- Parsing ----------------------------------------------------------------------
+
+
+def parse_example(data: bytes) -> dict[str, list]:
+    """A serialized tf.train.Example as {name: list of bytes | int | float}, no TensorFlow.
+
+    Accepts any valid Example, not only ours: packed or unpacked int64/float lists and
+    negative int64 (10-byte varints). The parser itself lives in data/decoding.py, shared
+    with the reader and the statistics; this name keeps it beside the serializer.
+    """
+    from data.decoding import parse_example as parse  # decoding pulls in numpy and PIL
+
+    return parse(data)

@@ -1,0 +1,521 @@
+"""Validating a built dataset: per-shard scans, merged into the ``validation`` section.
+
+A scan (``scan_shard``) reads one shard and checks every record: it parses, its image
+decodes with the declared channels and 8-bit depth, its label is in range (regression:
+the target is finite). It keeps per record only the key, a 64-bit exact hash and a
+64-bit difference hash, plus a label histogram; the caller writes it as JSON. ``merge``
+combines the scans of all shards into the ``validation`` section of dataset_info.json:
+duplicate keys, keys in several splits, classes missing from train, exact duplicate
+images within and across splits, and near-duplicates between train and the held-out
+splits. ``passed`` decides whether the build fails and writes the summary lines.
+
+Hashes:
+
+- exact: the first 64 bits of a SHA-1. For PNG, of the decoded pixels (with mode and
+  size), so two encodings of the same pixels match. For JPEG, of the encoded bytes
+  (identical files), unless ``full_decode=True`` asks for the pixels: decoding every
+  passed-through JPEG at full scale costs 1-3 ms each, and a re-encoded JPEG differs in
+  its pixels anyway, which is what the near-duplicate search is for.
+- dHash: greyscale, box-resized to 9x8, one bit per pair of horizontally adjacent cells
+  (1 where the right one is brighter). JPEGs are decoded in PIL's draft mode, luma only
+  and scaled by 1/2 to 1/8 in the DCT, since 9x8 cells need no more. Draft decoding
+  still entropy-decodes the whole file, so truncated JPEGs are caught; the mode and size
+  come from the header.
+
+Near-duplicates (Hamming distance <= d) are found by banding: the 64 bits are cut into
+d + 1 bands, and by the pigeonhole principle two hashes within distance d agree exactly
+on at least one band; candidates sharing a band are found by sorting, then verified
+with a popcount. Hashes with at most d bits set, or at most d bits clear (blank images,
+plain horizontal gradients), say nothing about the picture and would all match each
+other: they are left out of the search and counted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import math
+import warnings
+from collections import defaultdict
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+from data import format as fmt
+from data.decoding import parse_example
+from data.images import JPEG_SIGNATURE, PNG_SIGNATURE
+from data.types import REGRESSION, SINGLE_LABEL, Features
+
+NUM_EXAMPLES = 5
+HELD_OUT_SPLITS = ("test", "dev-test", "validation")
+NEAR_DUPLICATE_DISTANCE = 4
+# Records whose key cannot be read are named "<shard>#<record index>".
+RECORD_PROBLEMS = ("undecodable", "wrong_channels", "label_out_of_range")
+_DRAFT_SIZE = (18, 16)  # two source pixels per dHash cell at least
+_CANDIDATES_PER_CHUNK = 1 << 22
+
+
+# --- Scanning one shard -----------------------------------------------------------
+
+
+class _Problems:
+    """Counts per problem and the examples with the smallest keys (order-independent)."""
+
+    def __init__(self):
+        self.counts = dict.fromkeys(RECORD_PROBLEMS, 0)
+        self.examples: dict[str, list[tuple[str, str]]] = {name: [] for name in RECORD_PROBLEMS}
+
+    def add(self, problem: str, key: str, reason: str) -> None:
+        self.counts[problem] += 1
+        examples = self.examples[problem]
+        examples.append((key, reason))
+        if len(examples) > 4 * NUM_EXAMPLES:
+            examples.sort()
+            del examples[NUM_EXAMPLES:]
+
+    def to_json(self) -> dict:
+        return {name: _problem_entry(self.counts[name], self.examples[name]) for name in RECORD_PROBLEMS}
+
+
+def _problem_entry(count: int, examples: list[tuple[str, str]]) -> dict:
+    chosen = sorted(examples)[:NUM_EXAMPLES]
+    return {"count": count, "examples": [k for k, _ in chosen], "reasons": [r for _, r in chosen]}
+
+
+def _sha64(*parts: bytes) -> str:
+    digest = hashlib.sha1()
+    for part in parts:
+        digest.update(part)
+    return digest.hexdigest()[:16]
+
+
+def _dhash(image: Image.Image) -> int:
+    grey = image if image.mode == "L" else image.convert("L")
+    cells = np.asarray(grey.resize((9, 8), Image.Resampling.BOX), dtype=np.int16)
+    bits = np.packbits(cells[:, 1:] > cells[:, :-1])
+    return int.from_bytes(bits.tobytes(), "big")
+
+
+def _image_hashes(data: bytes, mode: str, full_decode: bool) -> tuple[str, int]:
+    """(exact hash, dHash) of a stored image; raises ValueError when it is not valid."""
+    is_png = data.startswith(PNG_SIGNATURE)
+    if not is_png and not data.startswith(JPEG_SIGNATURE):
+        raise _Invalid("undecodable", f"neither PNG nor JPEG (starts {data[:8].hex()})")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        image = Image.open(io.BytesIO(data))
+    if image.format not in ("PNG", "JPEG"):
+        raise _Invalid("undecodable", f"{image.format} data behind a PNG/JPEG signature")
+    if image.mode != mode:
+        raise _Invalid("wrong_channels", f"mode {image.mode}, expected {mode}")
+    # PIL opens 16-bit RGB PNGs as "RGB"; the IHDR bit depth (byte 24) tells.
+    if is_png and data[24:25] != b"\x08":
+        raise _Invalid("wrong_channels", f"PNG bit depth {data[24]}, expected 8")
+    if is_png or full_decode:
+        image.load()
+        header = f"{image.mode} {image.size[0]}x{image.size[1]}".encode()
+        return _sha64(header, image.tobytes()), _dhash(image)
+    image.draft("L", _DRAFT_SIZE)
+    image.load()
+    return _sha64(data), _dhash(image)
+
+
+class _Invalid(ValueError):
+    def __init__(self, problem: str, reason: str):
+        super().__init__(reason)
+        self.problem = problem
+
+
+def _label_problem(parsed: dict, features: Features, counts: list[int]) -> str | None:
+    """Why the record's label is invalid, or None (and the histogram is updated)."""
+    task = features.task
+    if task == REGRESSION:
+        values = parsed.get(fmt.TARGET)
+        if not values or len(values) != 1:
+            return f"{fmt.TARGET} has {len(values or [])} values, expected 1"
+        return None if math.isfinite(values[0]) else f"{fmt.TARGET} is {values[0]}"
+    name = fmt.LABEL if task == SINGLE_LABEL else fmt.MULTI_LABEL
+    values = parsed.get(name)
+    if values is None:
+        return f"no {name} feature"
+    if task == SINGLE_LABEL and len(values) != 1:
+        return f"{name} has {len(values)} values, expected 1"
+    bad = [v for v in values if not isinstance(v, int) or not 0 <= v < len(counts)]
+    if bad:
+        return f"{name} {bad[0]!r} not in [0, {len(counts)})"
+    for value in set(values):
+        counts[value] += 1
+    return None
+
+
+def scan_shard(path: Path, split: str, features: Features, full_decode: bool = False) -> dict:
+    """Check every record of one shard; return the JSON-serializable scan.
+
+    Returns ``{"shard", "split", "num_records", "keys", "exact", "dhash", "label_counts",
+    "undecodable", "wrong_channels", "label_out_of_range"}``: ``keys``, ``exact`` (16 hex
+    digits) and ``dhash`` (int) are parallel lists over the records whose key could be
+    read, hashes null when the image is invalid; ``label_counts`` counts, per class,
+    the records carrying it (empty for regression); each problem is ``{"count",
+    "examples", "reasons"}`` with up to five examples, the smallest keys.
+    """
+    path = Path(path)
+    mode = "L" if features.channels == 1 else "RGB"
+    problems = _Problems()
+    label_counts = [0] * features.num_classes
+    keys: list[str] = []
+    exact: list[str | None] = []
+    dhashes: list[int | None] = []
+    index = -1
+    with open(path, "rb") as stream:
+        records = fmt.iter_records(stream)
+        while True:
+            index += 1
+            try:
+                record = next(records)
+            except StopIteration:
+                break
+            except fmt.CorruptRecordError as error:
+                # The framing is lost: nothing after this point can be read.
+                problems.add("undecodable", f"{path.name}#{index}", f"corrupt shard: {error}")
+                break
+            try:
+                parsed = parse_example(record)
+                key = parsed[fmt.KEY][0].decode("utf-8")
+            except Exception as error:
+                problems.add("undecodable", f"{path.name}#{index}", f"bad example: {error!r}")
+                continue
+            keys.append(key)
+            label_problem = _label_problem(parsed, features, label_counts)
+            if label_problem:
+                problems.add("label_out_of_range", key, label_problem)
+            try:
+                images = parsed.get(fmt.IMAGE) or []
+                if len(images) != 1:
+                    raise _Invalid("undecodable", f"{len(images)} images, expected 1")
+                exact_hash, dhash = _image_hashes(images[0], mode, full_decode)
+            except _Invalid as error:
+                problems.add(error.problem, key, str(error))
+                exact_hash = dhash = None
+            except Exception as error:
+                problems.add("undecodable", key, f"{type(error).__name__}: {error}")
+                exact_hash = dhash = None
+            exact.append(exact_hash)
+            dhashes.append(dhash)
+    return {
+        "shard": path.name,
+        "split": split,
+        "num_records": index,
+        "keys": keys,
+        "exact": exact,
+        "dhash": dhashes,
+        "label_counts": label_counts,
+        **problems.to_json(),
+    }
+
+
+# --- Merging the scans ------------------------------------------------------------
+
+
+class _Records:
+    """All scanned records as parallel arrays: split index, key, hashes."""
+
+    def __init__(self, scans: dict[str, list[dict]]):
+        self.splits = sorted(scans)
+        self.keys: list[str] = []
+        split_ids, exact, dhash, valid = [], [], [], []
+        for split_id, split in enumerate(self.splits):
+            for scan in scans[split]:
+                self.keys.extend(scan["keys"])
+                split_ids.append(np.full(len(scan["keys"]), split_id, dtype=np.int32))
+                valid.extend(h is not None for h in scan["exact"])
+                exact.extend(int(h, 16) if h is not None else 0 for h in scan["exact"])
+                dhash.extend(h if h is not None else 0 for h in scan["dhash"])
+        self.split_id = np.concatenate(split_ids) if split_ids else np.zeros(0, np.int32)
+        self.exact = np.array(exact, dtype=np.uint64)
+        self.dhash = np.array(dhash, dtype=np.uint64)
+        self.valid = np.array(valid, dtype=bool)
+
+
+def merge(
+    scans: dict[str, list[dict]],
+    features: Features,
+    near_duplicate_distance: int = NEAR_DUPLICATE_DISTANCE,
+    held_out_splits: tuple[str, ...] = HELD_OUT_SPLITS,
+) -> dict:
+    """The ``validation`` section from the scans of every shard, keyed by split.
+
+    Deterministic: the same records give the same section whatever the order of the
+    shards; example keys are the smallest ones, pairs are sorted.
+    """
+    if not 0 <= near_duplicate_distance < 32:
+        raise ValueError(f"near_duplicate_distance must be in [0, 32), not {near_duplicate_distance}")
+    records = _Records(scans)
+    section: dict = {
+        "num_records": {split: sum(s["num_records"] for s in scans[split]) for split in records.splits}
+    }
+    for problem in RECORD_PROBLEMS:
+        found = [
+            (key, reason)
+            for split in records.splits
+            for scan in scans[split]
+            for key, reason in zip(scan[problem]["examples"], scan[problem]["reasons"], strict=True)
+        ]
+        count = sum(scan[problem]["count"] for split in records.splits for scan in scans[split])
+        section[problem] = _problem_entry(count, found)
+    section["duplicate_keys"] = _duplicate_keys(records)
+    section["classes_missing_from_train"] = _missing_classes(scans, features)
+    within, across = _exact_duplicates(records)
+    section["exact_duplicates_within_split"] = within
+    section["exact_duplicates_across_splits"] = across
+    section["near_duplicates_train_test"] = _near_duplicates(
+        records, near_duplicate_distance, held_out_splits
+    )
+    return section
+
+
+def _duplicate_keys(records: _Records) -> dict:
+    occurrences: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    seen: set[str] = set()
+    repeated: set[str] = set()
+    for key in records.keys:
+        if key in seen:
+            repeated.add(key)
+        seen.add(key)
+    for key, split_id in zip(records.keys, records.split_id.tolist(), strict=True):
+        if key in repeated:
+            occurrences[key][records.splits[split_id]] += 1
+    within = sum(1 for by_split in occurrences.values() if max(by_split.values()) > 1)
+    across = sum(1 for by_split in occurrences.values() if len(by_split) > 1)
+    return {
+        "count": len(repeated),
+        "within_split": within,
+        "across_splits": across,
+        "examples": [
+            {"key": key, "occurrences": dict(sorted(occurrences[key].items()))}
+            for key in sorted(repeated)[:NUM_EXAMPLES]
+        ],
+    }
+
+
+def _missing_classes(scans: dict[str, list[dict]], features: Features) -> dict | None:
+    if features.task == REGRESSION or "train" not in scans:
+        return None
+    names = features.class_names or features.label_vocabulary
+    totals = np.zeros(len(names), dtype=np.int64)
+    for scan in scans["train"]:
+        totals += np.asarray(scan["label_counts"], dtype=np.int64)
+    missing = [names[i] for i in np.flatnonzero(totals == 0).tolist()]
+    return {"count": len(missing), "names": missing}
+
+
+def _groups(values: np.ndarray) -> list[np.ndarray]:
+    """Index arrays of the runs of equal values with more than one member."""
+    order = np.argsort(values, kind="stable")
+    ordered = values[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    sizes = np.diff(np.r_[starts, len(ordered)])
+    return [order[s : s + n] for s, n in zip(starts.tolist(), sizes.tolist(), strict=True) if n > 1]
+
+
+def _exact_duplicates(records: _Records) -> tuple[dict, dict]:
+    valid = np.flatnonzero(records.valid)
+    within_by_split: dict[str, int] = defaultdict(int)
+    across_by_pair: dict[str, int] = defaultdict(int)
+    within_examples: list[dict] = []
+    across_examples: list[dict] = []
+    for members in _groups(records.exact[valid]):
+        members = valid[members]
+        by_split: dict[str, list[str]] = defaultdict(list)
+        for index in members.tolist():
+            by_split[records.splits[records.split_id[index]]].append(records.keys[index])
+        example = {split: sorted(keys)[:NUM_EXAMPLES] for split, keys in sorted(by_split.items())}
+        for split, keys in by_split.items():
+            if len(keys) > 1:
+                within_by_split[split] += len(keys) - 1
+        if any(len(keys) > 1 for keys in by_split.values()):
+            within_examples.append(example)
+        if len(by_split) > 1:
+            names = sorted(by_split)
+            for i, first in enumerate(names):
+                for second in names[i + 1 :]:
+                    across_by_pair[f"{first}/{second}"] += 1
+            across_examples.append(example)
+    order = lambda example: sorted(k for keys in example.values() for k in keys)  # noqa: E731
+    within = {
+        "count": sum(within_by_split.values()),
+        "by_split": dict(sorted(within_by_split.items())),
+        "examples": sorted(within_examples, key=order)[:NUM_EXAMPLES],
+    }
+    across = {
+        "count": len(across_examples),
+        "by_split_pair": dict(sorted(across_by_pair.items())),
+        "examples": sorted(across_examples, key=order)[:NUM_EXAMPLES],
+    }
+    return within, across
+
+
+def _popcount(values: np.ndarray) -> np.ndarray:
+    return np.bitwise_count(values).astype(np.int64)
+
+
+def _bands(distance: int) -> list[tuple[int, int]]:
+    """(shift, mask) of ``distance + 1`` bands covering the 64 bits."""
+    count = distance + 1
+    edges = [64 * i // count for i in range(count + 1)]
+    return [(lo, (1 << (hi - lo)) - 1) for lo, hi in zip(edges, edges[1:], strict=False)]
+
+
+def near_duplicate_pairs(
+    first: np.ndarray, second: np.ndarray, distance: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Index pairs (i, j) with popcount(first[i] ^ second[j]) <= distance, and distances.
+
+    Sorted by (i, j). Banding keeps the work near the number of candidate pairs instead
+    of len(first) * len(second); the second side is processed in chunks that bound the
+    candidates held in memory.
+    """
+    first = np.asarray(first, dtype=np.uint64)
+    second = np.asarray(second, dtype=np.uint64)
+    found_i, found_j = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    for shift, mask in _bands(distance):
+        band_first = (first >> np.uint64(shift)) & np.uint64(mask)
+        band_second = (second >> np.uint64(shift)) & np.uint64(mask)
+        order = np.argsort(band_first, kind="stable")
+        ordered = band_first[order]
+        lo = np.searchsorted(ordered, band_second, side="left")
+        counts = np.searchsorted(ordered, band_second, side="right") - lo
+        start = 0
+        while start < len(second):
+            # Grow the chunk until it would hold too many candidates (at least one row).
+            cumulative = np.cumsum(counts[start:])
+            stop = start + max(1, int(np.searchsorted(cumulative, _CANDIDATES_PER_CHUNK, "right")))
+            chunk_counts = counts[start:stop]
+            total = int(chunk_counts.sum())
+            if total:
+                j = np.repeat(np.arange(start, stop, dtype=np.int64), chunk_counts)
+                offsets = np.arange(total, dtype=np.int64) - np.repeat(
+                    np.cumsum(chunk_counts) - chunk_counts, chunk_counts
+                )
+                i = order[np.repeat(lo[start:stop], chunk_counts) + offsets]
+                close = _popcount(first[i] ^ second[j]) <= distance
+                found_i.append(i[close])
+                found_j.append(j[close])
+            start = stop
+    i = np.concatenate(found_i)
+    j = np.concatenate(found_j)
+    # A pair agreeing on several bands was found once per band.
+    pairs = np.unique(np.stack([i, j], axis=1), axis=0) if len(i) else np.zeros((0, 2), np.int64)
+    i, j = pairs[:, 0], pairs[:, 1]
+    return i, j, _popcount(first[i] ^ second[j])
+
+
+def _near_duplicates(records: _Records, distance: int, held_out_splits: tuple[str, ...]) -> dict:
+    present = [s for s in held_out_splits if s in records.splits]
+    section: dict = {
+        "distance": distance,
+        "held_out_splits": present,
+        "count": 0,
+        "held_out_records": 0,
+        "by_split": {},
+        "skipped_low_detail": 0,
+        "examples": [],
+    }
+    if "train" not in records.splits or not present:
+        return section
+    bits = _popcount(records.dhash)
+    usable = records.valid & (bits > distance) & (bits < 64 - distance)
+    wanted = np.isin(records.split_id, [records.splits.index(s) for s in ["train", *present]])
+    section["skipped_low_detail"] = int((records.valid & wanted & ~usable).sum())
+    train = np.flatnonzero(usable & (records.split_id == records.splits.index("train")))
+    pairs = []
+    for split in present:
+        held_out = np.flatnonzero(usable & (records.split_id == records.splits.index(split)))
+        i, j, distances = near_duplicate_pairs(records.dhash[train], records.dhash[held_out], distance)
+        i, j = train[i], held_out[j]
+        not_exact = records.exact[i] != records.exact[j]
+        i, j, distances = i[not_exact], j[not_exact], distances[not_exact]
+        section["by_split"][split] = len(i)
+        section["held_out_records"] += len(np.unique(j))
+        pairs.extend(
+            (records.keys[a], split, records.keys[b], d)
+            for a, b, d in zip(i.tolist(), j.tolist(), distances.tolist(), strict=True)
+        )
+    pairs.sort()
+    section["count"] = len(pairs)
+    section["examples"] = [
+        {"train": a, split: b, "distance": d} for a, split, b, d in pairs[:NUM_EXAMPLES]
+    ]
+    return section
+
+
+# --- The verdict --------------------------------------------------------------------
+
+
+def passed(section: dict, leakage_fails: bool) -> tuple[bool, list[str]]:
+    """Whether the build may complete, and the lines for the build summary.
+
+    Invalid records, duplicate keys and keys in several splits always fail; leakage
+    (exact duplicates across splits, near-duplicates between train and held-out splits)
+    fails only when ``leakage_fails``; duplicates within a split and classes missing
+    from train are warnings.
+    """
+    errors: list[str] = []
+    warnings_: list[str] = []
+    for problem in RECORD_PROBLEMS:
+        entry = section[problem]
+        if entry["count"]:
+            pairs = zip(entry["examples"], entry["reasons"], strict=True)
+            examples = "; ".join(f"{k!r}: {r}" for k, r in pairs)
+            errors.append(f"{entry['count']} records {problem.replace('_', ' ')}, e.g. {examples}")
+    keys = section["duplicate_keys"]
+    if keys["within_split"]:
+        errors.append(f"{keys['within_split']} keys repeated within a split, e.g. {_keys_of(keys)}")
+    if keys["across_splits"]:
+        errors.append(
+            f"{keys['across_splits']} keys in several splits (splits overlap), e.g. {_keys_of(keys)}"
+        )
+    missing = section.get("classes_missing_from_train")
+    if missing and missing["count"]:
+        names = ", ".join(missing["names"][:10]) + (", ..." if missing["count"] > 10 else "")
+        warnings_.append(f"{missing['count']} classes never occur in train: {names}")
+    within = section["exact_duplicates_within_split"]
+    if within["count"]:
+        by_split = ", ".join(f"{s}: {n}" for s, n in within["by_split"].items())
+        warnings_.append(
+            f"{within['count']} images repeat an earlier image of their split ({by_split}), "
+            f"e.g. {_group_text(within['examples'][0])}"
+        )
+    leakage: list[str] = []
+    across = section["exact_duplicates_across_splits"]
+    if across["count"]:
+        by_pair = ", ".join(f"{p}: {n}" for p, n in across["by_split_pair"].items())
+        leakage.append(
+            f"{across['count']} images occur in several splits ({by_pair}), "
+            f"e.g. {_group_text(across['examples'][0])}"
+        )
+    near = section["near_duplicates_train_test"]
+    if near["count"]:
+        example = near["examples"][0]
+        text = ", ".join(f"{k}: {v!r}" for k, v in example.items())
+        leakage.append(
+            f"{near['count']} near-duplicate pairs between train and "
+            f"{'/'.join(near['by_split'])} (dHash distance <= {near['distance']}; "
+            f"{near['held_out_records']} held-out records), e.g. {text}"
+        )
+    (errors if leakage_fails else warnings_).extend(leakage)
+    total = sum(section["num_records"].values())
+    lines = [f"validation: {total} records in {len(section['num_records'])} splits"]
+    lines += [f"ERROR: {line}" for line in errors]
+    lines += [f"WARNING: {line}" for line in warnings_]
+    if not errors and not warnings_:
+        lines.append("validation: no problems found")
+    return not errors, lines
+
+
+def _keys_of(entry: dict) -> str:
+    return ", ".join(f"{e['key']!r} {e['occurrences']}" for e in entry["examples"][:3])
+
+
+def _group_text(example: dict) -> str:
+    return " = ".join(f"{split} {keys}" for split, keys in example.items())
