@@ -73,6 +73,11 @@ def canonical_json(obj) -> bytes:
     return (json.dumps(obj, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
+def write_text_atomic(path: Path, text: str) -> None:
+    with atomic_path(path) as temporary:
+        Path(temporary).write_text(text)
+
+
 def write_json_atomic(path: Path, obj) -> None:
     with atomic_path(path) as temporary:
         Path(temporary).write_bytes(canonical_json(obj))

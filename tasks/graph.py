@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 import shutil
 import time
 from pathlib import Path
@@ -18,8 +19,9 @@ import luigi
 import handlers
 from data import format as fmt
 from data import locate, metadata, shards, staging
+from data.atomic import write_text_atomic
 from tasks import config, provenance, status
-from tasks.download import download_host, fetch, is_verified, recorded_sha256
+from tasks.download import download_host, fetch, is_verified, record_path, recorded_sha256
 
 log = logging.getLogger("luigi-interface")
 
@@ -79,12 +81,36 @@ class FetchArtifact(StorageTask):
     def output(self):
         return luigi.LocalTarget(locate.artifacts_dir(config.data_dir(), self.source) / self.file)
 
+    def _expected(self) -> str | None:
+        checksum = config.fetch_settings().checksum_for(self._spec_artifact(), self.source)
+        return ":".join(checksum) if checksum else None
+
+    def _pin(self) -> Path:
+        """Beside the artifact: the checksum it was verified against."""
+        path = _path(self.output())
+        return path.with_name(f".{path.name}.expected")
+
     def complete(self):
-        # The file alone is not enough: a file put there by hand is verified first.
-        return is_verified(_path(self.output()))
+        # The file alone is not enough: a file put there by hand is verified first, and
+        # one verified against another checksum (the handler or an override changed)
+        # is fetched again.
+        path = _path(self.output())
+        if not is_verified(path):
+            return False
+        expected = self._expected()
+        if expected is None or expected == f"sha256:{recorded_sha256(path)}":
+            return True
+        return self._pin().exists() and self._pin().read_text().strip() == expected
 
     def run(self):
         started = time.monotonic()
+        path = _path(self.output())
+        if path.exists() and not self.complete():
+            # Verified against an older checksum: keep it aside for inspection, fetch anew.
+            aside = path.with_name(f"{path.name}.superseded-{(recorded_sha256(path) or 'unknown')[:12]}")
+            os.replace(path, aside)
+            record_path(path).unlink(missing_ok=True)
+            log.warning("%s was verified against another checksum; moved to %s", path.name, aside.name)
 
         def report(done, total):
             rate = done / max(time.monotonic() - started, 1e-6) / 1e6
@@ -94,8 +120,11 @@ class FetchArtifact(StorageTask):
                 self.set_progress_percentage(min(100, round(100 * done / total)))
 
         spec = self._spec()
-        fetch(spec.artifact(self.file), self.source, _path(self.output()),
+        fetch(spec.artifact(self.file), self.source, path,
               config.fetch_settings(), report, page=spec.homepage)
+        expected = self._expected()
+        if expected:
+            write_text_atomic(self._pin(), expected + "\n")
 
 
 class PlanExamples(StorageTask):

@@ -1,0 +1,92 @@
+"""Provenance: a changed handler or artifact rebuilds exactly its dataset."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from pathlib import Path
+
+import data
+from conftest import PLUGINS
+
+
+def _stamps(directory: Path) -> dict[str, tuple[int, int]]:
+    return {p.name: (p.stat().st_ino, p.stat().st_mtime_ns) for p in directory.glob("[!.]*.tfrecord-*")}
+
+
+def _plugin_copy(workspace) -> Path:
+    """A private copy of the toyset handler module, first on the subprocesses' path."""
+    folder = workspace.path / "plugins"
+    folder.mkdir()
+    shutil.copy(PLUGINS / "toyset.py", folder / "toyset.py")
+    return folder
+
+
+def _env_with(workspace, folder: Path) -> dict:
+    env = workspace.env()
+    env["PYTHONPATH"] = f"{folder}{os.pathsep}{env['PYTHONPATH']}"
+    return env
+
+
+def test_info_records_what_the_build_depended_on(workspace):
+    workspace.fixture("semeion")
+    workspace.build("semeion")
+    provenance = data.info(workspace.dataset_dir("semeion"))["provenance"]
+    assert set(provenance["code"]) >= {"handlers.semeion", "handlers._splits", "data.images"}
+    assert provenance["code"]["handlers.semeion"] == hashlib.sha256(
+        Path(__import__("handlers.semeion").semeion.__file__).read_bytes()).hexdigest()
+    pinned = json.loads(Path(workspace.settings["fetch"]["checksum_overrides"]).read_text())
+    assert provenance["artifacts"]["semeion.data"] == "sha256:" + pinned["semeion/semeion.data"]["sha256"]
+    assert provenance["artifact_sha256"]["semeion.data"] == pinned["semeion/semeion.data"]["sha256"]
+    assert provenance["format_version"] == data.FORMAT_VERSION
+    assert set(provenance["settings"]) == {"target_shard_mb", "min_shards"}
+
+
+def test_changed_handler_rebuilds_its_dataset_only(workspace):
+    folder = _plugin_copy(workspace)
+    env = _env_with(workspace, folder)
+    workspace.fixture("toyset")
+    workspace.fixture("semeion")
+    workspace.build("toyset", "semeion", env_extra=env)
+    toy, other = workspace.dataset_dir("toyset"), workspace.dataset_dir("semeion")
+    toy_before, other_before = _stamps(toy), _stamps(other)
+    old = data.info(toy)["provenance"]["fingerprint"]
+
+    source = folder / "toyset.py"
+    source.write_text(source.read_text() + "\n# a changed handler\n")
+    result = workspace.build("toyset", "semeion", env_extra=env)
+    assert "running   PlanExamples(dataset=toyset)" in result.stderr
+    assert "PlanExamples(dataset=semeion)" not in result.stderr.split("running")[-1]
+    assert data.info(toy)["provenance"]["fingerprint"] != old
+    toy_after = _stamps(toy)
+    assert toy_after.keys() == toy_before.keys()
+    assert all(toy_after[name] != stamp for name, stamp in toy_before.items()), "toyset shards rebuilt"
+    assert _stamps(other) == other_before, "the other dataset is untouched"
+    assert [p.name for p in (workspace.data_dir / "staging" / "toyset").iterdir()] == [
+        data.info(toy)["provenance"]["fingerprint"]], "the stale staging folder is gone"
+
+
+def test_changed_artifact_rebuilds_the_dataset(workspace, tmp_path):
+    workspace.fixture("semeion")
+    workspace.build("semeion")
+    before = data.info(workspace.dataset_dir("semeion"))
+    # The provider publishes a new file (and the checksum pinned for it changes).
+    mirror_file = workspace.mirror_root / "semeion" / "semeion.data"
+    original = mirror_file.read_bytes()
+    try:
+        lines = original.decode().splitlines(keepends=True)
+        mirror_file.write_text("".join(lines[:-5]))
+        workspace._pin_checksums(__import__("handlers").get("semeion"))
+        result = workspace.build("semeion")
+    finally:
+        mirror_file.write_bytes(original)
+    after = data.info(workspace.dataset_dir("semeion"))
+    assert "running   FetchArtifact" in result.stderr
+    assert after["provenance"]["fingerprint"] != before["provenance"]["fingerprint"]
+    total = lambda info: sum(s["num_examples"] for s in info["splits"].values())  # noqa: E731
+    assert total(after) == total(before) - 5
+    artifacts = workspace.data_dir / "artifacts" / "semeion"
+    assert list(artifacts.glob("semeion.data.superseded-*")), "the old file is kept aside"
+    assert data.verify(workspace.dataset_dir("semeion"))
