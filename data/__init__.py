@@ -10,11 +10,11 @@ from data.types import Example, Features
 from data.verify import VerificationError, verify
 
 
-def load(name_or_path, split, data_dir=None, decode=True):
-    """A tf.data.Dataset of decoded examples; see data/reader.py."""
+def load(name_or_path, split, data_dir=None, decode=True, as_numpy=False):
+    """A tf.data.Dataset of decoded examples (NumPy dicts with as_numpy); see data/reader.py."""
     from data.reader import load as _load
 
-    return _load(name_or_path, split, data_dir=data_dir, decode=decode)
+    return _load(name_or_path, split, data_dir=data_dir, decode=decode, as_numpy=as_numpy)
 
 
 def info(name_or_path, data_dir=None) -> dict:

@@ -1,4 +1,10 @@
-"""dataset_info.json: what a built dataset is, written last, JSON only."""
+"""dataset_info.json: what a built dataset is, written last, JSON only.
+
+Beside it, written just before it from the same facts: ``croissant.json`` (Croissant
+JSON-LD, data/croissant.py) and the ``tfds/`` folder TensorFlow Datasets opens
+(data/tfds_compat.py). dataset_info.json stays the last file written, so its presence
+still means the whole build, those files included, is complete.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +13,10 @@ from collections import Counter
 from pathlib import Path
 
 from data import format as fmt
+from data import stats
 from data.atomic import write_json_atomic
+from data.croissant import write_croissant
+from data.tfds_compat import write_tfds_files
 from data.types import Features
 
 
@@ -16,7 +25,12 @@ class IncompleteDatasetError(FileNotFoundError):
 
 
 def build_info(spec, shard_entries: dict[str, list[dict]]) -> dict:
-    """Assemble dataset_info.json from the spec and the per-shard entries of each split."""
+    """Assemble dataset_info.json from the spec and the per-shard entries of each split.
+
+    Each split gets ``statistics`` (data/stats.py: pixel mean and standard deviation
+    per channel, image height and width min/median/max) when every shard's sidecar has
+    ``image_stats``; sidecars from before statistics existed leave it out.
+    """
     splits = {}
     for split, entries in sorted(shard_entries.items()):
         histogram: Counter = Counter()
@@ -30,6 +44,8 @@ def build_info(spec, shard_entries: dict[str, list[dict]]) -> dict:
                 for entry in entries
             ],
         }
+        if entries and all("image_stats" in entry for entry in entries):
+            splits[split]["statistics"] = stats.merge([entry["image_stats"] for entry in entries])
     return {
         "name": spec.name,
         "version": spec.version,
@@ -45,15 +61,21 @@ def build_info(spec, shard_entries: dict[str, list[dict]]) -> dict:
 
 
 def write_info(directory: Path, info: dict) -> None:
+    """Write croissant.json and tfds/, then dataset_info.json last (= complete)."""
+    write_croissant(directory, info)
+    write_tfds_files(directory, info)
     write_json_atomic(directory / fmt.INFO_FILE, info)
 
 
 def read_info(directory: Path) -> dict:
     path = Path(directory) / fmt.INFO_FILE
     if not path.exists():
+        # datasets/<name>/<version>: name the dataset in the command when the layout tells it
+        parent = Path(directory).resolve().parent
+        name = parent.name if parent.parent.name == "datasets" else "<name>"
         raise IncompleteDatasetError(
             f"{directory} has no {fmt.INFO_FILE}: the build is unfinished or never ran. "
-            "Run `luigi --module tasks BuildDataset --dataset <name> --local-scheduler` "
+            f"Run `luigi --module tasks BuildDataset --dataset {name} --local-scheduler` "
             "to finish it."
         )
     info = json.loads(path.read_text())

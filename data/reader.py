@@ -1,11 +1,20 @@
-"""Reading a built dataset back into tf.data (the only module here importing TensorFlow)."""
+"""Reading a built dataset back: into tf.data, or as plain NumPy without TensorFlow.
+
+``load`` imports TensorFlow (the only place here that does); ``load(..., as_numpy=True)``
+reads the shards with data/decoding.py (our own parser and PIL), so NumPy and PyTorch
+users never need TensorFlow.
+"""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
+import numpy as np
+
 from data import format as fmt
+from data.decoding import decode_image, parse_example
 from data.locate import find_dataset_dir
 from data.metadata import features_of, read_info
 
@@ -25,18 +34,25 @@ def shard_paths(name_or_path, split: str, data_dir: Path | None = None) -> list[
     return [directory / shard["file"] for shard in meta["splits"][split]["shards"]]
 
 
-def load(name_or_path, split: str, data_dir: Path | None = None, decode: bool = True):
+def load(name_or_path, split: str, data_dir: Path | None = None, decode: bool = True,
+         as_numpy: bool = False):
     """A tf.data.Dataset of {"image": uint8 HxWxC, "label" | "multi_label" | "target", "key"}.
 
     Records come in stored order (already shuffled globally at build time); shuffle
-    again per epoch in the training pipeline as usual.
+    again per epoch in the training pipeline as usual. ``as_numpy=True`` returns a
+    ``NumpyExamples`` instead: the same examples as dicts of NumPy values, read
+    without TensorFlow.
     """
-    import tensorflow as tf
-
     directory = find_dataset_dir(name_or_path, data_dir)
     meta = read_info(directory)
     features = features_of(meta)
-    paths = [str(p) for p in shard_paths(directory, split)]
+    paths = shard_paths(directory, split)
+    if as_numpy:
+        return NumpyExamples(paths, features, decode=decode)
+
+    import tensorflow as tf
+
+    paths = [str(p) for p in paths]
     spec = {
         fmt.IMAGE: tf.io.FixedLenFeature([], tf.string),
         fmt.KEY: tf.io.FixedLenFeature([], tf.string),
@@ -62,3 +78,49 @@ def load(name_or_path, split: str, data_dir: Path | None = None, decode: bool = 
         return example
 
     return tf.data.TFRecordDataset(paths).map(parse, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+class NumpyExamples:
+    """The examples of one split as dicts of NumPy values, read without TensorFlow.
+
+    Iterating yields {"image": uint8 HxWxC array (or the encoded bytes with
+    ``decode=False``), "key": bytes, and "label": int64 | "multi_label": int64 array |
+    "target": float32}, in stored order, like ``load``. Iterable again and again, with
+    a length; ``subset(i, n)`` keeps every n-th shard from the i-th, to split the work
+    between data-loader workers.
+    """
+
+    def __init__(self, paths, features, decode: bool = True):
+        self.paths = [Path(p) for p in paths]
+        self.features = features
+        self.decode = decode
+
+    def subset(self, index: int, count: int) -> NumpyExamples:
+        return NumpyExamples(self.paths[index::count], self.features, self.decode)
+
+    def __len__(self) -> int:
+        return sum(1 for path in self.paths for _ in _records(path))
+
+    def __iter__(self) -> Iterator[dict]:
+        for path in self.paths:
+            for record in _records(path):
+                yield self._example(parse_example(record))
+
+    def _example(self, raw: dict) -> dict:
+        image = raw[fmt.IMAGE][0]
+        out = {
+            fmt.IMAGE: decode_image(image, self.features.channels) if self.decode else image,
+            fmt.KEY: raw[fmt.KEY][0],
+        }
+        if self.features.task == "single_label":
+            out[fmt.LABEL] = np.int64(raw[fmt.LABEL][0])
+        elif self.features.task == "multi_label":
+            out[fmt.MULTI_LABEL] = np.array(raw.get(fmt.MULTI_LABEL, []), dtype=np.int64)
+        else:
+            out[fmt.TARGET] = np.float32(raw[fmt.TARGET][0])
+        return out
+
+
+def _records(path: Path) -> Iterator[bytes]:
+    with open(path, "rb") as stream:
+        yield from fmt.iter_records(stream)

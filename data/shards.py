@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from data import format as fmt
-from data import staging
+from data import staging, stats
 from data.atomic import atomic_path, remove_partials, write_json_atomic
 from data.images import ImageError
 from data.types import Features
@@ -52,6 +52,7 @@ def convert_shard(
     digest = hashlib.sha256()
     num_bytes = 0
     histogram: Counter = Counter()
+    image_stats = stats.ImageStats(features.channels)
     with (
         staging.StagedRecords(staging_dir / plan["records"]) as records,
         atomic_path(output) as temporary,
@@ -60,7 +61,9 @@ def convert_shard(
         for done, ((_, offset, length), label) in enumerate(zip(rows, labels, strict=True), 1):
             header, payload = records.read(offset, length)
             try:
-                data = fmt.frame_record(example_bytes(header, payload, label, features, max_pixels))
+                example = example_bytes(header, payload, label, features, max_pixels)
+                image_stats.add_example(example)
+                data = fmt.frame_record(example)
             except ImageError as error:
                 raise ConversionError(
                     f"{output.name}: example {header['k']!r}: {error}"
@@ -80,6 +83,7 @@ def convert_shard(
             "num_bytes": num_bytes,
             "sha256": digest.hexdigest(),
             "label_counts": {str(label): n for label, n in sorted(histogram.items())},
+            "image_stats": image_stats.to_json(),
         }
         write_json_atomic(sidecar, entry)
     return entry

@@ -1,7 +1,7 @@
 """The dataset command line: ``python -m tasks <command>`` (or ``datasets-storage``).
 
 Commands read the registry and the data dir only; none imports TensorFlow or needs a
-scheduler, so they answer in well under a second.
+scheduler (``preview`` decodes images with PIL and our own record parser).
 """
 
 from __future__ import annotations
@@ -13,7 +13,13 @@ from pathlib import Path
 import handlers
 from data import format as fmt
 from data import locate, metadata
+from data.croissant import CROISSANT_FILE
+from data.tfds_compat import TFDS_DIR
 from data.verify import VerificationError, verify
+
+
+class UsageError(ValueError):
+    """A request that cannot be met as asked (e.g. a split the dataset does not have)."""
 
 
 def source_route(spec) -> str:
@@ -82,20 +88,61 @@ def cmd_info(args) -> int:
         state = "present" if path.exists() else "missing"
         checksum = ":".join(artifact.checksum) if artifact.checksum else "no checksum"
         print(f"  {artifact.file} [{state}] {artifact.url or artifact.manual} ({checksum})")
+    directory = _built_dir(spec, args.data_dir)
     if _is_built(spec, args.data_dir):
-        info = metadata.read_info(_built_dir(spec, args.data_dir))
+        info = metadata.read_info(directory)
+        print(f"built:    {directory}")
         for split, entry in sorted(info["splits"].items()):
             print(f"  split {split}: {entry['num_examples']} examples in {len(entry['shards'])} shard(s)")
+            if "statistics" in entry:
+                print(f"    {_describe_statistics(entry['statistics'])}")
+        print(f"TFDS:     tfds.builder_from_directory({str(directory / TFDS_DIR)!r})")
+        print(f"Croissant: {directory / CROISSANT_FILE}")
+    elif directory.is_dir():
+        written = sorted(directory.glob(f"{spec.name}-*.tfrecord-*"))
+        print(f"unfinished: {len(written)} shard file(s) in {directory} but no {fmt.INFO_FILE}; "
+              f"finish it with luigi --module tasks BuildDataset --dataset {spec.name} --local-scheduler")
     else:
         print("not built (luigi --module tasks BuildDataset --dataset "
               f"{spec.name} --local-scheduler)")
     return 0
 
 
+def _describe_statistics(statistics: dict) -> str:
+    def numbers(values):
+        return "/".join(f"{value:.1f}" for value in values)
+
+    def sizes(summary):
+        return f"{summary['min']}/{summary['median']}/{summary['max']}"
+
+    return (f"pixel mean {numbers(statistics['pixel_mean'])}, std {numbers(statistics['pixel_std'])}; "
+            f"height min/median/max {sizes(statistics['height'])}, width {sizes(statistics['width'])}")
+
+
 def cmd_verify(args) -> int:
     spec = handlers.get(args.name)
     result = verify(spec.name, args.data_dir)
     print(f"{spec.name}: OK, {result['examples']} examples in {result['shards']} shards match dataset_info.json")
+    return 0
+
+
+def cmd_preview(args) -> int:
+    from tasks import preview
+
+    spec = handlers.get(args.name)
+    directory = _built_dir(spec, args.data_dir)
+    info = metadata.read_info(directory)
+    split = args.split or ("train" if "train" in info["splits"] else sorted(info["splits"])[0])
+    if split not in info["splits"]:
+        raise UsageError(f"{spec.name} has no split {split!r}; it has {', '.join(sorted(info['splits']))}")
+    if min(args.count, args.columns) < 1 or args.tile < 8:
+        raise UsageError("--count and --columns must be at least 1, --tile at least 8")
+    output = args.output or Path(f"{spec.name}-{split}.png")
+    sheet, shown = preview.contact_sheet(directory, info, split, count=args.count,
+                                         columns=args.columns, tile=args.tile)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(output, format="PNG")
+    print(f"{output}: {shown} examples of {spec.name} {split}, {sheet.width}x{sheet.height} pixels")
     return 0
 
 
@@ -134,6 +181,17 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("verify", help="recheck a built dataset against its metadata")
     check.add_argument("name")
     check.set_defaults(run=cmd_verify)
+    sheet = commands.add_parser(
+        "preview", help="a PNG contact sheet of sample images with their class names",
+        description="Write a PNG contact sheet of a built dataset: the first example of each "
+                    "class, then more in stored (shuffled) order, each captioned with its label.")
+    sheet.add_argument("name")
+    sheet.add_argument("--split", help="default: train, else the first split by name")
+    sheet.add_argument("--output", "-o", type=Path, help="default: ./<name>-<split>.png")
+    sheet.add_argument("--count", type=int, default=32, help="images on the sheet (default: 32)")
+    sheet.add_argument("--columns", type=int, default=8, help="images per row (default: 8)")
+    sheet.add_argument("--tile", type=int, default=96, help="tile side in pixels (default: 96)")
+    sheet.set_defaults(run=cmd_preview)
     state = commands.add_parser(
         "status", help="per dataset: artifacts, shards done per split, complete, last error")
     state.add_argument("names", nargs="*", help="datasets or collections (default: all touched)")
@@ -156,7 +214,7 @@ def main(argv=None) -> int:
     try:
         return args.run(args)
     except (handlers.UnknownDatasetError, metadata.IncompleteDatasetError,
-            VerificationError, FileNotFoundError) as error:
+            VerificationError, FileNotFoundError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
 

@@ -71,3 +71,46 @@ def test_datasets_md_is_current():
     assert (ROOT / "DATASETS.md").read_text() == listing, (
         "DATASETS.md is stale: python -m tasks list --markdown > DATASETS.md"
     )
+
+
+def test_every_subcommand_has_help(workspace):
+    from tasks.cli import build_parser
+
+    commands = next(a for a in build_parser()._actions if a.dest == "command").choices
+    assert "preview" in commands
+    for command in commands:
+        result = run_cli(workspace, command, "--help")
+        assert result.returncode == 0 and "usage:" in result.stdout, command
+
+
+def test_info_shows_statistics_and_how_to_open_with_tfds(built):
+    result = run_cli(built, "info", "semeion")
+    assert result.returncode == 0
+    directory = built.dataset_dir("semeion")
+    assert f"tfds.builder_from_directory('{directory / 'tfds'}')" in result.stdout
+    assert f"Croissant: {directory / 'croissant.json'}" in result.stdout
+    assert "pixel mean" in result.stdout and "height min/median/max 16/16/16" in result.stdout
+
+
+def test_unfinished_build_gets_clear_errors(built):
+    (built.dataset_dir("semeion") / "dataset_info.json").unlink()
+    finish = "luigi --module tasks BuildDataset --dataset semeion --local-scheduler"
+    info = run_cli(built, "info", "semeion")
+    assert info.returncode == 0 and "unfinished: 8 shard file(s)" in info.stdout and finish in info.stdout
+    for command in ("verify", "preview"):
+        result = run_cli(built, command, "semeion")
+        assert result.returncode == 2, command
+        assert "unfinished" in result.stderr and finish in result.stderr, result.stderr
+        assert "Traceback" not in result.stderr
+    listing = run_cli(built, "list")
+    assert next(line for line in listing.stdout.splitlines() if line.startswith("semeion ")).endswith("no")
+
+
+def test_preview_errors_name_the_problem(built):
+    unknown = run_cli(built, "preview", "cifar1O")
+    assert unknown.returncode == 2 and "did you mean cifar10" in unknown.stderr
+    unbuilt = run_cli(built, "preview", "mnist")
+    assert unbuilt.returncode == 2 and "BuildDataset --dataset mnist" in unbuilt.stderr
+    split = run_cli(built, "preview", "semeion", "--split", "validation")
+    assert split.returncode == 2 and "has no split 'validation'; it has dev, dev-test, test, train" in split.stderr
+    assert "Traceback" not in unknown.stderr + unbuilt.stderr + split.stderr
