@@ -1,4 +1,5 @@
-"""TensorFlow Datasets opens a fixture build (from its tfds/ folder) and reads what data.load reads."""
+"""Other readers of a fixture build: TensorFlow Datasets (from its tfds/ folder) and the
+NumPy reader (no TensorFlow) give the examples data.load gives."""
 
 from __future__ import annotations
 
@@ -6,12 +7,13 @@ import numpy as np
 import pytest
 
 import data
+from data import images
 from data.tfds_compat import TFDS_DIR
 
 tfds = pytest.importorskip("tensorflow_datasets")
 
-# One dataset per task: JPEG pass-through single-label, multi-label, regression.
-TASKS = ["caltech101", "awa2", "mall"]
+# JPEG pass-through single-label, greyscale single-label, multi-label, regression.
+TASKS = ["caltech101", "semeion", "awa2", "mall"]
 
 
 def _in_order(builder, split, **kwargs):
@@ -21,7 +23,7 @@ def _in_order(builder, split, **kwargs):
 
 
 @pytest.mark.parametrize("name", TASKS)
-def test_tfds_reads_the_same_examples_as_data_load(workspace, name):
+def test_tfds_and_numpy_read_the_same_examples_as_data_load(workspace, name):
     workspace.fixture(name)
     workspace.build(name)
     directory = workspace.dataset_dir(name)
@@ -43,6 +45,29 @@ def test_tfds_reads_the_same_examples_as_data_load(workspace, name):
             assert set(tfds_example) == set(mine)
             for feature, value in mine.items():
                 assert np.array_equal(tfds_example[feature], value), (split, mine["key"], feature)
+        _check_numpy_reader(directory, split, ours)
+
+
+def _check_numpy_reader(directory, split, ours):
+    import tensorflow as tf
+
+    raw = list(data.load(directory, split, decode=False).as_numpy_iterator())
+    plain = data.load(directory, split, as_numpy=True)
+    assert len(plain) == len(ours)
+    for mine, encoded, numpy_example in zip(ours, raw, plain, strict=True):
+        assert set(numpy_example) == set(mine)
+        assert isinstance(numpy_example["image"], np.ndarray) and numpy_example["image"].dtype == np.uint8
+        for feature in set(mine) - {"image"}:
+            assert np.array_equal(numpy_example[feature], mine[feature]), feature
+            assert np.asarray(numpy_example[feature]).dtype == np.asarray(mine[feature]).dtype
+        if encoded["image"].startswith(images.JPEG_SIGNATURE):
+            # PIL decodes JPEG with the accurate integer IDCT; TensorFlow's default is the
+            # fast one (a level or two apart), its accurate one is the same as PIL's.
+            accurate = tf.io.decode_jpeg(encoded["image"], channels=mine["image"].shape[-1],
+                                         dct_method="INTEGER_ACCURATE").numpy()
+            assert np.array_equal(numpy_example["image"], accurate)
+        else:
+            assert np.array_equal(numpy_example["image"], mine["image"])
 
 
 def test_tfds_slices_and_supervised_pairs(workspace):
@@ -74,3 +99,4 @@ def test_metadata_files_are_byte_identical_when_rewritten(workspace):
         path.unlink()
     workspace.build("awa2")  # only WriteMetadata reruns: shards and sidecars are kept
     assert {p: p.read_bytes() for p in files} == before
+
