@@ -105,7 +105,7 @@ class FetchArtifact(StorageTask):
     def run(self):
         started = time.monotonic()
         path = _path(self.output())
-        if path.exists() and not self.complete():
+        if is_verified(path) and not self.complete():
             # Verified against an older checksum: keep it aside for inspection, fetch anew.
             aside = path.with_name(f"{path.name}.superseded-{(recorded_sha256(path) or 'unknown')[:12]}")
             os.replace(path, aside)
