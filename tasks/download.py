@@ -20,8 +20,10 @@ import hashlib
 import json
 import logging
 import os
+import queue
 import random
 import re
+import threading
 import time
 import urllib.parse
 from collections.abc import Callable
@@ -258,7 +260,7 @@ def _copy(path: Path, partial: _Partial, artifact: Artifact, progress) -> None:
     partial.discard()
     with open(path, "rb") as source, partial.open(append=False) as out:
         for chunk in iter(lambda: source.read(CHUNK), b""):
-            partial.write(out, chunk)
+            out.write(chunk)
     progress(total, total)
     log.info("%s: copied %d bytes from %s", artifact.file, total, path)
 
@@ -274,7 +276,10 @@ class _Partial:
         self.path = partial_path(target)
         self.meta_path = self.path.with_name(self.path.name + ".json")
         self.algorithms = algorithms
-        self._hashers = {name: hashlib.new(name) for name in algorithms}
+        self._reset_hash()
+
+    def _reset_hash(self) -> None:
+        self._hashers = {name: hashlib.new(name) for name in self.algorithms}
         self._hashed = 0
 
     def size(self) -> int:
@@ -297,23 +302,15 @@ class _Partial:
     def discard(self) -> None:
         for path in (self.path, self.meta_path):
             path.unlink(missing_ok=True)
-        self._hashers = {name: hashlib.new(name) for name in self.algorithms}
-        self._hashed = 0
+        self._reset_hash()
 
-    def open(self, append: bool):
-        """The file to write to: continued, or truncated (its validators are kept)."""
-        if not append:
-            self._hashers = {name: hashlib.new(name) for name in self.algorithms}
-            self._hashed = 0
-            return open(self.path, "wb")
-        self._catch_up()
-        return open(self.path, "ab")
-
-    def write(self, out, chunk: bytes) -> None:
-        out.write(chunk)
-        for hasher in self._hashers.values():
-            hasher.update(chunk)
-        self._hashed += len(chunk)
+    def open(self, append: bool) -> _HashingWriter:
+        """A writer continuing the file, or truncating it (its validators are kept)."""
+        if append:
+            self._catch_up()
+        else:
+            self._reset_hash()
+        return _HashingWriter(self, open(self.path, "ab" if append else "wb"))
 
     def digests(self) -> dict[str, str]:
         self._catch_up()
@@ -323,8 +320,7 @@ class _Partial:
         """Hash what an earlier run wrote, so a resumed file is verified whole."""
         if self._hashed == self.size():
             return
-        self._hashers = {name: hashlib.new(name) for name in self.algorithms}
-        self._hashed = 0
+        self._reset_hash()
         if not self.path.exists():
             return
         with open(self.path, "rb") as stream:
@@ -332,6 +328,42 @@ class _Partial:
                 for hasher in self._hashers.values():
                     hasher.update(chunk)
                 self._hashed += len(chunk)
+
+
+class _HashingWriter:
+    """Writes chunks to the partial file on this thread and hashes them on another.
+
+    Hashing runs at about the speed of a fast link, so doing both in turn would halve
+    the download rate; hashlib releases the GIL, so the two overlap. The queue is
+    bounded: memory stays flat whatever the file size.
+    """
+
+    def __init__(self, partial: _Partial, out):
+        self._partial, self._out = partial, out
+        self._queue: queue.Queue = queue.Queue(maxsize=32)
+        self._thread = threading.Thread(target=self._hash, name="fetch-hash", daemon=True)
+        self._thread.start()
+
+    def _hash(self) -> None:
+        hashers = list(self._partial._hashers.values())
+        while (chunk := self._queue.get()) is not None:
+            for hasher in hashers:
+                hasher.update(chunk)
+
+    def write(self, chunk: bytes) -> None:
+        self._out.write(chunk)
+        self._queue.put(chunk)
+        self._partial._hashed += len(chunk)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        try:
+            self._out.close()
+        finally:
+            self._queue.put(None)
+            self._thread.join()
 
 
 # --- HTTP ---------------------------------------------------------------------------
@@ -646,7 +678,7 @@ def _stream(response, partial: _Partial, append: bool, total, artifact, progress
                     first = False
                     if not _expects_html(artifact) and looks_like_html(chunk):
                         raise _html_error(response, artifact, chunk)
-                partial.write(out, chunk)
+                out.write(chunk)
                 done += len(chunk)
                 bar.update(len(chunk))
                 now = time.monotonic()
