@@ -481,6 +481,7 @@ def _download_once(location, partial: _Partial, artifact, settings, session, pro
     with response:
         status = response.status_code
         if status == 416 and have:
+            partial.discard()
             raise _Restart("the server cannot continue the partial file (HTTP 416)")
         if status in RETRY_STATUSES:
             raise _Retryable(f"HTTP {status} from {_origin(response.url)}", _retry_after(response))
@@ -690,6 +691,7 @@ def _stream(response, partial: _Partial, append: bool, total, artifact, progress
     if total is not None and done < total:
         raise _Retryable(f"connection closed after {done} of {total} bytes")
     if total is not None and done > total:
+        partial.discard()
         raise _Restart(f"received {done} bytes, {total} were announced")
     progress(done, total)
     seconds = max(time.monotonic() - started, 1e-6)

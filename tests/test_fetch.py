@@ -18,10 +18,12 @@ from tasks.download import (
     FetchSettings,
     HtmlPageError,
     ManualDownloadError,
+    download_host,
     fetch,
     partial_path,
     record_path,
     recorded_sha256,
+    served_file_name,
 )
 
 BODY = bytes(range(256)) * 4096  # 1 MiB, every offset distinguishable
@@ -315,3 +317,48 @@ def test_existing_verified_artifact_needs_no_network(server, target):
     before = os.stat(target).st_mtime_ns
     fetch(_artifact(server.url("/toy.bin")), "toy", target, _settings())
     assert len(server.requests) == 1 and os.stat(target).st_mtime_ns == before
+
+
+def test_partial_longer_than_the_file_starts_over(server, target):
+    server.add("/toy.bin", BODY)
+    server.script("/toy.bin", Drop(after=100))
+    with pytest.raises(FetchError):
+        fetch(_artifact(server.url("/toy.bin")), "toy", target, _settings(attempts=1))
+    with open(partial_path(target), "ab") as grow:
+        grow.write(bytes(len(BODY)))  # now longer than the file: the server answers 416
+    fetch(_artifact(server.url("/toy.bin")), "toy", target, _settings())
+    assert target.read_bytes() == BODY
+    assert _ranges(server) == [None, f"bytes={100 + len(BODY)}-", None]
+
+
+def test_served_file_names_are_parsed_safely():
+    assert served_file_name('attachment; filename="data.zip"') == "data.zip"
+    assert served_file_name("attachment; filename*=UTF-8''na%C3%AFve%20set.zip") == "naïve set.zip"
+    assert served_file_name('attachment; filename="../../etc/passwd"') == "passwd"
+    assert served_file_name("inline") is None
+
+
+def test_downloads_are_limited_per_host():
+    from tasks.graph import FetchArtifact
+
+    plain = Artifact("a.zip", "https://data.example.org/a.zip", sha256=SHA)
+    assert download_host(plain, FetchSettings()) == "data.example.org"
+    assert download_host(plain, FetchSettings(mirrors=("/srv/mirror", "http://Mirror.lan:8000/d"))) \
+        == "mirror.lan"
+    assert download_host(plain, FetchSettings(offline=True, mirrors=("/srv/mirror",))) is None
+    drive = Artifact("d.zip", gdrive_id="1AbCdEfGhIjKlMnOp", sha256=SHA)
+    assert download_host(drive, FetchSettings()) == "drive.google.com"
+    resources = FetchArtifact(source="toyset", file="toyset.zip").process_resources()
+    assert resources["downloads"] == 1 and resources.get("downloads@example.invalid") == 1
+
+
+def test_file_urls_work_for_mirrors_and_artifacts(tmp_path, target):
+    mirror = tmp_path / "mirror dir"
+    (mirror / "toy").mkdir(parents=True)
+    (mirror / "toy" / "toy.bin").write_bytes(BODY)
+    fetch(_artifact(_closed_port_url()), "toy", target, _settings(mirrors=(mirror.as_uri(),)))
+    assert target.read_bytes() == BODY
+    other = target.with_name("other.bin")
+    fetch(Artifact("other.bin", (mirror / "toy" / "toy.bin").as_uri(), sha256=SHA), "toy", other,
+          _settings())
+    assert other.read_bytes() == BODY
