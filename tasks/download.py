@@ -64,6 +64,10 @@ class HtmlPageError(FetchError):
     """A web page was served where the artifact was expected."""
 
 
+class _NotInMirror(FetchError):
+    """A mirror that does not hold the artifact (normal: mirrors are partial)."""
+
+
 @dataclass(frozen=True)
 class FetchSettings:
     mirrors: tuple[str, ...] = ()
@@ -147,9 +151,7 @@ def fetch(
             _adopt(artifact, source, target, settings)
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
-    failures: list[str] = []
-    errors: list[FetchError] = []
-    mismatches: list[ChecksumError] = []
+    failed: list[tuple[str, FetchError]] = []  # (where, why), in the order tried
     with requests.Session() as session:
         session.headers.update({"User-Agent": USER_AGENT, "Accept-Encoding": "identity"})
         for location in _locations(artifact, source, settings):
@@ -158,34 +160,36 @@ def fetch(
                 _fetch_from(location, partial, artifact, settings, session, progress)
                 _verify_into_place(artifact, source, target, settings, partial, location.label)
                 return target
-            except ChecksumError as error:
-                mismatches.append(error)
-                failures.append(f"{location.label}: checksum mismatch")
-                log.warning("%s from %s: %s", artifact.file, location.label, error)
             except FetchError as error:
-                errors.append(error)
-                failures.append(f"{location.label}: {error}")
-                log.warning("fetching %s from %s failed: %s", artifact.file, location.label, error)
+                failed.append((location.label, error))
+                # A mirror lacking a file is normal; anything else deserves a warning.
+                level = logging.INFO if isinstance(error, _NotInMirror) else logging.WARNING
+                log.log(level, "fetching %s from %s failed: %s", artifact.file, location.label,
+                        error)
+    mismatches = [str(error) for _, error in failed if isinstance(error, ChecksumError)]
+    others = [f"{where}: {error}" for where, error in failed
+              if not isinstance(error, ChecksumError)]
     if mismatches:
-        raise ChecksumError("\n".join(str(error) for error in mismatches))
+        raise ChecksumError("\n".join(mismatches)
+                            + ("\nOther sources failed:\n  " + "\n  ".join(others) if others else ""))
     if artifact.url is None:
         raise ManualDownloadError(
             f"{artifact.file} must be downloaded by hand: {artifact.manual}"
             + (f" (dataset page: {page})" if page else "")
             + f"\nPut it at exactly {target.resolve()} and rerun; it is verified like any "
-            "other artifact." + (f"\nMirrors tried: {failures}" if failures else "")
+            "other artifact." + (f"\nMirrors tried: {others}" if others else "")
         )
     hand = (f"\nOr download it yourself from {artifact.url} and put it at exactly "
             f"{target.resolve()}; it is verified like any other artifact.")
-    if not failures:
+    if not failed or (settings.offline and all(isinstance(e, _NotInMirror) for _, e in failed)):
         raise FetchError(
             f"{artifact.file}: offline and no mirror holds it; put it under a mirror "
             f"as <mirror>/{source}/{artifact.file} or set [fetch] offline=false" + hand
         )
     # One kind of failure everywhere (an HTML page, missing Kaggle credentials) keeps its type.
-    kinds = {type(error) for error in errors}
+    kinds = {type(error) for _, error in failed}
     kind = kinds.pop() if len(kinds) == 1 else FetchError
-    raise kind(f"could not fetch {artifact.file}:\n  " + "\n  ".join(failures) + hand)
+    raise kind(f"could not fetch {artifact.file}:\n  " + "\n  ".join(others) + hand)
 
 
 # --- where an artifact can come from ---------------------------------------------
@@ -196,6 +200,7 @@ class _Location:
     kind: str  # "dir" | "url" | "gdrive" | "kaggle"
     url: str  # a folder path for "dir"
     key: str  # identifies the resource a partial file came from
+    mirror: bool = False
 
     @property
     def label(self) -> str:
@@ -210,10 +215,10 @@ def _locations(artifact: Artifact, source: str, settings: FetchSettings) -> list
             kind = "dir" if urllib.parse.urlsplit(url).scheme == "file" else "url"
             if kind == "dir":
                 url = urllib.parse.unquote(urllib.parse.urlsplit(url).path)
-            locations.append(_Location(kind, url, url))
+            locations.append(_Location(kind, url, url, mirror=True))
         else:
             path = str(Path(mirror).expanduser() / source / artifact.file)
-            locations.append(_Location("dir", path, path))
+            locations.append(_Location("dir", path, path, mirror=True))
     if settings.offline:
         return locations
     if artifact.gdrive_id:
@@ -255,7 +260,7 @@ def _fetch_from(location, partial, artifact, settings, session, progress) -> Non
 
 def _copy(path: Path, partial: _Partial, artifact: Artifact, progress) -> None:
     if not path.is_file():
-        raise FetchError(f"no such file {path}")
+        raise _NotInMirror(f"no such file {path}")
     total = path.stat().st_size
     partial.discard()
     with open(path, "rb") as source, partial.open(append=False) as out:
@@ -485,6 +490,8 @@ def _download_once(location, partial: _Partial, artifact, settings, session, pro
             raise _Restart("the server cannot continue the partial file (HTTP 416)")
         if status in RETRY_STATUSES:
             raise _Retryable(f"HTTP {status} from {_origin(response.url)}", _retry_after(response))
+        if status in (404, 410) and location.mirror:
+            raise _NotInMirror(f"HTTP {status}: the mirror does not hold it")
         if status >= 400:
             raise FetchError(_explain_status(location, response))
         resumed = status == 206

@@ -254,10 +254,12 @@ def test_mirrors_are_tried_in_order_then_the_provider(server, tmp_path, target):
     assert list(target.parent.glob("toy.bin.rejected-*"))  # the bad copy is kept aside
 
 
-def test_offline_without_a_mirror_says_what_to_do(target):
+def test_offline_without_a_mirror_holding_it_says_what_to_do(server, tmp_path, target):
+    settings = _settings(offline=True, mirrors=(str(tmp_path / "empty"), server.url("/m")))
     with pytest.raises(FetchError, match="offline and no mirror holds it") as caught:
-        fetch(_artifact(_closed_port_url()), "toy", target, _settings(offline=True))
+        fetch(_artifact(_closed_port_url()), "toy", target, settings)
     assert "<mirror>/toy/toy.bin" in str(caught.value)
+    assert [r.path for r in server.requests] == ["/m/toy/toy.bin"]
 
 
 def test_unreachable_provider_fails_after_retries(target):
