@@ -364,3 +364,9 @@ def test_file_urls_work_for_mirrors_and_artifacts(tmp_path, target):
     fetch(Artifact("other.bin", (mirror / "toy" / "toy.bin").as_uri(), sha256=SHA), "toy", other,
           _settings())
     assert other.read_bytes() == BODY
+
+
+def test_binary_file_labelled_text_html_is_judged_by_its_bytes(server, target):
+    server.add("/toy.bin", BODY, content_type="text/html")
+    fetch(_artifact(server.url("/toy.bin")), "toy", target, _settings())
+    assert target.read_bytes() == BODY
