@@ -167,6 +167,35 @@ def cmd_scheduler(args) -> int:
     return 0
 
 
+def cmd_doctor(args) -> int:
+    from tasks import doctor
+    from tasks.config import fetch_settings
+
+    specs = [handlers.get(name) for name in handlers.expand(args.names or ["all"])]
+    checksum_for = fetch_settings().checksum_for
+    known = {}
+    if args.drop_folder:
+        drops = doctor.file_drops(args.drop_folder, specs, args.data_dir, checksum_for)
+        print(doctor.format_drops(args.drop_folder, drops) + "\n")
+        known = doctor.known_digests(drops)
+    rows = doctor.diagnose(specs, args.data_dir, checksum_for, known)
+    print(doctor.format_report(rows))
+    return 0 if doctor.healthy(rows) else 1
+
+
+def cmd_check_links(args) -> int:
+    from tasks import links
+
+    if min(args.per_host, args.workers) < 1 or args.timeout <= 0:
+        raise UsageError("--per-host and --workers must be at least 1, --timeout positive")
+    items = [(name, artifact) for name in handlers.expand(args.names or ["all"])
+             for artifact in handlers.get(name).artifacts]
+    results = links.check_artifacts(items, per_host=args.per_host, workers=args.workers,
+                                    timeout=args.timeout)
+    print(links.to_json(results) if args.json else links.format_table(results))
+    return 0 if links.all_fine(results) else 1
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tasks", description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=None,
@@ -204,6 +233,24 @@ def build_parser() -> argparse.ArgumentParser:
     central.add_argument("--port", type=int, help="default: [core] default_scheduler_port, 8082")
     central.add_argument("--background", action="store_true", help="daemonize")
     central.set_defaults(run=cmd_scheduler)
+    doctor = commands.add_parser(
+        "doctor", help="which artifacts are verified, wrong or missing, and how to get them",
+        description="Check every artifact of the datasets (default: all) against its "
+                    "checksum, say where to get the missing ones; exit 1 unless all verified.")
+    doctor.add_argument("names", nargs="*", help="datasets or collections (default: all)")
+    doctor.add_argument("--drop-folder", type=Path, help="file the hand-downloaded files in "
+                        "this folder (any names) into the artifact store by checksum")
+    doctor.set_defaults(run=cmd_doctor)
+    linkcheck = commands.add_parser(
+        "check-links", help="HEAD every artifact URL: dead links, redirects, changed sizes",
+        description="Probe every artifact URL (HEAD, or a 16-byte ranged GET) without "
+                    "downloading; exit 1 unless every link is ok.")
+    linkcheck.add_argument("names", nargs="*", help="datasets or collections (default: all)")
+    linkcheck.add_argument("--json", action="store_true", help="JSON instead of a table")
+    linkcheck.add_argument("--per-host", type=int, default=2, help="requests at once per host (default: 2)")
+    linkcheck.add_argument("--workers", type=int, default=16, help="requests at once in all (default: 16)")
+    linkcheck.add_argument("--timeout", type=float, default=20.0, help="seconds per request (default: 20)")
+    linkcheck.set_defaults(run=cmd_check_links)
     return parser
 
 
