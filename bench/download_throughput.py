@@ -91,6 +91,7 @@ def main() -> None:
         artifact = Artifact("fetched.bin", url, sha256=sha256)
         settings = FetchSettings(attempts=1)
 
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         curl_times, fetch_times = [], []
         for _ in range(args.rounds):
             out = folder / "curl.bin"
@@ -114,7 +115,8 @@ def main() -> None:
         print(f"ratio fetch/curl: best {min(curl_times) / min(fetch_times):.2f}, "
               f"median {statistics.median(curl_times) / statistics.median(fetch_times):.2f}")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"peak RSS of the fetching process: {peak:.0f} MiB")
+        print(f"peak RSS of the fetching process: {rss_before:.0f} MiB before any fetch, "
+              f"{peak:.0f} MiB after (flat: independent of --size-mb)")
     finally:
         if server is not None:
             server.kill()

@@ -345,7 +345,7 @@ class _HashingWriter:
 
     def __init__(self, partial: _Partial, out):
         self._partial, self._out = partial, out
-        self._queue: queue.Queue = queue.Queue(maxsize=32)
+        self._queue: queue.Queue = queue.Queue(maxsize=16)
         self._thread = threading.Thread(target=self._hash, name="fetch-hash", daemon=True)
         self._thread.start()
 
