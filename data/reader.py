@@ -48,7 +48,8 @@ def load(name_or_path, split: str, data_dir: Path | None = None, decode: bool = 
     features = features_of(meta)
     paths = shard_paths(directory, split)
     if as_numpy:
-        return NumpyExamples(paths, features, decode=decode)
+        counts = [shard["num_examples"] for shard in meta["splits"][split]["shards"]]
+        return NumpyExamples(paths, features, decode=decode, counts=counts)
 
     import tensorflow as tf
 
@@ -90,15 +91,20 @@ class NumpyExamples:
     between data-loader workers.
     """
 
-    def __init__(self, paths, features, decode: bool = True):
+    def __init__(self, paths, features, decode: bool = True, counts=None):
         self.paths = [Path(p) for p in paths]
         self.features = features
         self.decode = decode
+        # Examples per shard, from dataset_info.json (None: count the records when asked).
+        self.counts = list(counts) if counts is not None else None
 
     def subset(self, index: int, count: int) -> NumpyExamples:
-        return NumpyExamples(self.paths[index::count], self.features, self.decode)
+        counts = self.counts[index::count] if self.counts is not None else None
+        return NumpyExamples(self.paths[index::count], self.features, self.decode, counts)
 
     def __len__(self) -> int:
+        if self.counts is not None:
+            return sum(self.counts)
         return sum(1 for path in self.paths for _ in _records(path))
 
     def __iter__(self) -> Iterator[dict]:

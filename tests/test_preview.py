@@ -19,7 +19,7 @@ def run_cli(workspace, *args):
     )
 
 
-def test_preview_writes_a_sheet_of_the_expected_size(workspace):
+def test_preview_writes_a_sheet_of_the_expected_size_where_asked(workspace):
     workspace.fixture("toyset")
     workspace.build("toyset")
     output = workspace.path / "sheets" / "toy.png"
@@ -37,10 +37,7 @@ def test_preview_writes_a_sheet_of_the_expected_size(workspace):
     caption = pixels[44:58, 4:44]
     assert (caption.sum(axis=-1) < 200).any()
 
-
-def test_preview_defaults_to_train_and_the_current_directory(workspace):
-    workspace.fixture("toyset")
-    workspace.build("toyset")
+    # Defaults: the train split, 32 examples, 8 across, written to ./<name>-<split>.png
     result = run_cli(workspace, "preview", "toyset")
     assert result.returncode == 0, result.stderr
     with Image.open(workspace.path / "toyset-train.png") as sheet:

@@ -54,6 +54,9 @@ def _check_numpy_reader(directory, split, ours):
     raw = list(data.load(directory, split, decode=False).as_numpy_iterator())
     plain = data.load(directory, split, as_numpy=True)
     assert len(plain) == len(ours)
+    parts = [plain.subset(i, 2) for i in range(2)]  # two data-loader workers
+    assert sorted(e["key"] for part in parts for e in part) == sorted(e["key"] for e in ours)
+    assert sum(len(part) for part in parts) == len(ours)
     for mine, encoded, numpy_example in zip(ours, raw, plain, strict=True):
         assert set(numpy_example) == set(mine)
         assert isinstance(numpy_example["image"], np.ndarray) and numpy_example["image"].dtype == np.uint8
