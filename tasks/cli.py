@@ -96,8 +96,11 @@ def cmd_info(args) -> int:
             print(f"  split {split}: {entry['num_examples']} examples in {len(entry['shards'])} shard(s)")
             if "statistics" in entry:
                 print(f"    {_describe_statistics(entry['statistics'])}")
-        print(f"TFDS:     tfds.builder_from_directory({str(directory / TFDS_DIR)!r})")
-        print(f"Croissant: {directory / CROISSANT_FILE}")
+        if (directory / TFDS_DIR / fmt.INFO_FILE).exists():
+            print(f"TFDS:     tfds.builder_from_directory({str(directory / TFDS_DIR)!r})")
+            print(f"Croissant: {directory / CROISSANT_FILE}")
+        else:  # built before these files existed: WriteMetadata alone writes them
+            print(f"TFDS, Croissant: not written yet; delete {directory / fmt.INFO_FILE} and rerun the build")
     elif directory.is_dir():
         written = sorted(directory.glob(f"{spec.name}-*.tfrecord-*"))
         print(f"unfinished: {len(written)} shard file(s) in {directory} but no {fmt.INFO_FILE}; "

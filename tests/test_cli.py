@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 
@@ -91,6 +92,9 @@ def test_info_shows_statistics_and_how_to_open_with_tfds(built):
     assert f"tfds.builder_from_directory('{directory / 'tfds'}')" in result.stdout
     assert f"Croissant: {directory / 'croissant.json'}" in result.stdout
     assert "pixel mean" in result.stdout and "height min/median/max 16/16/16" in result.stdout
+    shutil.rmtree(directory / "tfds")  # as in a build made before the tfds/ folder existed
+    older = run_cli(built, "info", "semeion")
+    assert "TFDS, Croissant: not written yet" in older.stdout and "tfds.builder" not in older.stdout
 
 
 def test_unfinished_build_gets_clear_errors(built):
