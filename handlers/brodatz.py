@@ -22,6 +22,7 @@ from handlers import _class_splits, _fixtures, _gif
 from handlers._spec import Artifact, DatasetSpec
 
 _HOST = "http://www.ux.uis.no/~tranden/brodatz/"
+# <plate>:<md5> as dm_nevis pinned each file (the provider publishes no checksums).
 _MD5 = """
 D1:d5b7a11b6c2e21d4869626e2e43a6c76 D2:1de256b931c57e40c7bc9c3f64c6a77a D3:ec3927c4f532f88f069700f8d6adfddd
 D4:1ef331b11c9a3b85c34f4be1852b69e5 D5:8c6b91aee71dfcd66aee551e6a0609e0 D6:e6bb6971f81d319f623615d5694b3209
