@@ -1,5 +1,13 @@
 """The Luigi module: ``luigi --module tasks BuildDataset --dataset mnist``."""
 
-from tasks.graph import BuildDataset, ConvertShard, FetchArtifact, PlanExamples, WriteMetadata
+from tasks.graph import (
+    BuildDataset,
+    ConvertShard,
+    FetchArtifact,
+    PlanExamples,
+    WriteMetadata,
+)
 
-__all__ = ["BuildDataset", "ConvertShard", "FetchArtifact", "PlanExamples", "WriteMetadata"]
+__all__ = [
+    "BuildDataset", "ConvertShard", "FetchArtifact", "PlanExamples", "WriteMetadata",
+]

@@ -151,10 +151,12 @@ def cmd_preview(args) -> int:
 
 def cmd_status(args) -> int:
     from tasks import status
+    from tasks.graph import provenance_of
 
     names = handlers.expand(args.names or ["all"])
     errors = status.last_errors(args.data_dir)
-    rows = [status.dataset_status(handlers.get(name), args.data_dir, errors) for name in names]
+    rows = [status.dataset_status(handlers.get(name), args.data_dir, errors,
+                                  provenance_of(name)["fingerprint"]) for name in names]
     if not args.names:  # the whole registry: show only what has been touched
         rows = [row for row in rows if row["artifacts"][0] or row["planned"] or row["error"]]
     print(status.format_status(rows) if rows else f"nothing built yet under {args.data_dir}")
@@ -164,8 +166,8 @@ def cmd_status(args) -> int:
 def cmd_scheduler(args) -> int:
     from tasks import scheduler
 
-    host, port = _configured("core", "default-scheduler-host", "127.0.0.1"), \
-        int(_configured("core", "default-scheduler-port", "8082"))
+    host, port = _configured("core", "scheduler_host", "127.0.0.1"), \
+        int(_configured("core", "scheduler_port", "8082"))
     scheduler.run_luigid(args.data_dir, args.address or host, args.port or port, args.background)
     return 0
 
@@ -231,9 +233,9 @@ def build_parser() -> argparse.ArgumentParser:
     central = commands.add_parser(
         "scheduler", help="start luigid on 127.0.0.1 with its state and logs in the data dir")
     central.add_argument("--address", help="interface to listen on (default: [core] "
-                         "default_scheduler_host, 127.0.0.1); anything else exposes an "
+                         "scheduler_host, 127.0.0.1); anything else exposes an "
                          "unauthenticated UI")
-    central.add_argument("--port", type=int, help="default: [core] default_scheduler_port, 8082")
+    central.add_argument("--port", type=int, help="default: [core] scheduler_port, 8082")
     central.add_argument("--background", action="store_true", help="daemonize")
     central.set_defaults(run=cmd_scheduler)
     doctor = commands.add_parser(

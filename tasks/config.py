@@ -63,6 +63,17 @@ class convert(luigi.Config):  # noqa: N801
     )
 
 
+class validate(luigi.Config):  # noqa: N801
+    enabled = luigi.BoolParameter(default=True, description="Check every built dataset")
+    leakage_fails = luigi.BoolParameter(
+        default=False, description="Fail the build on images shared between train and held-out "
+        "splits (exact or near duplicates) instead of only reporting them")
+    near_duplicate_distance = luigi.IntParameter(
+        default=4, description="Hamming distance of 64-bit difference hashes that counts as near-duplicate")
+    full_decode = luigi.BoolParameter(
+        default=False, description="Decode passed-through JPEGs fully (slower) instead of at reduced scale")
+
+
 def conversion_settings() -> dict:
     """The [convert] settings that change the bytes written (part of the fingerprint)."""
     section = convert()

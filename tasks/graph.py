@@ -18,8 +18,8 @@ import luigi
 
 import handlers
 from data import format as fmt
-from data import locate, metadata, shards, staging
-from data.atomic import write_text_atomic
+from data import locate, metadata, shards, staging, validation
+from data.atomic import write_json_atomic, write_text_atomic
 from tasks import config, provenance, status
 from tasks.download import download_host, fetch, is_verified, record_path, recorded_sha256
 
@@ -187,7 +187,10 @@ class ConvertShard(StorageTask):
         return {
             "shard": luigi.LocalTarget(locate.dataset_dir(root, self.dataset, spec.version) / name),
             "sidecar": luigi.LocalTarget(staging_of(self.dataset) / "shards" / f"{name}.json"),
-        }
+        } | ({
+            # The per-shard half of the validation stage, read back from the written file.
+            "scan": luigi.LocalTarget(staging_of(self.dataset) / "validation" / f"{name}.json"),
+        } if config.validate().enabled else {})
 
     def run(self):
         spec = handlers.get(self.dataset)
@@ -197,17 +200,27 @@ class ConvertShard(StorageTask):
             self.set_progress_percentage(round(100 * done / max(total, 1)))
 
         outputs = self.output()
-        shards.convert_shard(
-            staging_of(self.dataset),
-            self.split,
-            self.shard,
-            self.num_shards,
-            spec.features,
-            _path(outputs["shard"]),
-            _path(outputs["sidecar"]),
-            max_pixels=config.convert().max_image_pixels,
-            progress=report,
-        )
+        if not (outputs["shard"].exists() and outputs["sidecar"].exists()):
+            shards.convert_shard(
+                staging_of(self.dataset),
+                self.split,
+                self.shard,
+                self.num_shards,
+                spec.features,
+                _path(outputs["shard"]),
+                _path(outputs["sidecar"]),
+                max_pixels=config.convert().max_image_pixels,
+                progress=report,
+            )
+        if "scan" in outputs:  # a finished shard is only scanned, never rewritten
+            self.set_status_message("validating the written shard")
+            scan = validation.scan_shard(_path(outputs["shard"]), self.split, spec.features,
+                                         full_decode=config.validate().full_decode)
+            write_json_atomic(_path(outputs["scan"]), scan)
+
+
+class ValidationError(ValueError):
+    """The built dataset breaks its own metadata (or leaks, when that is set to fail)."""
 
 
 class WriteMetadata(StorageTask):
@@ -261,11 +274,30 @@ class WriteMetadata(StorageTask):
             entries.setdefault(task.split, []).append(json.loads(sidecar.read_text()))
         info = metadata.build_info(handlers.get(self.dataset), entries)
         info["provenance"] = self._provenance()
+        if config.validate().enabled:
+            info["validation"] = self._validation(tasks)
         metadata.write_info(self._directory(), info)
         for stale in self._directory().glob("[!.]*.tfrecord-*"):
             # Shards of an earlier build with another shard count are not part of this one.
             if stale.name not in {entry["file"] for split in entries.values() for entry in split}:
                 stale.unlink()
+
+    def _validation(self, tasks) -> dict:
+        """The validation stage: merge the shards' scans, log the findings, and raise when
+        the build must fail (see data/validation.py)."""
+        settings = config.validate()
+        by_split: dict[str, list[dict]] = {}
+        for task in tasks:
+            by_split.setdefault(task.split, []).append(json.loads(_path(task.output()["scan"]).read_text()))
+        features = handlers.get(self.dataset).features
+        section = validation.merge(by_split, features, settings.near_duplicate_distance)
+        ok, lines = validation.passed(section, settings.leakage_fails)
+        for line in lines:
+            log.warning("%s validation: %s", self.dataset, line)
+        self.set_status_message("; ".join(lines) or "validation clean")
+        if not ok:
+            raise ValidationError(f"{self.dataset} failed validation:\n  " + "\n  ".join(lines))
+        return section
 
     def _provenance(self) -> dict:
         record = dict(provenance_of(self.dataset))

@@ -110,7 +110,7 @@ class Workspace:
     def luigi_command(self, *datasets: str, workers: int = 1, extra=()) -> list[str]:
         return [sys.executable, "-m", "luigi", "--module", "tasks", "BuildDataset",
                 "--dataset", ",".join(datasets), "--local-scheduler",
-                "--workers", str(workers), *extra]
+                "--workers", str(workers), "--no-lock", *extra]
 
     def build(self, *datasets: str, workers: int = 1, check: bool = True, extra=(),
               env_extra=None) -> subprocess.CompletedProcess:

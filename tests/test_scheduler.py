@@ -130,14 +130,16 @@ def test_two_worker_processes_write_each_shard_once(workspace, luigid, tmp_path,
     # an assistant (--assistant: runs any pending task, the dynamically added shards of
     # the other worker included). --no-lock: luigi refuses a second identical command
     # on one host.
-    command = _central_command(workspace, luigid.port, *DATASETS[:2], workers=1) + ["--no-lock"]
+    command = _central_command(workspace, luigid.port, *DATASETS[:2], workers=1)
     launch = functools.partial(subprocess.Popen, cwd=workspace.path, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     workers = [launch(command), launch([*command, "--assistant", "--worker-keep-alive"])]
     first = workers[0].communicate(timeout=300)[1]
     deadline = time.monotonic() + 120
     while luigid.tasks("PENDING") or luigid.tasks("RUNNING"):
-        assert time.monotonic() < deadline, "the build did not finish"
+        assert time.monotonic() < deadline, (
+            f"the build did not finish: {sorted(luigid.tasks('PENDING'))[:5]} "
+            f"{[w.poll() for w in workers]} {first[-1500:]}")
         time.sleep(0.2)
     workers[1].terminate()  # an assistant serves until stopped
     outputs = [first, workers[1].communicate(timeout=60)[1]]
