@@ -26,7 +26,7 @@ PLUGINS = Path(__file__).resolve().parent / "plugin_handlers"
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 # Test-only handlers are visible to this process and to every luigi subprocess.
-os.environ["DATASETS_STORAGE_HANDLERS"] = "toyset"
+os.environ["DATASETS_STORAGE_HANDLERS"] = "toyset,leakset"
 sys.path.insert(0, str(PLUGINS))
 handlers._registry.cache_clear()
 
