@@ -126,7 +126,32 @@ def cmd_verify(args) -> int:
     spec = handlers.get(args.name)
     result = verify(spec.name, args.data_dir)
     print(f"{spec.name}: OK, {result['examples']} examples in {result['shards']} shards match dataset_info.json")
+    stale = _provenance_changes(spec, metadata.read_info(_built_dir(spec, args.data_dir)))
+    if stale:
+        print(f"{spec.name}: built from other inputs than the current ones (a rebuild "
+              "would differ):\n  " + "\n  ".join(stale), file=sys.stderr)
+        return 1
     return 0
+
+
+def _provenance_changes(spec, info: dict) -> list[str]:
+    """What differs between the build's recorded inputs and today's code and artifacts."""
+    from tasks.graph import provenance_of
+
+    built, now = info.get("provenance"), provenance_of(spec.name)
+    if built is None:
+        return ["no provenance recorded (built by an older version)"]
+    if built["fingerprint"] == now["fingerprint"]:
+        return []
+    changes = [f"code changed: {name}" for name in sorted(set(built["code"]) | set(now["code"]))
+               if built["code"].get(name) != now["code"].get(name)]
+    changes += [f"artifact {name}: built from {built['artifacts'].get(name)}, now {now['artifacts'].get(name)}"
+                for name in sorted(set(built["artifacts"]) | set(now["artifacts"]))
+                if built["artifacts"].get(name) != now["artifacts"].get(name)]
+    for key in ("format_version", "settings"):
+        if built.get(key) != now.get(key):
+            changes.append(f"{key}: built with {built.get(key)}, now {now.get(key)}")
+    return changes
 
 
 def cmd_preview(args) -> int:

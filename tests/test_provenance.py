@@ -8,8 +8,9 @@ import os
 import shutil
 from pathlib import Path
 
-import data
 from conftest import PLUGINS
+
+import data
 
 
 def _stamps(directory: Path) -> dict[str, tuple[int, int]]:
@@ -90,3 +91,21 @@ def test_changed_artifact_rebuilds_the_dataset(workspace, tmp_path):
     artifacts = workspace.data_dir / "artifacts" / "semeion"
     assert list(artifacts.glob("semeion.data.superseded-*")), "the old file is kept aside"
     assert data.verify(workspace.dataset_dir("semeion"))
+
+
+def test_verify_reports_a_build_made_by_other_code(workspace):
+    import subprocess
+    import sys
+
+    folder = _plugin_copy(workspace)
+    env = _env_with(workspace, folder)
+    workspace.fixture("toyset")
+    workspace.build("toyset", env_extra=env)
+    command = [sys.executable, "-m", "tasks", "--data-dir", str(workspace.data_dir), "verify", "toyset"]
+    clean = subprocess.run(command, cwd=workspace.path, env=env, capture_output=True, text=True)
+    assert clean.returncode == 0, clean.stderr
+    source = folder / "toyset.py"
+    source.write_text(source.read_text() + "\n# changed\n")
+    stale = subprocess.run(command, cwd=workspace.path, env=env, capture_output=True, text=True)
+    assert stale.returncode == 1
+    assert "code changed: toyset" in stale.stderr
