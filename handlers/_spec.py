@@ -121,6 +121,9 @@ class DatasetSpec:
     version: str = "1.0.0"
     source: str = ""
     unconfirmed: str = ""
+    # Keys of members known to be broken upstream (truncated, undecodable): skipped, and
+    # counted in dataset_info.json, instead of failing the build.
+    skip_members: frozenset[str] = frozenset()
     extra: Mapping[str, object] = field(default_factory=dict)
 
     def __post_init__(self):

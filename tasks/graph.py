@@ -149,8 +149,17 @@ class PlanExamples(StorageTask):
             if stale.is_dir() and stale != directory:
                 shutil.rmtree(stale, ignore_errors=True)
         artifacts_dir = locate.artifacts_dir(config.data_dir(), spec.source)
+        skipped: list[str] = []
+
+        def kept(items):
+            for item in items:
+                if item.key in spec.skip_members:
+                    skipped.append(item.key)
+                    continue
+                yield item
+
         plan = staging.stage(
-            spec.examples(artifacts_dir),
+            kept(spec.examples(artifacts_dir)),
             spec.features,
             directory,
             spec.split_rule,
@@ -165,6 +174,7 @@ class PlanExamples(StorageTask):
                 f"expects {dict(spec.num_examples)}. The upstream files changed or are "
                 "truncated; check them (python -m tasks verify) or update the handler."
             )
+        plan["skipped_members"] = sorted(set(skipped))
         staging.write_plan(directory, plan)
 
 
@@ -274,6 +284,8 @@ class WriteMetadata(StorageTask):
             entries.setdefault(task.split, []).append(json.loads(sidecar.read_text()))
         info = metadata.build_info(handlers.get(self.dataset), entries)
         info["provenance"] = self._provenance()
+        skipped = staging.read_plan(staging_of(self.dataset)).get("skipped_members", [])
+        info["skipped_members"] = {"count": len(skipped), "keys": skipped}
         if config.validate().enabled:
             info["validation"] = self._validation(tasks)
         metadata.write_info(self._directory(), info)

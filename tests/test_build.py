@@ -258,3 +258,14 @@ def test_unfinished_build_is_refused(workspace):
     directory.mkdir(parents=True)
     with pytest.raises(data.IncompleteDatasetError, match="unfinished"):
         data.load(directory, "train")
+
+
+def test_known_bad_members_are_skipped_and_counted(workspace):
+    from toyset import BIG_MEMBER
+
+    counts = workspace.fixture("toyset_skipping")
+    workspace.settings["convert"]["max_image_pixels"] = "1000"  # the member would fail
+    workspace.build("toyset_skipping")
+    info = data.info(workspace.dataset_dir("toyset_skipping"))
+    assert info["skipped_members"] == {"count": 1, "keys": [BIG_MEMBER]}
+    assert sum(s["num_examples"] for s in info["splits"].values()) == sum(counts.values()) - 1

@@ -47,3 +47,18 @@ toyset = DatasetSpec(
     examples=examples,
     write_fixture=write_fixture,
 )
+
+# The same source, declaring its oversized member as known-bad.
+toyset_skipping = DatasetSpec(
+    name="toyset_skipping",
+    description="Test-only toy dataset that skips a known-bad member.",
+    homepage="https://example.invalid/",
+    citation="none",
+    license="CC0",
+    artifacts=ARTIFACTS,
+    features=Features(channels=3, class_names=CLASS_NAMES),
+    examples=examples,
+    write_fixture=write_fixture,
+    source="toyset",
+    skip_members=frozenset({BIG_MEMBER}),
+)
