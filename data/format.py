@@ -6,6 +6,8 @@ Layout under the data dir::
     staging/<dataset>/                             intermediate, see data/staging.py
     datasets/<dataset>/<version>/
         <dataset>-<split>.tfrecord-00000-of-00008  shards (TFDS naming)
+        tfds/                                      TFDS's own metadata, pointing at the shards
+        croissant.json                             Croissant (MLCommons) description
         dataset_info.json                          written last: its presence = complete
 
 Each shard is a TFRecord file; each record a serialized ``tf.train.Example`` with:
@@ -24,8 +26,11 @@ Map entries are written in sorted key order, so equal examples give equal bytes.
 ``dataset_info.json`` fields: name, version, format_version, description, homepage,
 citation, license, features {task, channels, and num_classes with class_names |
 label_vocabulary, or regression_target}, splits {<split>: {num_examples, shards: [{file, num_examples,
-num_bytes, sha256}]}}, artifacts [{file, url, sha256 | md5, size}]. It holds nothing
-that varies between two builds of the same artifacts.
+num_bytes, sha256}], label_counts, statistics {pixel mean/std per channel, height and
+width min/median/max}}}, artifacts [{file, url, sha256 | md5, size}], provenance
+{fingerprint, code digests, artifact checksums, format_version, settings},
+validation {counts and example keys of every check}, skipped_members {count, keys}.
+It holds nothing that varies between two builds of the same artifacts.
 
 Format versions: 1 = image, key, label | multi_label. 2 adds the ``target`` feature and
 the ``regression`` task; version 1 builds are still read.
