@@ -227,6 +227,8 @@ class ConvertShard(StorageTask):
             scan = validation.scan_shard(_path(outputs["shard"]), self.split, spec.features,
                                          full_decode=config.validate().full_decode)
             write_json_atomic(_path(outputs["scan"]), scan)
+            total = scan["num_records"]
+            self.set_status_message(f"{total}/{total} examples written; read back and checked")
 
 
 class ValidationError(ValueError):
