@@ -64,7 +64,7 @@ class Workspace:
         self.artifacts.mkdir(parents=True)
         self.data_dir = root / "data"
 
-    def configure(self, spec) -> None:
+    def configure(self, spec, validate: bool = True) -> None:
         sums = {f"{spec.source}/{a.file}": {"sha256": hashlib.sha256((self.artifacts / a.file).read_bytes()).hexdigest()}
                 for a in spec.artifacts if (self.artifacts / a.file).exists()}
         (self.root / "sums.json").write_text(json.dumps(sums))
@@ -72,6 +72,7 @@ class Workspace:
         config = config.replace("mirrors =", f"mirrors = {self.mirror}").replace("offline = false", "offline = true")
         config = config.replace("check_counts = true", "check_counts = false")
         config += f"\n[fetch]\nchecksum_overrides = {self.root / 'sums.json'}\n"
+        config += f"\n[validate]\nenabled = {'true' if validate else 'false'}\n"
         import configparser
 
         parser = configparser.ConfigParser(strict=False, interpolation=None)
@@ -105,14 +106,16 @@ def bench_dataset(label: str, dataset: str, make, baseline_limit: int | None, sc
         + (["--limit", str(baseline_limit)] if baseline_limit else []), ROOT, ws.env())
     done = json.loads(out)
     runs.append(Run(f"{label}: baseline (hand-written loop)", done["examples"], wall, cpu, rss, done["bytes"] / 1e6))
-    for workers in (1, 2):
+    for workers, validate in ((1, True), (2, True), (2, False)):
+        ws.configure(spec, validate)
         shutil.rmtree(ws.data_dir, ignore_errors=True)
         plan_wall, plan_cpu, plan_rss, _ = _measured(ws.luigi("PlanExamples", dataset, workers), ws.root, ws.env())
         wall, cpu, rss, _ = _measured(ws.luigi("BuildDataset", dataset, workers), ws.root, ws.env())
         info = json.loads(next((ws.data_dir / "datasets" / dataset).glob("*/dataset_info.json")).read_text())
         examples = sum(split["num_examples"] for split in info["splits"].values())
         total = plan_wall + wall
-        runs.append(Run(f"{label}: BuildDataset --workers {workers} (planning {plan_wall / total:.0%})",
+        checked = "" if validate else ", no validation"
+        runs.append(Run(f"{label}: BuildDataset --workers {workers}{checked} (planning {plan_wall / total:.0%})",
                         examples, total, plan_cpu + cpu, max(plan_rss, rss),
                         _dir_mb(ws.data_dir / "datasets")))
     wall, *_ = _measured(ws.luigi("BuildDataset", dataset, 2), ws.root, ws.env())

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from data import format as fmt
-from data import staging, stats
+from data import images, staging, stats
 from data.atomic import atomic_path, remove_partials, write_json_atomic
 from data.images import ImageError
 from data.types import Features
@@ -21,9 +21,20 @@ class ConversionError(ValueError):
 _LABEL_FEATURE = {"single_label": fmt.LABEL, "multi_label": fmt.MULTI_LABEL, "regression": fmt.TARGET}
 
 
-def example_bytes(header: dict, payload: bytes, label, features: Features, max_pixels: int) -> bytes:
+def example_bytes(header: dict, payload: bytes, label, features: Features, max_pixels: int,
+                  image_stats: stats.ImageStats | None = None) -> bytes:
+    """The serialized Example of one staged record; adds its image to ``image_stats``."""
+    if header["t"] == staging.RAW:
+        pixels = staging.raw_pixels(header, payload, features.channels)
+        image = images.png_from_array(pixels)
+        if image_stats is not None:
+            image_stats.add_pixels(pixels)  # the pixels are at hand: no decode
+    else:
+        image = images.stored_bytes(payload, features.channels, max_pixels)
+        if image_stats is not None:
+            image_stats.add_image(image)
     return fmt.serialize_example({
-        fmt.IMAGE: staging.image_bytes(header, payload, features.channels, max_pixels),
+        fmt.IMAGE: image,
         fmt.KEY: header["k"].encode("utf-8"),
         _LABEL_FEATURE[features.task]: label,
     })
@@ -61,9 +72,8 @@ def convert_shard(
         for done, ((_, offset, length), label) in enumerate(zip(rows, labels, strict=True), 1):
             header, payload = records.read(offset, length)
             try:
-                example = example_bytes(header, payload, label, features, max_pixels)
-                image_stats.add_example(example)
-                data = fmt.frame_record(example)
+                data = fmt.frame_record(
+                    example_bytes(header, payload, label, features, max_pixels, image_stats))
             except ImageError as error:
                 raise ConversionError(
                     f"{output.name}: example {header['k']!r}: {error}"

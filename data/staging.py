@@ -253,10 +253,15 @@ class StagedRecords:
         self.close()
 
 
+def raw_pixels(header: dict, payload: bytes, channels: int) -> np.ndarray:
+    """The pixels of a record staged raw, as a (H, W) or (H, W, 3) uint8 view."""
+    width, height = header["s"]
+    shape = (height, width) if channels == 1 else (height, width, channels)
+    return np.frombuffer(payload, dtype=np.uint8).reshape(shape)
+
+
 def image_bytes(header: dict, payload: bytes, channels: int, max_pixels: int) -> bytes:
     """The stored image bytes for one staged record (pass-through or PNG)."""
     if header["t"] == RAW:
-        width, height = header["s"]
-        shape = (height, width) if channels == 1 else (height, width, channels)
-        return images.png_from_array(np.frombuffer(payload, dtype=np.uint8).reshape(shape))
+        return images.png_from_array(raw_pixels(header, payload, channels))
     return images.stored_bytes(payload, channels, max_pixels)

@@ -62,6 +62,20 @@ class ImageStats:
         self.heights[height] += 1
         self.widths[width] += 1
 
+    def add_pixels(self, pixels: np.ndarray) -> None:
+        """Add an image whose uint8 pixels (H, W) or (H, W, C) are at hand: no decode."""
+        height, width = pixels.shape[:2]
+        flat = pixels.reshape(height * width, self.channels)
+        sums = flat.sum(axis=0, dtype=np.int64)
+        squares = np.einsum("ij,ij->j", flat.astype(np.int64), flat.astype(np.int64))
+        self.num_images += 1
+        self.num_pixels += width * height
+        for channel in range(self.channels):
+            self.pixel_sum[channel] += int(sums[channel])
+            self.pixel_sum_squares[channel] += int(squares[channel])
+        self.heights[height] += 1
+        self.widths[width] += 1
+
     def to_json(self) -> dict:
         return {
             "num_images": self.num_images,

@@ -56,7 +56,7 @@ class fetch(luigi.Config):  # noqa: N801
 
 class convert(luigi.Config):  # noqa: N801
     target_shard_mb = luigi.FloatParameter(default=64.0)
-    min_shards = luigi.IntParameter(default=2, description="Shards per split at least, for parallelism")
+    min_shards = luigi.IntParameter(default=4, description="Shards per split at least, for parallelism")
     max_image_pixels = luigi.IntParameter(default=178_956_970)
     check_counts = luigi.BoolParameter(
         default=True, description="Fail when split sizes differ from the handler's expectation"
