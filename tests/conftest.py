@@ -146,6 +146,25 @@ def _merge_ini(text: str) -> str:
     return "\n".join(out)
 
 
+def joined_examples(items) -> dict:
+    """key -> Example, with what the handler's annotations state filled in (as staging does)."""
+    import dataclasses
+
+    from data.types import Annotation
+
+    examples, notes = {}, []
+    for item in items:
+        if isinstance(item, Annotation):
+            notes.append(item)
+        else:
+            examples[item.key] = item
+    for note in notes:
+        fields = ("label", "multi_label", "target", "split")
+        given = {f: getattr(note, f) for f in fields if getattr(note, f) is not None}
+        examples[note.key] = dataclasses.replace(examples[note.key], **given)
+    return examples
+
+
 @pytest.fixture
 def workspace(tmp_path, http_mirror):
     root, url = http_mirror

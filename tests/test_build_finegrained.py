@@ -4,30 +4,14 @@ class-level attribute vectors as multi-labels (awa2)."""
 
 from __future__ import annotations
 
-import dataclasses
 import io
 
 import pytest
+from conftest import joined_examples
 from PIL import Image
 
 import data
 import handlers
-from data.types import Annotation
-
-
-def _joined(items):
-    """key -> Example, with what the handler's annotations state filled in (as staging does)."""
-    examples, notes = {}, []
-    for item in items:
-        if isinstance(item, Annotation):
-            notes.append(item)
-        else:
-            examples[item.key] = item
-    for note in notes:
-        fields = ("label", "multi_label", "target", "split")
-        given = {f: getattr(note, f) for f in fields if getattr(note, f) is not None}
-        examples[note.key] = dataclasses.replace(examples[note.key], **given)
-    return examples
 
 
 @pytest.mark.parametrize("name", ["fgvc_aircraft_variant", "awa2"])
@@ -35,7 +19,7 @@ def test_build_reads_back_labels_and_jpeg_bytes(workspace, name):
     counts = workspace.fixture(name)
     workspace.build(name)
     spec = handlers.get(name)
-    expected = _joined(spec.examples(workspace.mirror_root / spec.source))
+    expected = joined_examples(spec.examples(workspace.mirror_root / spec.source))
     directory = workspace.dataset_dir(name)
     assert {s: v["num_examples"] for s, v in data.info(directory)["splits"].items()} == counts
     seen = set()

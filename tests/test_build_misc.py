@@ -3,29 +3,12 @@ and headerless raw bytes plus side files in a tar.gz (magellan_venus_volcanoes).
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
+from conftest import joined_examples
 
 import data
 import handlers
-from data.types import Annotation
-
-
-def _joined(items):
-    """key -> Example, with what the handler's annotations state filled in (as staging does)."""
-    examples, notes = {}, []
-    for item in items:
-        if isinstance(item, Annotation):
-            notes.append(item)
-        else:
-            examples[item.key] = item
-    for note in notes:
-        fields = ("label", "multi_label", "target", "split")
-        given = {f: getattr(note, f) for f in fields if getattr(note, f) is not None}
-        examples[note.key] = dataclasses.replace(examples[note.key], **given)
-    return examples
 
 
 @pytest.mark.parametrize("name", ["casia_hwdb", "magellan_venus_volcanoes"])
@@ -33,7 +16,7 @@ def test_build_reads_back_handler_pixels_and_labels(workspace, name):
     counts = workspace.fixture(name)
     workspace.build(name)
     spec = handlers.get(name)
-    expected = _joined(spec.examples(workspace.mirror_root / spec.source))
+    expected = joined_examples(spec.examples(workspace.mirror_root / spec.source))
     directory = workspace.dataset_dir(name)
     assert {s: v["num_examples"] for s, v in data.info(directory)["splits"].items()} == counts
     seen = set()
