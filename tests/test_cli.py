@@ -101,7 +101,9 @@ def test_unfinished_build_gets_clear_errors(built):
     (built.dataset_dir("semeion") / "dataset_info.json").unlink()
     finish = "luigi --module tasks BuildDataset --dataset semeion --local-scheduler"
     info = run_cli(built, "info", "semeion")
-    assert info.returncode == 0 and "unfinished: 8 shard file(s)" in info.stdout and finish in info.stdout
+    shards = len(list(built.dataset_dir("semeion").glob("semeion-*.tfrecord-*")))
+    assert shards >= 4
+    assert info.returncode == 0 and f"unfinished: {shards} shard file(s)" in info.stdout and finish in info.stdout
     for command in ("verify", "preview"):
         result = run_cli(built, command, "semeion")
         assert result.returncode == 2, command
