@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import multiprocessing
 import os
 import shutil
 import subprocess
@@ -98,7 +99,13 @@ def bench_dataset(label: str, dataset: str, make, baseline_limit: int | None, sc
     spec = handlers.get(dataset)
     ws = Workspace(scratch / label, spec.source)
     print(f"[{label}] generating replica artifacts ...", file=sys.stderr, flush=True)
-    make(ws.artifacts)
+    # In a child process: Linux carries a parent's peak RSS into the children it forks,
+    # so generating gigabytes here would inflate every measured peak that follows.
+    maker = multiprocessing.get_context("fork").Process(target=make, args=(ws.artifacts,))
+    maker.start()
+    maker.join()
+    if maker.exitcode != 0:
+        raise RuntimeError(f"generating the {label} replica failed")
     ws.configure(spec)
     runs = []
     wall, cpu, rss, out = _measured(
