@@ -46,6 +46,12 @@ def jpeg_bytes(array: np.ndarray, quality: int = 90) -> bytes:
     return buffer.getvalue()
 
 
+def pgm_bytes(array: np.ndarray) -> bytes:
+    """A binary (P5) greyscale PGM of a uint8 (H, W) array, as several providers store images."""
+    height, width = array.shape
+    return f"P5\n{width} {height}\n255\n".encode() + np.ascontiguousarray(array, dtype=np.uint8).tobytes()
+
+
 def write_zip(path: Path, members: Mapping[str, bytes] | Iterable[tuple[str, bytes]]) -> Path:
     items = members.items() if isinstance(members, Mapping) else members
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:

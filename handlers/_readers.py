@@ -98,6 +98,19 @@ def class_folder(name: str, depth: int = 1) -> str:
     return parts[-1 - depth]
 
 
+def folder_label(name: str, labels: dict[str, int], archive: str, depth: int = 1) -> int:
+    """The label of a member in a folder-per-class layout.
+
+    A member outside every known class folder is an error naming the archive and the
+    member: it means the layout differs from what the handler was written for.
+    """
+    folder = class_folder(name, depth)
+    if folder not in labels:
+        raise ValueError(f"{archive}: {name} is in folder {folder!r}, which is not one of the "
+                         f"{len(labels)} known classes")
+    return labels[folder]
+
+
 def read_idx(path: Path) -> np.ndarray:
     """An idx file (MNIST format), gzip-compressed or not, as a numpy array."""
     with open(path, "rb") as raw:

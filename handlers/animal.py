@@ -38,11 +38,9 @@ _LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
 def examples(artifacts_dir: Path):
     for artifact in ARTIFACTS:
         for name, data in _readers.zip_members(artifacts_dir / artifact.file, suffixes=SUFFIXES):
-            folder = _readers.class_folder(name)
-            if folder not in _LABELS:
-                raise ValueError(f"{artifact.file}: unknown class folder {folder!r} ({name})")
+            label = _readers.folder_label(name, _LABELS, artifact.file)
             key = f"{artifact.file}/{name}"
-            yield Example(key=key, image=data, label=_LABELS[folder], split=_splits.by_fraction(key, _splits.ALL))
+            yield Example(key=key, image=data, label=label, split=_splits.by_fraction(key, _splits.ALL))
 
 
 def write_fixture(artifacts_dir: Path, per_class: int = 7) -> dict[str, int]:

@@ -33,11 +33,9 @@ _LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
 def examples(artifacts_dir: Path):
     for artifact, test in zip(ARTIFACTS, (False, True), strict=True):
         for name, data in _readers.zip_members(artifacts_dir / artifact.file, suffixes=(".ppm",)):
-            folder = _readers.class_folder(name)
-            if folder not in _LABELS:
-                raise ValueError(f"{artifact.file}: unknown class folder {folder!r} ({name})")
+            label = _readers.folder_label(name, _LABELS, artifact.file)
             split = "test" if test else _splits.by_fraction(name, _splits.TR3)
-            yield Example(key=name, image=data, label=_LABELS[folder], split=split)
+            yield Example(key=name, image=data, label=label, split=split)
 
 
 def write_fixture(artifacts_dir: Path, per_class: int = 6) -> dict[str, int]:

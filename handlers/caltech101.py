@@ -45,10 +45,8 @@ TRAIN_PER_CLASS = 30
 def examples(artifacts_dir: Path):
     with _readers.nested_member(artifacts_dir / ARTIFACTS[0].file, INNER_ARCHIVE) as inner:
         for name, data in _readers.tar_members(inner, suffixes=(".jpg",)):
-            folder = _readers.class_folder(name)
-            if folder not in _LABELS:
-                raise ValueError(f"{INNER_ARCHIVE}: unknown class folder {folder!r} ({name})")
-            yield Example(key=name, image=data, label=_LABELS[folder])
+            label = _readers.folder_label(name, _LABELS, INNER_ARCHIVE)
+            yield Example(key=name, image=data, label=label)
 
 
 def write_fixture(artifacts_dir: Path, per_class: int = 33) -> dict[str, int]:

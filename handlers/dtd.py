@@ -44,10 +44,8 @@ def examples(artifacts_dir: Path):
             for line in data.decode("utf-8").split():
                 yield Annotation(key=IMAGES + line, split=LISTS[name])
             continue
-        folder = _readers.class_folder(name)
-        if folder not in _LABELS:
-            raise ValueError(f"{name}: unknown class folder {folder!r}")
-        yield Example(key=name, image=data, label=_LABELS[folder])
+        label = _readers.folder_label(name, _LABELS, ARTIFACTS[0].file)
+        yield Example(key=name, image=data, label=label)
 
 
 def write_fixture(artifacts_dir: Path, per_class: int = 6) -> dict[str, int]:

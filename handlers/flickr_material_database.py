@@ -31,10 +31,8 @@ _LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
 
 def examples(artifacts_dir: Path):
     for name, data in _readers.zip_members(artifacts_dir / ARTIFACTS[0].file, suffixes=(".jpg",), keep=_is_photo):
-        folder = _readers.class_folder(name)
-        if folder not in _LABELS:
-            raise ValueError(f"{ARTIFACTS[0].file}: unknown material folder {folder!r} ({name})")
-        yield Example(key=name, image=data, label=_LABELS[folder], split=_splits.by_fraction(name, _splits.ALL))
+        label = _readers.folder_label(name, _LABELS, ARTIFACTS[0].file)
+        yield Example(key=name, image=data, label=label, split=_splits.by_fraction(name, _splits.ALL))
 
 
 def write_fixture(artifacts_dir: Path, per_class: int = 8) -> dict[str, int]:

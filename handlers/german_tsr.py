@@ -37,10 +37,8 @@ _LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
 def examples(artifacts_dir: Path):
     train, test, truth = (artifacts_dir / artifact.file for artifact in ARTIFACTS)
     for name, data in _readers.zip_members(train, suffixes=(".ppm",)):
-        folder = _readers.class_folder(name)
-        if folder not in _LABELS:
-            raise ValueError(f"{train.name}: unknown class folder {folder!r} ({name})")
-        yield Example(key=name, image=data, label=_LABELS[folder],
+        label = _readers.folder_label(name, _LABELS, train.name)
+        yield Example(key=name, image=data, label=label,
                       split=_splits.by_fraction(name, _splits.TR3))
     labels = _test_labels(truth)
     for name, data in _readers.zip_members(test, suffixes=(".ppm",)):

@@ -32,10 +32,8 @@ _LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
 
 def examples(artifacts_dir: Path):
     for name, data in _readers.zip_members(artifacts_dir / ARTIFACTS[0].file, suffixes=(".jpg",)):
-        folder = _readers.class_folder(name)
-        if folder not in _LABELS:
-            raise ValueError(f"{ARTIFACTS[0].file}: unknown category folder {folder!r} ({name})")
-        yield Example(key=name, image=data, label=_LABELS[folder],
+        label = _readers.folder_label(name, _LABELS, ARTIFACTS[0].file)
+        yield Example(key=name, image=data, label=label,
                       split=_splits.by_fraction(name, _splits.ALL))
 
 

@@ -41,7 +41,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     for k, (folder, prefix, count, (height, width)) in enumerate(kinds):
         for n in range(count):
             name = f"CarData/{folder}/{prefix}-{n}.pgm"
-            members.append((name, _pgm(_fixtures.pixels(k * 100 + n, height // 4, width // 4, 1))))
+            members.append((name, _fixtures.pgm_bytes(_fixtures.pixels(k * 100 + n, height // 4, width // 4, 1))))
             split = _splits.by_fraction(name, _splits.ALL)
             counts[split] = counts.get(split, 0) + 1
     members += [("CarData/README.txt", b"UIUC Image Database for Car Detection\n"),
@@ -58,11 +58,6 @@ def _label(name: str) -> int:
         return CLASS_NAMES.index("car" if base.startswith("pos-") else "no_car")
     raise ValueError(f"{ARTIFACTS[0].file}: no label rule for {name}")
 
-
-def _pgm(array) -> bytes:
-    """A binary (P5) greyscale PGM, as the provider stores the images."""
-    height, width = array.shape
-    return f"P5\n{width} {height}\n255\n".encode() + array.tobytes()
 
 
 uiuc_cars = DatasetSpec(

@@ -39,11 +39,9 @@ PER_CLASS = 40
 def examples(artifacts_dir: Path):
     for artifact in ARTIFACTS:
         for name, data in _readers.zip_members(artifacts_dir / artifact.file, suffixes=(".jpg",)):
-            folder = _readers.class_folder(name)
-            if folder not in _LABELS:
-                raise ValueError(f"{artifact.file}: unknown texture folder {folder!r} ({name})")
+            label = _readers.folder_label(name, _LABELS, artifact.file)
             base = posixpath.basename(name)
-            yield Example(key=name, image=data, label=_LABELS[folder], split=_splits.by_fraction(base, _splits.ALL))
+            yield Example(key=name, image=data, label=label, split=_splits.by_fraction(base, _splits.ALL))
 
 
 def write_fixture(artifacts_dir: Path, per_class: int = 6) -> dict[str, int]:

@@ -28,10 +28,8 @@ _LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
 def examples(artifacts_dir: Path):
     for artifact in ARTIFACTS:
         for name, data in _readers.zip_members(artifacts_dir / artifact.file, suffixes=(".png",)):
-            folder = _readers.class_folder(name)
-            if folder not in _LABELS:
-                raise ValueError(f"{artifact.file}: {name} is not in a class folder 1..25")
-            yield Example(key=name, image=data, label=_LABELS[folder], split=_splits.by_fraction(name, _splits.ALL))
+            label = _readers.folder_label(name, _LABELS, artifact.file)
+            yield Example(key=name, image=data, label=label, split=_splits.by_fraction(name, _splits.ALL))
 
 
 def write_fixture(artifacts_dir: Path, per_class: int = 8) -> dict[str, int]:

@@ -28,10 +28,8 @@ _LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
 
 def examples(artifacts_dir: Path):
     for name, data in _readers.tar_members(artifacts_dir / ARTIFACTS[0].file, suffixes=(".pgm",)):
-        folder = _readers.class_folder(name)
-        if folder not in _LABELS:
-            raise ValueError(f"{ARTIFACTS[0].file}: {name} is not in a subject folder 1a..1t")
-        yield Example(key=name, image=data, label=_LABELS[folder],
+        label = _readers.folder_label(name, _LABELS, ARTIFACTS[0].file)
+        yield Example(key=name, image=data, label=label,
                       split=_splits.by_fraction(name, _splits.ALL))
 
 
@@ -41,17 +39,13 @@ def write_fixture(artifacts_dir: Path, per_class: int = 10) -> dict[str, int]:
     for c, subject in enumerate(("1a", "1g", "1t")):
         for i in range(per_class):
             name = f"{subject}/{subject}{i:03d}.pgm"
-            members.append((name, _pgm_bytes(_fixtures.pixels(c * 100 + i, 14, 12, 1))))
+            members.append((name, _fixtures.pgm_bytes(_fixtures.pixels(c * 100 + i, 14, 12, 1))))
             split = _splits.by_fraction(name, _splits.ALL)
             counts[split] = counts.get(split, 0) + 1
     members.append(("1a/notes.txt", b"unused\n"))
     _fixtures.write_tar(artifacts_dir / ARTIFACTS[0].file, members)
     return counts
 
-
-def _pgm_bytes(array) -> bytes:
-    height, width = array.shape
-    return f"P5\n{width} {height}\n255\n".encode() + array.tobytes()
 
 
 umist = DatasetSpec(

@@ -125,3 +125,12 @@ def test_each_artifact_is_read_once(name, tmp_path):
     assert opened, "the handler read no artifact"
     twice = {name: n for name, n in opened.items() if n > 1 and name not in zips}
     assert not twice, f"compressed artifacts opened more than once: {twice}"
+
+
+def test_folder_label_names_the_archive_and_member():
+    from handlers import _readers
+
+    labels = {"cat": 0, "dog": 1}
+    assert _readers.folder_label("root/dog/1.jpg", labels, "pets.zip") == 1
+    with pytest.raises(ValueError, match=r"pets\.zip: root/cow/1\.jpg is in folder 'cow'"):
+        _readers.folder_label("root/cow/1.jpg", labels, "pets.zip")
