@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from data.types import Example, Features
@@ -32,6 +32,7 @@ class Artifact:
     open. ``content_disposition``: the file name the server announces must equal
     ``file`` (for hosts, such as Drive, that serve many files from one URL pattern);
     otherwise the server's name is ignored and ``file`` alone names the artifact.
+    Use ``borrow`` to declare another dataset's artifact rather than downloading it twice.
     """
 
     file: str
@@ -43,6 +44,9 @@ class Artifact:
     gdrive_id: str | None = None
     kaggle: str | None = None
     content_disposition: bool = False
+    # Set on an artifact borrowed from another dataset: the artifact folder (that
+    # dataset's ``source``) it is fetched into once, and shared from.
+    source: str = ""
 
     def __post_init__(self):
         if "/" in self.file or self.file in ("", ".", ".."):
@@ -92,7 +96,7 @@ class Artifact:
     def to_json(self) -> dict:
         fields = {"file": self.file, "url": self.url, "sha256": self.sha256, "md5": self.md5,
                   "size": self.size, "manual": self.manual, "gdrive_id": self.gdrive_id,
-                  "kaggle": self.kaggle}
+                  "kaggle": self.kaggle, "source": self.source or None}
         return {key: value for key, value in fields.items() if value is not None}
 
 
@@ -135,6 +139,14 @@ class DatasetSpec:
         if len(set(files)) != len(files):
             raise ValueError(f"{self.name}: artifact file names repeat")
 
+    def source_of(self, artifact: Artifact) -> str:
+        """The artifact folder ``artifact`` is fetched into."""
+        return artifact.source or self.source
+
+    @property
+    def borrowed(self) -> tuple[Artifact, ...]:
+        return tuple(artifact for artifact in self.artifacts if artifact.source)
+
     def artifact(self, file: str) -> Artifact:
         for artifact in self.artifacts:
             if artifact.file == file:
@@ -144,3 +156,9 @@ class DatasetSpec:
     @property
     def needs_manual_download(self) -> bool:
         return any(artifact.url is None for artifact in self.artifacts)
+
+
+def borrow(owner: DatasetSpec, file: str) -> Artifact:
+    """``owner``'s artifact ``file``, declared by another dataset that reads it too: the
+    graph fetches it once into ``owner``'s folder and both datasets read that copy."""
+    return replace(owner.artifact(file), source=owner.source)

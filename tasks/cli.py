@@ -84,7 +84,7 @@ def cmd_info(args) -> int:
         print(f"unconfirmed: {spec.unconfirmed}")
     print("artifacts:")
     for artifact in spec.artifacts:
-        path = locate.artifacts_dir(args.data_dir, spec.source) / artifact.file
+        path = locate.artifacts_dir(args.data_dir, spec.source_of(artifact)) / artifact.file
         state = "present" if path.exists() else "missing"
         checksum = ":".join(artifact.checksum) if artifact.checksum else "no checksum"
         print(f"  {artifact.file} [{state}] {artifact.url or artifact.manual} ({checksum})")

@@ -57,10 +57,10 @@ def wanted(specs: Iterable[DatasetSpec], data_dir: Path,
     found: dict[Path, Wanted] = {}
     for spec in specs:
         for artifact in spec.artifacts:
-            target = locate.artifacts_dir(Path(data_dir), spec.source) / artifact.file
+            target = locate.artifacts_dir(Path(data_dir), spec.source_of(artifact)) / artifact.file
             if target in found:
                 continue
-            expected, origin = checksum_for(artifact, spec.source), "the handler"
+            expected, origin = checksum_for(artifact, spec.source_of(artifact)), "the handler"
             if expected is not None and expected != artifact.checksum:
                 origin = "a [fetch] checksum override"
             if expected is None and recorded_sha256(target):
@@ -100,7 +100,7 @@ def diagnose(specs: Iterable[DatasetSpec], data_dir: Path,
     rows = []
     for spec in specs:
         for artifact in spec.artifacts:
-            target = locate.artifacts_dir(Path(data_dir), spec.source) / artifact.file
+            target = locate.artifacts_dir(Path(data_dir), spec.source_of(artifact)) / artifact.file
             if target not in states:
                 states[target] = _state(by_target[target], (known or {}).get(target))
             rows.append({"dataset": spec.name, **states[target]})

@@ -64,7 +64,9 @@ class FetchArtifact(StorageTask):
 
     def _spec(self):
         for spec in handlers.all_specs():
-            if spec.source == self.source and any(a.file == self.file for a in spec.artifacts):
+            # The owner's declaration, not a borrower's (see handlers._spec.borrow).
+            if spec.source == self.source and any(a.file == self.file and not a.source
+                                                  for a in spec.artifacts):
                 return spec
         raise handlers.UnknownDatasetError(f"no dataset declares artifact {self.source}/{self.file}")
 
@@ -127,6 +129,22 @@ class FetchArtifact(StorageTask):
             write_text_atomic(self._pin(), expected + "\n")
 
 
+def _link_borrowed(spec) -> None:
+    """Relative symlinks in the dataset's artifact folder to the artifacts it borrows, so
+    its handler reads every file from one folder while each is stored once."""
+    own = locate.artifacts_dir(config.data_dir(), spec.source)
+    own.mkdir(parents=True, exist_ok=True)
+    for artifact in spec.borrowed:
+        link = own / artifact.file
+        target = Path(os.path.relpath(locate.artifacts_dir(config.data_dir(), artifact.source) / artifact.file, own))
+        if link.is_symlink() and Path(os.readlink(link)) == target:
+            continue
+        temporary = own / f".{artifact.file}.link-{os.getpid()}"
+        temporary.unlink(missing_ok=True)
+        temporary.symlink_to(target)
+        os.replace(temporary, link)
+
+
 class PlanExamples(StorageTask):
     """The dataset's examples read once into staging/<dataset>/, with the shard plan."""
 
@@ -135,7 +153,7 @@ class PlanExamples(StorageTask):
 
     def requires(self):
         spec = handlers.get(self.dataset)
-        return [FetchArtifact(source=spec.source, file=a.file) for a in spec.artifacts]
+        return [FetchArtifact(source=spec.source_of(a), file=a.file) for a in spec.artifacts]
 
     def output(self):
         return luigi.LocalTarget(staging_of(self.dataset) / staging.PLAN_FILE)
@@ -149,6 +167,7 @@ class PlanExamples(StorageTask):
             if stale.is_dir() and stale != directory:
                 shutil.rmtree(stale, ignore_errors=True)
         artifacts_dir = locate.artifacts_dir(config.data_dir(), spec.source)
+        _link_borrowed(spec)
         skipped: list[str] = []
 
         def kept(items):
@@ -316,8 +335,10 @@ class WriteMetadata(StorageTask):
     def _provenance(self) -> dict:
         record = dict(provenance_of(self.dataset))
         spec = handlers.get(self.dataset)
-        folder = locate.artifacts_dir(config.data_dir(), spec.source)
-        record["artifact_sha256"] = {a.file: recorded_sha256(folder / a.file) for a in spec.artifacts}
+        record["artifact_sha256"] = {
+            a.file: recorded_sha256(locate.artifacts_dir(config.data_dir(), spec.source_of(a)) / a.file)
+            for a in spec.artifacts
+        }
         return record
 
 

@@ -76,7 +76,7 @@ def describe(spec, checksum_for, settings: dict) -> dict:
             code[name] = _source_digest(path)
     artifacts = {}
     for artifact in spec.artifacts:
-        checksum = checksum_for(artifact, spec.source)
+        checksum = checksum_for(artifact, spec.source_of(artifact))
         artifacts[artifact.file] = ":".join(checksum) if checksum else "unpinned"
     record = {
         "format_version": fmt.FORMAT_VERSION,

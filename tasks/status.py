@@ -69,8 +69,8 @@ def last_errors(data_dir: Path) -> dict[str, dict]:
 def dataset_status(spec, data_dir: Path, errors: dict[str, dict], fingerprint: str | None = None) -> dict:
     """The state of one dataset; ``fingerprint`` names its current staging folder
     (default: the most recently planned one)."""
-    artifacts_dir = locate.artifacts_dir(data_dir, spec.source)
-    present = [a.file for a in spec.artifacts if (artifacts_dir / a.file).exists()]
+    present = [a.file for a in spec.artifacts
+               if (locate.artifacts_dir(data_dir, spec.source_of(a)) / a.file).exists()]
     output = locate.dataset_dir(data_dir, spec.name, spec.version)
     stage_dir = locate.staging_dir(data_dir, spec.name)
     if fingerprint is None:

@@ -78,16 +78,23 @@ class Workspace:
         }
 
     def fixture(self, name: str) -> dict[str, int]:
+        """Serve ``name``'s fixture; a borrowed artifact is served from its owner's fixture
+        (a borrower's fixture must copy the owner's, byte for byte)."""
+        spec = handlers.get(name)
+        for source in sorted({artifact.source for artifact in spec.borrowed}):
+            owner = next(s for s in handlers.all_specs() if s.source == source and not s.borrowed)
+            write_fixture(owner.name, self.mirror_root)
         counts = write_fixture(name, self.mirror_root)
-        self._pin_checksums(handlers.get(name))
+        self._pin_checksums(spec)
         return counts
 
     def _pin_checksums(self, spec) -> None:
         path = Path(self.settings["fetch"]["checksum_overrides"])
         table = json.loads(path.read_text()) if path.exists() else {}
         for artifact in spec.artifacts:
-            data = (self.mirror_root / spec.source / artifact.file).read_bytes()
-            table[f"{spec.source}/{artifact.file}"] = {"sha256": hashlib.sha256(data).hexdigest()}
+            source = spec.source_of(artifact)
+            data = (self.mirror_root / source / artifact.file).read_bytes()
+            table[f"{source}/{artifact.file}"] = {"sha256": hashlib.sha256(data).hexdigest()}
         path.write_text(json.dumps(table, indent=1))
 
     def write_config(self) -> None:
