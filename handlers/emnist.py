@@ -1,0 +1,211 @@
+"""EMNIST: handwritten digits and letters of NIST Special Database 19, converted to
+MNIST's 28x28 greyscale format, in six subsets that differ in their classes.
+
+Homepage https://www.nist.gov/itl/products-and-services/emnist-dataset (Cohen, Afshar,
+Tapson, van Schaik, "EMNIST: an extension of MNIST to handwritten letters", 2017). One
+zip, ``gzip.zip``, holds per subset ``gzip/emnist-<subset>-{train,test}-images-idx3-ubyte.gz``
+and ``...-labels-idx1-ubyte.gz`` (MNIST idx files) and ``emnist-<subset>-mapping.txt``
+(``<label> <ASCII code>...``); the handler checks the mapping names exactly the classes
+declared here. One registry name per subset, as TFDS offers them, all reading the one
+zip: byclass (62 classes: digits, upper case, lower case), bymerge and balanced (47:
+the 15 letters whose two cases look alike are merged into the upper case), letters
+(26, each merging both cases; the files number them 1-26, stored here as 0-25), digits
+and mnist (10). The images are stored transposed (each 28x28 array is column-major)
+and are transposed back so that characters stand upright. The idx files are streamed
+from inside the zip, never unpacked. Official train/test splits only.
+"""
+
+import gzip
+import struct
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+from data.types import Example, Features
+from handlers import _fixtures
+from handlers._spec import Artifact, DatasetSpec
+
+ARTIFACTS = (
+    Artifact("gzip.zip", "https://biometrics.nist.gov/cs_links/EMNIST/gzip.zip", size=561753746,
+             sha256="fb9bb67e33772a9cc0b895e4ecf36d2cf35be8b709693c3564cea2a019fcda8e"),
+)
+SIDE = 28
+
+_DIGITS = tuple("0123456789")
+_UPPER = tuple(chr(code) for code in range(ord("A"), ord("Z") + 1))
+_LOWER = tuple(chr(code) for code in range(ord("a"), ord("z") + 1))
+# Lower-case letters bymerge/balanced keep apart; the other 15 join their upper case.
+_DISTINCT_LOWER = tuple("abdefghnqrt")
+# subset -> (class names, label of the first class in the files, (train, test) sizes)
+SUBSETS = {
+    "byclass": (_DIGITS + _UPPER + _LOWER, 0, (697932, 116323)),
+    "bymerge": (_DIGITS + _UPPER + _DISTINCT_LOWER, 0, (697932, 116323)),
+    "balanced": (_DIGITS + _UPPER + _DISTINCT_LOWER, 0, (112800, 18800)),
+    "letters": (tuple(f"{upper}/{lower}" for upper, lower in zip(_UPPER, _LOWER, strict=True)), 1, (88800, 14800)),
+    "digits": (_DIGITS, 0, (240000, 40000)),
+    "mnist": (_DIGITS, 0, (60000, 10000)),
+}
+
+
+def member(subset: str, part: str) -> str:
+    """The zip member of ``subset``: part is "mapping" or "<split>-images" / "<split>-labels"."""
+    if part == "mapping":
+        return f"gzip/emnist-{subset}-mapping.txt"
+    kind = "idx3" if part.endswith("images") else "idx1"
+    return f"gzip/emnist-{subset}-{part}-{kind}-ubyte.gz"
+
+
+def _examples(subset: str):
+    names, first_label, _ = SUBSETS[subset]
+
+    def examples(artifacts_dir: Path):
+        with zipfile.ZipFile(artifacts_dir / ARTIFACTS[0].file) as archive:
+            check_mapping(_read(archive, member(subset, "mapping")).decode("ascii"), names, first_label)
+            for split in ("train", "test"):
+                labels_member, images_member = member(subset, f"{split}-labels"), member(subset, f"{split}-images")
+                with _open(archive, labels_member) as stream:
+                    labels = read_idx_stream(stream, labels_member)
+                if labels.ndim != 1:
+                    raise ValueError(f"{labels_member}: labels of shape {labels.shape}")
+                with _open(archive, images_member) as stream:
+                    records = iter_idx_records(stream, images_member)
+                    count, shape = next(records)
+                    if count != len(labels) or shape != (SIDE, SIDE):
+                        raise ValueError(f"{images_member}: {count} images of {shape} for {len(labels)} labels")
+                    for index, (label, image) in enumerate(zip(labels, records, strict=True)):
+                        label = int(label) - first_label
+                        if not 0 <= label < len(names):
+                            raise ValueError(f"{labels_member}: label {label + first_label} of record {index}")
+                        yield Example(key=f"{split}/{index:06d}", image=np.ascontiguousarray(image.T),
+                                      label=label, split=split)
+
+    return examples
+
+
+def check_mapping(text: str, names: tuple[str, ...], first_label: int) -> None:
+    """Fail unless the mapping file gives label ``first_label + i`` the characters of names[i]."""
+    found = []
+    for line in text.splitlines():
+        if line.strip():
+            label, *codes = (int(field) for field in line.split())
+            found.append((label, "/".join(chr(code) for code in codes)))
+    expected = [(first_label + i, name) for i, name in enumerate(names)]
+    if found != expected:
+        differ = sorted(set(found) ^ set(expected))
+        raise ValueError(f"the mapping file and the handler's classes differ: {differ[:6]}")
+
+
+def idx_header(stream, name: str) -> tuple[int, tuple[int, ...]]:
+    """(record count, record shape) from the header of an idx file of unsigned bytes."""
+    zero, dtype_code, ndim = struct.unpack(">HBB", _exactly(stream, 4, name))
+    if zero != 0 or dtype_code != 0x08 or ndim < 1:
+        raise ValueError(f"{name} is not an idx file of unsigned bytes")
+    count, *shape = struct.unpack(f">{ndim}I", _exactly(stream, 4 * ndim, name))
+    return count, tuple(shape)
+
+
+def iter_idx_records(stream, name: str):
+    """An idx file read front to back: first (count, record shape), then each record."""
+    count, shape = idx_header(stream, name)
+    yield count, shape
+    size = int(np.prod(shape, dtype=np.int64))
+    for _ in range(count):
+        yield np.frombuffer(_exactly(stream, size, name), dtype=np.uint8).reshape(shape)
+    _check_end(stream, name, count)
+
+
+def read_idx_stream(stream, name: str) -> np.ndarray:
+    """A whole (small) idx file of unsigned bytes as one array."""
+    count, shape = idx_header(stream, name)
+    size = count * int(np.prod(shape, dtype=np.int64))
+    array = np.frombuffer(_exactly(stream, size, name), dtype=np.uint8).reshape((count, *shape))
+    _check_end(stream, name, count)
+    return array
+
+
+def write_fixture(artifacts_dir: Path, sizes=(("train", 12), ("test", 5))) -> dict[str, int]:
+    """Every subset's five files under ``gzip/``: images stored transposed, letters numbered from 1."""
+    members = []
+    for s, (subset, (names, first_label, _)) in enumerate(SUBSETS.items()):
+        for split, count in sizes:
+            labels = (np.arange(count) * 5 + s) % len(names)
+            labels[:2] = (0, len(names) - 1)  # the first and last class, in the files' numbering
+            labels += first_label
+            images = np.stack([fixture_image(subset, split, i).T for i in range(count)])
+            members.append((member(subset, f"{split}-images"), _gz(_fixtures.idx_bytes(images))))
+            members.append((member(subset, f"{split}-labels"), _gz(_fixtures.idx_bytes(labels))))
+        rows = [f"{first_label + i} " + " ".join(str(ord(c)) for c in name.split("/")) for i, name in enumerate(names)]
+        members.append((member(subset, "mapping"), ("\n".join(rows) + "\n").encode()))
+    _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, members)
+    return dict(sizes)
+
+
+def fixture_image(subset: str, split: str, index: int) -> np.ndarray:
+    """The upright 28x28 image the fixture stores (transposed) as record ``index``."""
+    seed = 1000 * list(SUBSETS).index(subset) + (500 if split == "test" else 0) + index
+    image = _fixtures.pixels(seed, SIDE, SIDE, 1)
+    image[2:6, 3:20] = 255  # a bar along the top: transposing would move it to the left
+    return image
+
+
+def _gz(data: bytes) -> bytes:
+    return gzip.compress(data, mtime=0)
+
+
+def _read(archive: zipfile.ZipFile, name: str) -> bytes:
+    try:
+        return archive.read(name)
+    except KeyError as error:
+        raise FileNotFoundError(f"{ARTIFACTS[0].file} has no member {name!r}") from error
+
+
+def _open(archive: zipfile.ZipFile, name: str):
+    try:
+        return gzip.GzipFile(fileobj=archive.open(name), mode="rb")
+    except KeyError as error:
+        raise FileNotFoundError(f"{ARTIFACTS[0].file} has no member {name!r}") from error
+
+
+def _check_end(stream, name: str, count: int) -> None:
+    if stream.read(1):
+        raise ValueError(f"{name} holds more data than its header's {count} records")
+
+
+def _exactly(stream, size: int, name: str) -> bytes:
+    data = stream.read(size)
+    if len(data) != size:
+        raise ValueError(f"{name} ends early: {len(data)} of {size} bytes")
+    return data
+
+
+def _spec(subset: str) -> DatasetSpec:
+    names, _, (train, test) = SUBSETS[subset]
+    return DatasetSpec(
+        name=f"emnist_{subset}",
+        description=f"EMNIST {subset}: {train + test:,} handwritten characters, 28x28 greyscale, in {len(names)} classes.",
+        homepage="https://www.nist.gov/itl/products-and-services/emnist-dataset",
+        citation=(
+            "Cohen, G., Afshar, S., Tapson, J., van Schaik, A. EMNIST: an extension of MNIST to "
+            "handwritten letters. arXiv:1702.05373, 2017."
+        ),
+        license="public domain (NIST Special Database 19; as TFDS states it)",
+        artifacts=ARTIFACTS,
+        features=Features(channels=1, class_names=names),
+        examples=_examples(subset),
+        write_fixture=write_fixture,
+        num_examples={"train": train, "test": test},
+        source="emnist",
+        unconfirmed=(
+            "that the file now served from biometrics.nist.gov still has the sha256 TFDS pinned "
+            "for the itl.nist.gov copy; the mapping files' exact text (checked when the build reads them)"
+        ),
+    )
+
+
+emnist_byclass = _spec("byclass")
+emnist_bymerge = _spec("bymerge")
+emnist_balanced = _spec("balanced")
+emnist_letters = _spec("letters")
+emnist_digits = _spec("digits")
+emnist_mnist = _spec("mnist")
