@@ -1,0 +1,241 @@
+"""RAR archives: members listed by ``rarfile``, their bytes streamed by an external tool.
+
+No free library decompresses RAR, so the bytes come from The Unarchiver's ``unar`` (free;
+``apt-get install unar``, ``brew install unar``) or from ``unrar`` when that is what the
+setting names. ``rarfile`` parses the headers in Python (names, sizes, CRCs, link and
+encryption flags), so every safety rule of ``_readers`` is applied before the tool runs.
+The tool is then run once per archive with all members going to its stdout, which is cut
+back into members by the declared sizes in header order: one pass, nothing written to
+disk. The tool is not trusted to notice damage (``unar`` exits 0 and skips a member it
+cannot decode, or a truncated one), so every member's CRC is checked, a short or long
+output is an error, and so is a non-zero exit code; each error names the archive, the
+member and what the tool wrote to stderr.
+
+The fixture section at the end writes RAR 4.x archives with stored (uncompressed)
+members, enough for the tests and for fixtures with the providers' real file names.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+import subprocess
+import tempfile
+import zlib
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from pathlib import Path
+
+import rarfile
+
+from handlers._readers import (
+    MAX_COMPRESSION_RATIO,
+    MAX_EXTRACTED_BYTES,
+    Member,
+    UnsafeArchiveError,
+    _Budget,
+    _check_member_size,
+    _wanted,
+    safe_member_name,
+)
+
+# The tool that decompresses: a name on PATH or a path. Its file name decides the
+# command line (``unrar``/``rar`` style or ``unar`` style).
+TOOL_SETTING = "DATASETS_STORAGE_RAR_TOOL"
+DEFAULT_TOOL = "unar"
+INSTALL_HINT = (
+    "install The Unarchiver (`apt-get install unar` on Debian/Ubuntu, `brew install unar` "
+    f"on macOS) or unrar, and set {TOOL_SETTING} to the tool if it is not `unar` on PATH"
+)
+_CHUNK = 1 << 20
+
+
+class RarToolError(RuntimeError):
+    """The external tool is missing, failed, or its output does not match the headers."""
+
+
+def rar_tool() -> str:
+    return os.environ.get(TOOL_SETTING) or DEFAULT_TOOL
+
+
+def rar_members(
+    source: Path,
+    suffixes: tuple[str, ...] | None = None,
+    keep: Callable[[str], bool] | None = None,
+    max_total_bytes: int = MAX_EXTRACTED_BYTES,
+    max_ratio: float = MAX_COMPRESSION_RATIO,
+) -> Iterator[Member]:
+    """(name, bytes) of the archive's files in archive order, as ``zip_members`` yields them.
+
+    Folders, junk and unwanted members are read past (their CRC still checked) and not
+    kept. Refused before the tool runs, as ``_readers.extract_archive`` refuses them:
+    absolute names and ``..``, links, encrypted members, members past the end of the
+    file, a declared total above ``max_total_bytes``; while reading, more output than
+    ``max_ratio`` times the archive's size.
+    """
+    source = Path(source)
+    infos = list_members(source, max_total_bytes)
+    budget = _Budget(source.name, source.stat().st_size, max_total_bytes, max_ratio)
+    tool = rar_tool()
+    with tempfile.TemporaryFile() as stderr:
+        try:
+            process = subprocess.Popen(
+                _command(tool, source), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr
+            )
+        except (FileNotFoundError, PermissionError) as error:
+            raise RarToolError(f"{source.name}: reading RAR archives needs an external tool, and "
+                               f"{tool!r} cannot be run ({error.strerror}); {INSTALL_HINT}") from None
+        try:
+            for info in infos:
+                name = info.filename
+                wanted = _wanted(name, suffixes, keep)
+                if wanted:
+                    _check_member_size(name, info.file_size, source.name)
+                data = _read_member(process, info, wanted, budget, source, tool, stderr)
+                if wanted:
+                    yield name, data
+            extra = process.stdout.read(1)
+            code = process.wait()
+            if code != 0:
+                raise _failure(source, tool, f"exited with code {code}", stderr)
+            if extra:
+                raise _failure(source, tool, "wrote more bytes than the archive's headers declare",
+                               stderr)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait()
+            process.stdout.close()
+
+
+def list_members(source: Path, max_total_bytes: int = MAX_EXTRACTED_BYTES) -> list[rarfile.RarInfo]:
+    """The archive's file members (folders left out) in header order, after the safety checks."""
+    source = Path(source)
+    size = source.stat().st_size
+    # One open, handed to rarfile: given a path it would open the file twice.
+    with open(source, "rb") as handle:
+        try:
+            archive = rarfile.RarFile(handle, errors="strict")
+            infos = archive.infolist()
+        except rarfile.Error as error:
+            raise RarToolError(f"{source.name}: not a complete, readable RAR archive ({error})") from None
+    files, declared = [], 0
+    for info in infos:
+        name = info.filename
+        safe_member_name(name, source.name)
+        if info.is_symlink() or info.file_redir is not None:
+            raise UnsafeArchiveError(f"{source.name}: member {name!r} is a link; links are not "
+                                     "supported in RAR archives, refusing the archive")
+        if info.needs_password():
+            raise UnsafeArchiveError(f"{source.name}: member {name!r} is encrypted; refusing the archive")
+        if info.data_offset is not None and info.data_offset + info.compress_size > size:
+            raise RarToolError(f"{source.name}: truncated: member {name!r} ends at byte "
+                               f"{info.data_offset + info.compress_size}, the file has {size} bytes")
+        if info.is_dir():
+            continue
+        if info.file_size is None:
+            raise RarToolError(f"{source.name}: member {name!r} does not declare its size")
+        declared += info.file_size
+        files.append(info)
+    if declared > max_total_bytes:
+        raise UnsafeArchiveError(f"{source.name} declares {declared} bytes of members, over the "
+                                 f"limit of {max_total_bytes}; refusing the archive")
+    return files
+
+
+def _command(tool: str, source: Path) -> list[str]:
+    """Every member, in archive order, to stdout."""
+    if Path(tool).name.lower().startswith(("unrar", "rar")):
+        return [tool, "p", "-inul", "-p-", "--", str(source)]
+    # -nr: a zip stored in the rar is a member, not something to unpack in turn.
+    return [tool, "-o", "-", "-nr", "-k", "skip", "--", str(source)]
+
+
+def _read_member(process, info, keep: bool, budget: _Budget, source: Path, tool: str, stderr) -> bytes:
+    """The next ``info.file_size`` bytes of the tool's output, checked against the CRC."""
+    name, remaining = info.filename, info.file_size
+    parts, crc = [], 0
+    digest = rarfile.Blake2SP() if info.CRC is None and info.blake2sp_hash else None
+    while remaining:
+        chunk = process.stdout.read(min(remaining, _CHUNK))
+        if not chunk:
+            code = process.wait()
+            raise _failure(source, tool, f"stopped after {info.file_size - remaining} of the "
+                           f"{info.file_size} bytes of member {name!r} (exit code {code})", stderr)
+        remaining -= len(chunk)
+        budget.spend(len(chunk), name)
+        if digest is None:
+            crc = zlib.crc32(chunk, crc)
+        else:
+            digest.update(chunk)
+        if keep:
+            parts.append(chunk)
+    if digest is not None:
+        if digest.digest() != info.blake2sp_hash:
+            raise _failure(source, tool, f"gave member {name!r} with a wrong BLAKE2sp hash", stderr)
+    elif info.CRC is not None and crc != info.CRC:
+        raise _failure(source, tool, f"gave member {name!r} with CRC {crc:08x}, its header says "
+                       f"{info.CRC:08x} (damaged archive?)", stderr)
+    return b"".join(parts)
+
+
+def _failure(source: Path, tool: str, what: str, stderr) -> RarToolError:
+    stderr.seek(0)
+    said = stderr.read()[-2000:].decode("utf-8", "replace").strip()
+    return RarToolError(f"{source.name}: {tool} {what}" + (f"; it said: {said}" if said else ""))
+
+
+# --- fixture writer: RAR 4.x, stored members ---------------------------------------
+
+_MARKER = b"Rar!\x1a\x07\x00"
+_MAIN, _FILE, _END = 0x73, 0x74, 0x7B
+_LONG_BLOCK = 0x8000  # an ADD_SIZE (the packed data) follows the header
+_DIRECTORY = 0x00E0
+_STORED = 0x30
+_HOST_WINDOWS, _HOST_UNIX = 2, 3
+# 2001-09-09 01:46:40, the fixtures' fixed timestamp, as a DOS date and time.
+_DOS_TIME = (21 << 25) | (9 << 21) | (9 << 16) | (1 << 11) | (46 << 5) | (40 // 2)
+
+
+def rar_bytes(
+    members: Mapping[str, bytes] | Iterable[tuple[str, bytes]],
+    links: Mapping[str, str] | None = None,
+    folders: bool = True,
+) -> bytes:
+    """A RAR 4.x archive of stored members, in the given order, made as on Windows
+    (backslash separators); folder entries precede their first member unless
+    ``folders`` is false. ``links`` (name -> target) adds Unix symlink entries, for
+    tests of the reader's refusal. Names are written as given, unchecked."""
+    items = list(members.items() if isinstance(members, Mapping) else members)
+    blocks = [_MARKER, _header(_MAIN, 0, b"\x00" * 6)]
+    done: set[str] = set()
+    for name, data in items:
+        parts = name.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            folder = "/".join(parts[:depth])
+            if folders and folder not in done:
+                done.add(folder)
+                blocks.append(_file_header(folder, b"", _HOST_WINDOWS, 0x10, _DIRECTORY))
+        blocks += [_file_header(name, data, _HOST_WINDOWS, 0x20, 0), data]
+    for name, target in (links or {}).items():
+        data = target.encode()
+        blocks += [_file_header(name, data, _HOST_UNIX, 0o120777, 0), data]
+    blocks.append(_header(_END, 0x4000, b""))
+    return b"".join(blocks)
+
+
+def write_rar(path: Path, members, **options) -> Path:
+    path.write_bytes(rar_bytes(members, **options))
+    return path
+
+
+def _file_header(name: str, data: bytes, host: int, attributes: int, flags: int) -> bytes:
+    stored_name = (name.replace("/", "\\") if host == _HOST_WINDOWS else name).encode("ascii")
+    body = struct.pack("<IIBIIBBHI", len(data), len(data), host, zlib.crc32(data), _DOS_TIME,
+                       20, _STORED, len(stored_name), attributes) + stored_name
+    return _header(_FILE, _LONG_BLOCK | flags, body)
+
+
+def _header(kind: int, flags: int, body: bytes) -> bytes:
+    """HEAD_CRC (low 16 bits of the CRC32 of the rest), HEAD_TYPE, HEAD_FLAGS, HEAD_SIZE, body."""
+    rest = struct.pack("<BHH", kind, flags, 7 + len(body)) + body
+    return struct.pack("<H", zlib.crc32(rest) & 0xFFFF) + rest
