@@ -8,10 +8,10 @@ zip from Google Drive with one folder per person holding ``<Person>_<NNNN>.jpg``
 (250x250, mostly greyscale JPEGs, converted to RGB); only ``.jpg`` members count and
 the folders above the person's are ignored. The task keeps the people with at least 5
 photos: 423 people, 5,985 photos. Their names are listed below (sorted: the label is
-the position), taken from LFW's published per-person image counts, whose 423 names
-with >= 5 images hold exactly 5,985 images; the handler also derives the set from the
-zip's own listing and fails if a folder with >= 5 photos is not a listed person or a
-listed person has fewer. Splits are fixed per person, by photo number (the key order,
+the position), taken from the per-person image counts distributed with LFW (name,
+count for all 5,749 people), where exactly 423 names have >= 5 images, 5,985 in all;
+the handler also derives the set from the zip's own listing and fails if a folder
+with >= 5 photos is not a listed person or a listed person has fewer. Splits are fixed per person, by photo number (the key order,
 not archive order): the last 2 photos are ``test``, the one before ``dev-test``, the one
 before ``dev``, all earlier ones ``train``.
 """
