@@ -189,7 +189,7 @@ def _spec(subset: str) -> DatasetSpec:
             "Cohen, G., Afshar, S., Tapson, J., van Schaik, A. EMNIST: an extension of MNIST to "
             "handwritten letters. arXiv:1702.05373, 2017."
         ),
-        license="public domain (NIST Special Database 19; as TFDS states it)",
+        license="unknown; see homepage (derived from NIST Special Database 19, under NIST's terms)",
         artifacts=ARTIFACTS,
         features=Features(channels=1, class_names=names),
         examples=_examples(subset),
@@ -198,7 +198,7 @@ def _spec(subset: str) -> DatasetSpec:
         source="emnist",
         unconfirmed=(
             "that the file now served from biometrics.nist.gov still has the sha256 TFDS pinned "
-            "for the itl.nist.gov copy; the mapping files' exact text (checked when the build reads them)"
+            "for the itl.nist.gov copy; the mapping files' exact text (checked when the build reads them); the license"
         ),
     )
 
