@@ -8,12 +8,13 @@ import functools
 import http.server
 import threading
 
+import numpy as np
 import pytest
 from conftest import joined_examples
 
 import data
 import handlers
-from handlers import caltech256, office31, office_caltech_10
+from handlers import caltech256, office31, office_caltech_10, pacs
 
 
 def _read_back(workspace, name) -> dict[str, dict]:
@@ -166,3 +167,87 @@ def test_office_caltech_10_after_caltech256_reuses_the_fetched_tar(workspace):
     after = tar.stat()
     assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
     _assert_build_matches_handler(workspace, "office_caltech_10", counts)
+
+
+# --- pacs ----------------------------------------------------------------------------
+
+
+def test_pacs_build_reads_back_rgb_pixels_keys_splits_and_labels(workspace):
+    counts = workspace.fixture("pacs")
+    assert set(counts) == {"train", "dev", "dev-test", "test"}
+    workspace.build("pacs")
+    expected, records = _assert_build_matches_handler(workspace, "pacs", counts)
+    for key, record in records.items():
+        assert np.array_equal(record["image"], expected[key].image), key
+
+
+def _pacs_file(path, images_bgr, labels, dtype="uint8"):
+    import h5py
+
+    with h5py.File(path, "w") as content:
+        content.create_dataset("images", data=np.asarray(images_bgr), dtype=dtype)
+        content.create_dataset("labels", data=np.asarray(labels), dtype=dtype)
+
+
+def test_pacs_reverses_bgr_and_shifts_labels(tmp_path):
+    bgr = np.zeros((2, 3, 4, 3), dtype=np.uint8)
+    bgr[..., 0] = 200  # blue, stored first
+    bgr[1, ..., 2] = 50
+    _pacs_file(tmp_path / "photo_val.hdf5", bgr, [7, 1], dtype="uint16")
+    rows = list(pacs.read_rows(tmp_path / "photo_val.hdf5"))
+    assert [(row, label) for row, _, label in rows] == [(0, 6), (1, 0)]
+    assert rows[0][1].dtype == np.uint8 and rows[0][1].shape == (3, 4, 3)
+    assert (rows[0][1][..., 2] == 200).all() and (rows[0][1][..., 0] == 0).all()
+    assert (rows[1][1][..., 0] == 50).all()
+
+
+@pytest.mark.parametrize(("labels", "message"), [([0], "label 0"), ([8], "label 8")])
+def test_pacs_refuses_labels_outside_1_to_7(tmp_path, labels, message):
+    _pacs_file(tmp_path / "sketch_val.hdf5", np.zeros((1, 2, 2, 3)), labels)
+    with pytest.raises(ValueError, match=message):
+        list(pacs.read_rows(tmp_path / "sketch_val.hdf5"))
+
+
+def test_pacs_refuses_pixels_outside_0_to_255(tmp_path):
+    _pacs_file(tmp_path / "cartoon_val.hdf5", np.full((1, 2, 2, 3), 300), [1], dtype="uint16")
+    with pytest.raises(ValueError, match="outside whole 0-255"):
+        list(pacs.read_rows(tmp_path / "cartoon_val.hdf5"))
+
+
+def test_pacs_pools_by_domain_and_drops_repeated_rows(tmp_path):
+    counts = pacs.write_fixture(tmp_path)
+    examples = list(pacs.examples(tmp_path))
+    # Each test file repeats its domain's train and val rows: only the test rows stay.
+    assert {e.key.split("/")[0] for e in examples} == {f"{d}_test.hdf5" for d in pacs.DOMAINS}
+    assert len(examples) == 4 * 8 == sum(counts.values())
+    for example in examples:
+        held_out = example.key.startswith("sketch_")
+        assert (example.split in ("dev-test", "test")) == held_out, example.key
+
+
+def test_pacs_dedup_key_is_pixels_and_label_within_each_pool(tmp_path):
+    pacs.write_fixture(tmp_path)
+    same = np.full((2, 3, 3, 3), 77, dtype=np.uint8)
+    _pacs_file(tmp_path / "art_painting_val.hdf5", same, [1, 2])  # two labels: both kept
+    _pacs_file(tmp_path / "photo_val.hdf5", same, [1, 1])  # repeats art_painting_val/0
+    _pacs_file(tmp_path / "sketch_val.hdf5", same, [1, 1])  # other pool: first kept
+    keys = {e.key for e in pacs.examples(tmp_path)}
+    assert {"art_painting_val.hdf5/00000", "art_painting_val.hdf5/00001"} <= keys
+    assert not any(key.startswith("photo_val.hdf5/") for key in keys)
+    assert "sketch_val.hdf5/00000" in keys and "sketch_val.hdf5/00001" not in keys
+
+
+def test_pacs_fixture_bytes_are_reproducible(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    first.mkdir(), second.mkdir()
+    pacs.write_fixture(first)
+    pacs.write_fixture(second)
+    for file in pacs.FILES:
+        assert (first / file).read_bytes() == (second / file).read_bytes(), file
+
+
+def test_pacs_declares_twelve_named_drive_files():
+    artifacts = pacs.pacs.artifacts
+    assert len({a.gdrive_id for a in artifacts}) == 12 == len({a.file for a in artifacts})
+    assert all(a.content_disposition and a.md5 for a in artifacts)
+    assert {a.file.rsplit("_", 1)[0] for a in artifacts} == set(pacs.DOMAINS)
