@@ -81,7 +81,7 @@ def rar_members(
             process = subprocess.Popen(
                 _command(tool, source), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr
             )
-        except (FileNotFoundError, PermissionError) as error:
+        except OSError as error:  # not found, not executable, not a program
             raise RarToolError(f"{source.name}: reading RAR archives needs an external tool, and "
                                f"{tool!r} cannot be run ({error.strerror}); {INSTALL_HINT}") from None
         try:
@@ -93,13 +93,14 @@ def rar_members(
                 data = _read_member(process, info, wanted, budget, source, tool, stderr)
                 if wanted:
                     yield name, data
-            extra = process.stdout.read(1)
+            if process.stdout.read(1):
+                process.kill()  # before waiting: it may be blocked writing the rest
+                process.wait()
+                raise _failure(source, tool, "wrote more bytes than the archive's headers declare",
+                               stderr)
             code = process.wait()
             if code != 0:
                 raise _failure(source, tool, f"exited with code {code}", stderr)
-            if extra:
-                raise _failure(source, tool, "wrote more bytes than the archive's headers declare",
-                               stderr)
         finally:
             if process.poll() is None:
                 process.kill()

@@ -12,8 +12,9 @@ file ``MSSIM.TXT`` / ``MSSIM.txt``, one number per line for reference 1..25, kin
 level 1..L), ranked and cut into five equal groups; an image gets the first group that
 holds its value (a tie across a boundary goes to the lower group). Class 1 holds the
 lowest MS-SSIM, i.e. the strongest distortions. The human scores (mos.txt) are not used.
-The rar is streamed once; its metric file comes after the images, so their labels
-follow as annotations. No official split: ALL by a hash of the lower-cased file name.
+The rar is streamed once: images read before the metric file (its folder sorts after
+theirs) are labelled by annotations once it comes. No official split: ALL by a hash of
+the lower-cased file name, so the split does not depend on the folder or the case.
 """
 
 import bisect

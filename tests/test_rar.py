@@ -156,3 +156,15 @@ def test_stopping_early_ends_the_tool(tmp_path, monkeypatch):
     members.close()
     with pytest.raises(ProcessLookupError):  # killed and reaped, not left running
         os.kill(int(pid_file.read_text()), 0)
+
+
+def test_more_output_than_the_headers_declare_is_an_error(tmp_path, monkeypatch):
+    """A tool that writes the members and then megabytes more is stopped, not waited for."""
+    wrapper = tmp_path / "unar"
+    wrapper.write_text(f'#!/bin/sh\n{shutil.which("unar")} "$@"\nexec head -c 5000000 /dev/zero\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv(_rar.TOOL_SETTING, str(wrapper))
+    archive = _rar.write_rar(tmp_path / "a.rar", MEMBERS)
+    with pytest.raises(_rar.RarToolError, match=r"a\.rar: .*unar wrote more bytes than the archive's "
+                       r"headers declare"):
+        list(_rar.rar_members(archive))
