@@ -1,0 +1,193 @@
+"""ShanghaiTech crowd counting: street and crowd photos, each with its number of people.
+
+Homepage https://www.kaggle.com/datasets/tthien/shanghaitech (Zhang, Zhou, Chen, Gao, Ma,
+"Single-Image Crowd Counting via Multi-Column Convolutional Neural Network", CVPR 2016).
+One Kaggle zip: ``ShanghaiTech/part_<A|B>/<train|test>_data/images/IMG_<n>.jpg`` and,
+beside them, ``.../ground-truth/GT_IMG_<n>.mat`` whose ``image_info`` (a 1x1 cell holding a
+struct) has ``location``, one (x, y) row per annotated head: the count is its number of
+rows. The zip also holds a ``shanghaitech_h5_empty/`` tree, never read. Parts A (300
+train / 182 test, dense crowds from the web) and B (400 / 316, Shanghai streets) are
+merged, as dm_nevis does. Two variants: ``shanghai_tech`` stores the count as a float
+target (like mall); ``shanghai_tech_bins`` stores dm_nevis's task, the count cut into 10
+ordered classes of roughly equal size over all 1,198 images (``count_bins``). Splits: the
+train images of both parts are drawn into train/dev/dev-test (0.70/0.15/0.15) by a hash
+of the member path (dm_nevis: a seeded permutation); the test images are ``test``. The
+.mat files are read first (zips are random-access), then the images stream.
+"""
+
+import io
+import re
+from bisect import bisect_left
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from data.types import Example, Features
+from handlers import _fixtures, _readers, _splits
+from handlers._spec import Artifact, DatasetSpec
+
+ARTIFACTS = (
+    Artifact("shanghaitech.zip", kaggle="tthien/shanghaitech", md5="f547d65447063405ea78ab7fa9ae721b"),
+)
+ROOT = "ShanghaiTech/"
+_IMAGE = re.compile(r"ShanghaiTech/part_(?P<part>[AB])/(?P<pool>train|test)_data/images/IMG_(?P<n>\d+)\.jpg")
+_TRUTH = re.compile(r"ShanghaiTech/part_(?P<part>[AB])/(?P<pool>train|test)_data/ground-truth/GT_IMG_(?P<n>\d+)\.mat")
+# Provider sizes: (train, test) images per part, numbered IMG_1 ... IMG_<n> in each folder.
+PART_SIZES = {"A": (300, 182), "B": (400, 316)}
+NUM_BINS = 10
+MAX_COUNT = 5000  # counts at or above are clipped into the top histogram cell, as dm_nevis does
+BIN_NAMES = tuple(f"count bin {k}" for k in range(NUM_BINS))
+
+
+def examples(artifacts_dir: Path):
+    path = artifacts_dir / ARTIFACTS[0].file
+    counts = {}
+    for name, data in _readers.zip_members(path, suffixes=(".mat",), keep=_TRUTH.fullmatch):
+        counts[image_of(name)] = head_count(data, name)
+    labels = dict(zip(counts, count_bins(list(counts.values()), MAX_COUNT), strict=True))
+    seen = set()
+    for name, data in _readers.zip_members(path, suffixes=(".jpg",), keep=_IMAGE.fullmatch):
+        if name not in counts:
+            raise ValueError(f"{path.name}: {name} has no ground-truth .mat beside it")
+        seen.add(name)
+        yield Example(key=name, image=data, target=float(counts[name]), label=labels[name], split=_split(name))
+    if missing := sorted(set(counts) - seen):
+        raise ValueError(f"{path.name}: {len(missing)} ground-truth files have no image, e.g. {missing[0]}")
+
+
+def image_of(truth: str) -> str:
+    """The image member a ground-truth member annotates."""
+    match = _TRUTH.fullmatch(truth)
+    return f"{ROOT}part_{match['part']}/{match['pool']}_data/images/IMG_{match['n']}.jpg"
+
+
+def head_count(data: bytes, name: str = "GT .mat") -> int:
+    """The number of annotated heads: rows of ``location`` in the struct inside ``image_info``."""
+    from scipy.io import loadmat
+
+    variables = loadmat(io.BytesIO(data))
+    if "image_info" not in variables:
+        raise ValueError(f"{name}: no image_info variable (has {sorted(variables)})")
+    record = _only(variables["image_info"], name)  # the cell's one element: a 1x1 struct
+    if record.dtype.names is None or "location" not in record.dtype.names:
+        raise ValueError(f"{name}: image_info holds no struct with a location field")
+    location = _only(record["location"], name)
+    return int(location.shape[0]) if location.size else 0
+
+
+def bin_edges(counts: Sequence[int], clip: int, num_bins: int = NUM_BINS) -> list[int]:
+    """Upper edges of ``num_bins`` ordered count classes of roughly equal size.
+
+    Counts at or above ``clip`` are taken as ``clip - 1``. For k = 1 .. num_bins-1 the k-th
+    edge is the largest count whose cumulative frequency is below k/num_bins of all
+    counts (-1 when none is: that class stays empty).
+    """
+    clipped = np.minimum(np.asarray(counts, dtype=np.int64), clip - 1)
+    if clipped.size == 0 or clipped.min() < 0:
+        raise ValueError("counts must be a non-empty list of non-negative integers")
+    cumulative = np.cumsum(np.bincount(clipped, minlength=clip))
+    edges = []
+    for k in range(1, num_bins):
+        below = np.flatnonzero(cumulative * num_bins < k * clipped.size)
+        edges.append(int(below[-1]) if below.size else -1)
+    return edges
+
+
+def count_bins(counts: Sequence[int], clip: int, num_bins: int = NUM_BINS) -> list[int]:
+    """The class of each count: the first bin whose upper edge is >= it, else the last.
+
+    dm_nevis scans the counts upward and moves one class per step, so where two edges
+    coincide its labels shift by one; this rule leaves such a class empty instead.
+    """
+    edges = bin_edges(counts, clip, num_bins)
+    return [bisect_left(edges, min(int(count), clip - 1)) for count in counts]
+
+
+def write_fixture(artifacts_dir: Path) -> dict[str, int]:
+    """Both parts with train and test images and their .mat files (a cell holding a struct
+    with ``location`` and ``number``, as MATLAB writes them), one greyscale JPEG, an image
+    with no heads, and a ``shanghaitech_h5_empty`` tree that must not be read."""
+    from scipy.io import savemat
+
+    members: dict[str, bytes] = {}
+    expected: dict[str, int] = {}
+    seed = 0
+    for part, sizes in (("A", (8, 3)), ("B", (6, 3))):
+        for pool, size in zip(("train", "test"), sizes, strict=True):
+            folder = f"{ROOT}part_{part}/{pool}_data/"
+            for n in range(1, size + 1):
+                seed += 1
+                heads = 0 if seed == 4 else (seed * 37) % 90 + (200 if part == "A" else 5)
+                image = f"{folder}images/IMG_{n}.jpg"
+                members[image] = _fixtures.jpeg_bytes(_fixtures.pixels(seed, 18, 24, 1 if seed == 3 else 3))
+                members[f"{folder}ground-truth/GT_IMG_{n}.mat"] = _truth_mat(savemat, heads, seed)
+                expected[_split(image)] = expected.get(_split(image), 0) + 1
+    members["shanghaitech_h5_empty/ShanghaiTech/part_A/train_data/images/IMG_1.jpg"] = members[
+        f"{ROOT}part_A/train_data/images/IMG_1.jpg"]
+    members["shanghaitech_h5_empty/ShanghaiTech/part_A/train_data/ground-truth/GT_IMG_1.mat"] = b"not a .mat"
+    _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, sorted(members.items()))
+    return expected
+
+
+def _truth_mat(savemat, heads: int, seed: int) -> bytes:
+    location = np.random.default_rng(seed).uniform(0, 500, size=(heads, 2))
+    cell = np.empty((1, 1), dtype=object)
+    cell[0, 0] = {"location": location, "number": np.array([[heads]], dtype=np.float64)}
+    buffer = io.BytesIO()
+    savemat(buffer, {"image_info": cell})
+    return buffer.getvalue()
+
+
+def _only(array: np.ndarray, name: str):
+    if array.size != 1:
+        raise ValueError(f"{name}: expected one element in image_info, found shape {array.shape}")
+    return array.reshape(-1)[0]
+
+
+def _split(image: str) -> str:
+    return _splits.by_fraction(image, _splits.TR3) if "/train_data/" in image else "test"
+
+
+def _num_examples() -> dict[str, int]:
+    keys = (f"{ROOT}part_{part}/train_data/images/IMG_{n}.jpg"
+            for part, (train, _) in PART_SIZES.items() for n in range(1, train + 1))
+    return _splits.tally(keys, _splits.TR3) | {"test": sum(test for _, test in PART_SIZES.values())}
+
+
+_COMMON = dict(
+    homepage="https://www.kaggle.com/datasets/tthien/shanghaitech",
+    citation=(
+        "Zhang, Y., Zhou, D., Chen, S., Gao, S., Ma, Y. Single-Image Crowd Counting via "
+        "Multi-Column Convolutional Neural Network. IEEE Conference on Computer Vision and "
+        "Pattern Recognition (CVPR), 2016."
+    ),
+    license="unknown; research use (see the Kaggle page)",
+    artifacts=ARTIFACTS,
+    examples=examples,
+    write_fixture=write_fixture,
+    num_examples=_num_examples(),
+    source="shanghai_tech",
+    unconfirmed=(
+        "the Kaggle zip's md5 is the one dm_nevis pinned; Kaggle re-packs datasets, so a current "
+        "download may differ; the image names IMG_1 .. IMG_<n> per folder with the provider's sizes "
+        "(A 300/182, B 400/316), from which num_examples is computed; the license"
+    ),
+)
+
+shanghai_tech = DatasetSpec(
+    name="shanghai_tech",
+    description="1,198 crowd photos (ShanghaiTech parts A and B), each with its count of annotated heads.",
+    features=Features(channels=3, regression_target="count"),
+    **_COMMON,
+)
+
+shanghai_tech_bins = DatasetSpec(
+    name="shanghai_tech_bins",
+    description=(
+        "1,198 crowd photos (ShanghaiTech parts A and B); label: the head count cut into 10 "
+        "ordered classes of roughly equal size over all images (class k holds larger counts than k-1)."
+    ),
+    features=Features(channels=3, class_names=BIN_NAMES),
+    **_COMMON,
+)
