@@ -160,7 +160,9 @@ def _label_problem(parsed: dict, features: Features, counts: list[int]) -> str |
 def _pixel_hashes(pixels: np.ndarray, mode: str) -> tuple[str, int]:
     """(exact hash, dHash) of uint8 pixels about to be stored losslessly as PNG: the same
     values ``_image_hashes`` gives for the decoded PNG, without encoding or decoding."""
-    image = Image.fromarray(pixels)  # (H, W) or (H, W, 3), as staged
+    height, width = pixels.shape[:2]
+    kind = "L" if pixels.ndim == 2 else "RGB"  # (H, W) or (H, W, 3), as staged
+    image = Image.frombuffer(kind, (width, height), pixels, "raw", kind, 0, 1)
     if image.mode != mode:
         raise _Invalid("wrong_channels", f"mode {image.mode}, expected {mode}")
     header = f"{image.mode} {image.size[0]}x{image.size[1]}".encode()
