@@ -1,15 +1,15 @@
 """The intermediate between reading a source once and converting it in parallel.
 
 Planning iterates a handler once (each compressed archive is decompressed once per
-build) and appends every example to one ``records.bin``: a small JSON header (key,
-image kind) and the image payload (encoded bytes as found, or raw 8-bit pixels).
-Labels are kept in memory until the stream ends, because a source may state them
-after the images (``Annotation``); then, per split, it writes ``<split>.index.npy``:
+build) and appends every example to one ``records.bin``: a small binary header (image
+kind and size), the key, and the image payload (encoded bytes as found, or raw 8-bit
+pixels). Labels are kept in memory until the stream ends, because a source may state
+them after the images (``Annotation``); then, per split, it writes ``<split>.index.npy``:
 (hash of key, offset, length) rows sorted by the hash, which is the deterministic
 global shuffle, and ``<split>.labels.json`` aligned with those rows. Shard ``i`` of
 ``n`` converts rows ``[i*N//n, (i+1)*N//n)`` with random-access reads, so shards are
-independent and nothing is decompressed twice. Memory holds keys, labels and 24 bytes
-per example, never images.
+independent and nothing is decompressed twice. Memory holds about 30 bytes per example
+(key hash, offset, length, split, label), never keys or images.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import json
 import math
 import os
 import struct
-from collections import Counter
+from array import array
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
@@ -42,27 +42,31 @@ class PlanError(ValueError):
     """The examples a handler produced break the contract (keys, labels, splits)."""
 
 
+# A record: this header, the UTF-8 key, then the payload. Width and height are 0 for
+# encoded images (their bytes say).
+_HEADER = struct.Struct("<BHII")  # kind, key length, width, height
+_KINDS = (ENCODED, RAW)
+
+
 def _record(example: Example, features: Features) -> bytes:
-    header = {"k": example.key}
+    key = example.key.encode("utf-8")
+    if len(key) > 0xFFFF:
+        raise PlanError(f"example key {example.key[:80]!r}... is longer than 65535 bytes")
     if isinstance(example.image, bytes):
-        header["t"] = ENCODED
-        payload = example.image
-    elif isinstance(example.image, np.ndarray) and _is_stored_layout(example.image, features):
-        header["t"] = RAW
-        header["s"] = [example.image.shape[1], example.image.shape[0]]
-        payload = np.ascontiguousarray(example.image).tobytes()
+        return b"".join((_HEADER.pack(0, len(key), 0, 0), key, example.image))
+    if isinstance(example.image, np.ndarray) and _is_stored_layout(example.image, features):
+        height, width = example.image.shape[:2]
+        payload = example.image.tobytes()  # C order whatever the strides
     elif isinstance(example.image, (Image.Image, np.ndarray)):
         source = example.image
         if isinstance(source, np.ndarray):
             source = Image.fromarray(source.squeeze(-1) if source.ndim == 3 and source.shape[2] == 1 else source)
         image = images.normalize(source, features.channels)
-        header["t"] = RAW
-        header["s"] = list(image.size)
+        width, height = image.size
         payload = image.tobytes()
     else:
         raise PlanError(f"example {example.key!r}: image must be a PIL image, a uint8 array or bytes")
-    encoded_header = json.dumps(header, separators=(",", ":")).encode()
-    return struct.pack("<I", len(encoded_header)) + encoded_header + payload
+    return b"".join((_HEADER.pack(1, len(key), width, height), key, payload))
 
 
 def _is_stored_layout(array: np.ndarray, features: Features) -> bool:
@@ -83,22 +87,80 @@ def _label_of(item: Example | Annotation, features: Features):
     return None if item.target is None else float(item.target)
 
 
-def _check_label(key: str, value, features: Features) -> None:
-    if value is None:
-        raise PlanError(f"example {key!r} has no {features.task} label and no annotation gave one")
-    if features.task == "regression":
-        if not math.isfinite(value):
-            raise PlanError(f"example {key!r}: target {value!r} is not a finite number")
-    elif any(not 0 <= v < features.num_classes for v in (value if isinstance(value, list) else [value])):
-        raise PlanError(
-            f"example {key!r}: label {value!r} is outside [0, {features.num_classes})"
-        )
-
-
 def num_shards(num_examples: int, payload_bytes: int, target_bytes: int, min_shards: int) -> int:
     """Enough shards to keep each near ``target_bytes``, at least ``min_shards``, none empty."""
     wanted = max(math.ceil(payload_bytes / max(target_bytes, 1)), min_shards, 1)
     return max(1, min(wanted, num_examples))
+
+
+class _LabelColumn:
+    """One label per example, compact: int64 or float64 values beside a missing flag
+    (lists for multi-label), so planning holds bytes per example, not Python objects."""
+
+    def __init__(self, task: str):
+        self.task = task
+        self.missing = array("b")
+        self.values: array | list = {"single_label": array("q"), "regression": array("d")}.get(task, [])
+
+    def __len__(self) -> int:
+        return len(self.missing)
+
+    def append(self, value) -> None:
+        self.missing.append(value is None)
+        if self.task == "multi_label":
+            self.values.append(value)
+        else:
+            self.values.append(0 if value is None else value)
+
+    def get(self, i: int):
+        return None if self.missing[i] else self.values[i]
+
+    def set(self, i: int, value) -> None:
+        self.missing[i] = 0
+        self.values[i] = value
+
+    def take(self, rows: np.ndarray) -> list:
+        if self.task == "multi_label":
+            return [self.values[i] for i in rows.tolist()]
+        dtype = np.int64 if self.task == "single_label" else np.float64
+        return np.frombuffer(self.values, dtype)[rows].tolist()
+
+    def problem(self, features: Features) -> tuple[int, str] | None:
+        """(index, what is wrong) of the first invalid label, or None."""
+        missing = np.flatnonzero(np.frombuffer(self.missing, np.int8))
+        if len(missing):
+            return int(missing[0]), f"has no {features.task} label and no annotation gave one"
+        if self.task == "regression":
+            bad = np.flatnonzero(~np.isfinite(np.frombuffer(self.values, np.float64)))
+            if len(bad):
+                return int(bad[0]), f"target {self.values[bad[0]]!r} is not a finite number"
+            return None
+        if self.task == "single_label":
+            values = np.frombuffer(self.values, np.int64)
+            bad = np.flatnonzero((values < 0) | (values >= features.num_classes))
+            first = int(bad[0]) if len(bad) else None
+        else:
+            first = next((i for i, v in enumerate(self.values)
+                          if any(not 0 <= x < features.num_classes for x in v)), None)
+        if first is None:
+            return None
+        return first, f"label {self.get(first)!r} is outside [0, {features.num_classes})"
+
+
+class _Annotations:
+    """Annotations as they arrive, keyed by the key's hash; their keys kept for messages."""
+
+    def __init__(self, task: str):
+        self.hashes = array("Q")
+        self.keys: list[str] = []
+        self.labels = _LabelColumn(task)
+        self.splits: list[str | None] = []
+
+    def add(self, note: Annotation, features: Features) -> None:
+        self.hashes.append(key_hash(note.key, "shuffle"))
+        self.keys.append(note.key)
+        self.labels.append(_label_of(note, features))
+        self.splits.append(note.split)
 
 
 def stage(
@@ -110,55 +172,56 @@ def stage(
     min_shards: int,
     progress: Callable[[int], None] = lambda count: None,
 ) -> dict:
-    """Write records.bin, the split indexes and labels; return the plan (see ``write_plan``)."""
+    """Write records.bin, the split indexes and labels; return the plan (see ``write_plan``).
+
+    What is kept per example until the stream ends is a fixed few bytes (key hash,
+    offset, length, split, label), never the key or the image, so memory grows only
+    by those bytes (and by the annotations and a split rule's keys, where a source
+    needs them).
+    """
     directory.mkdir(parents=True, exist_ok=True)
-    keys: list[str] = []
-    labels: list[object] = []
-    splits: list[str | None] = []
-    offsets: list[int] = []
-    lengths: list[int] = []
-    annotations: dict[str, Annotation] = {}
+    hashes, offsets, lengths, split_ids = array("Q"), array("Q"), array("Q"), array("b")
+    labels = _LabelColumn(features.task)
+    split_names: list[str] = []
+    notes = _Annotations(features.task)
     offset = 0
     with atomic_path(directory / RECORDS_FILE) as temporary, open(temporary, "wb") as out:
         for item in examples:
             if isinstance(item, Annotation):
-                if item.key in annotations:
-                    raise PlanError(f"two annotations for {item.key!r}")
-                annotations[item.key] = item
+                notes.add(item, features)
                 continue
             record = _record(item, features)
             out.write(record)
-            keys.append(item.key)
-            labels.append(_label_of(item, features))
-            splits.append(item.split)
+            hashes.append(key_hash(item.key, "shuffle"))
             offsets.append(offset)
             lengths.append(len(record))
+            labels.append(_label_of(item, features))
+            split_ids.append(_split_id(item.split, split_names))
             offset += len(record)
-            if len(keys) % 1000 == 0:
-                progress(len(keys))
-    if not keys:
-        raise PlanError("the handler produced no examples")
-    duplicates = [key for key, count in Counter(keys).items() if count > 1]
-    if duplicates:
-        raise PlanError(f"{len(duplicates)} duplicate keys, e.g. {duplicates[:3]}")
-    _apply_annotations(keys, labels, splits, annotations, features)
-    for key, value in zip(keys, labels, strict=True):
-        _check_label(key, value, features)
-    splits = _assign_missing_splits(keys, labels, splits, split_rule)
+            if len(hashes) % 1000 == 0:
+                progress(len(hashes))
+        out.flush()
+        if not hashes:
+            raise PlanError("the handler produced no examples")
+        columns = _Columns(hashes, offsets, lengths, split_ids, temporary)
+        columns.check_unique_keys()
+        columns.apply(notes, labels, split_names)
+        problem = labels.problem(features)
+        if problem:
+            raise PlanError(f"example {columns.key(problem[0])!r} {problem[1]}")
+        columns.assign_missing_splits(labels, split_names, split_rule)
 
     plan_splits = {}
-    for split in sorted(set(splits)):
-        members = [i for i, s in enumerate(splits) if s == split]
-        index = np.array(
-            [(key_hash(keys[i], "shuffle"), offsets[i], lengths[i]) for i in members],
-            dtype=np.uint64,
-        )
-        order = np.lexsort((index[:, 1], index[:, 0]))
-        index = index[order]
+    for split_id, split in sorted(enumerate(split_names), key=lambda pair: pair[1]):
+        members = np.flatnonzero(columns.split_ids == split_id)
+        if not len(members):
+            continue
+        rows = members[np.lexsort((columns.offsets[members], columns.hashes[members]))]
+        index = np.stack([columns.hashes[rows], columns.offsets[rows], columns.lengths[rows]], axis=1)
         index_file, labels_file = f"{split}.index.npy", f"{split}.labels.json"
         with atomic_path(directory / index_file) as temporary, open(temporary, "wb") as out:
             np.save(out, index)
-        write_json_atomic(directory / labels_file, [labels[members[i]] for i in order])
+        write_json_atomic(directory / labels_file, labels.take(rows))
         payload_bytes = int(index[:, 2].sum())
         plan_splits[split] = {
             "num_examples": len(members),
@@ -169,50 +232,108 @@ def stage(
     return {"records": RECORDS_FILE, "splits": plan_splits}
 
 
+def _split_id(split: str | None, names: list[str]) -> int:
+    if split is None:
+        return -1
+    try:
+        return names.index(split)
+    except ValueError:
+        if len(names) >= 127:
+            raise PlanError(f"more than 127 split names: {names[:5]}...") from None
+        names.append(split)
+        return len(names) - 1
+
+
+class _Columns:
+    """The per-example columns as numpy arrays, and the records file for their keys."""
+
+    def __init__(self, hashes, offsets, lengths, split_ids, records: Path):
+        self.hashes = np.frombuffer(hashes, np.uint64)
+        self.offsets = np.frombuffer(offsets, np.uint64)
+        self.lengths = np.frombuffer(lengths, np.uint64)
+        self.split_ids = np.array(split_ids, dtype=np.int8)
+        self.records = records
+        self._order = np.argsort(self.hashes, kind="stable")
+
+    def key(self, i: int) -> str:
+        with StagedRecords(self.records) as records:
+            return records.key(int(self.offsets[i]))
+
+    def check_unique_keys(self) -> None:
+        """Equal keys have equal hashes: compare the keys of equal hashes only."""
+        ordered = self.hashes[self._order]
+        repeats = np.flatnonzero(ordered[1:] == ordered[:-1])
+        if not len(repeats):
+            return
+        with StagedRecords(self.records) as records:
+            duplicates = sorted({
+                records.key(int(self.offsets[self._order[r]]))
+                for r in repeats.tolist()
+                if records.key(int(self.offsets[self._order[r]]))
+                == records.key(int(self.offsets[self._order[r + 1]]))
+            })
+        if duplicates:
+            raise PlanError(f"{len(duplicates)} duplicate keys, e.g. {duplicates[:3]}")
+
+    def apply(self, notes: _Annotations, labels: _LabelColumn, split_names: list[str]) -> None:
+        """Fill in what examples left None from annotations; conflicting facts are errors."""
+        if not notes.keys:
+            return
+        wanted = np.frombuffer(notes.hashes, np.uint64)
+        order = np.argsort(wanted, kind="stable")
+        same = np.flatnonzero(wanted[order][1:] == wanted[order][:-1])
+        for r in same.tolist():
+            first, second = notes.keys[order[r]], notes.keys[order[r + 1]]
+            if first == second:
+                raise PlanError(f"two annotations for {first!r}")
+        ordered = self.hashes[self._order]
+        position = np.minimum(np.searchsorted(ordered, wanted), len(ordered) - 1)
+        found = ordered[position] == wanted
+        if not found.all():
+            orphans = sorted(notes.keys[j] for j in np.flatnonzero(~found).tolist())
+            raise PlanError(
+                f"{len(orphans)} annotations name examples the source does not contain, "
+                f"e.g. {orphans[:3]}"
+            )
+        targets = self._order[position].tolist()
+        for j, i in enumerate(targets):
+            key = notes.keys[j]
+            value = notes.labels.get(j)
+            if value is not None:
+                current = labels.get(i)
+                if current is not None and current != value:
+                    raise PlanError(f"example {key!r}: label {current!r} but annotation says {value!r}")
+                labels.set(i, value)
+            split = notes.splits[j]
+            if split is not None:
+                current_id = int(self.split_ids[i])
+                if current_id >= 0 and split_names[current_id] != split:
+                    raise PlanError(
+                        f"example {key!r}: split {split_names[current_id]!r} but annotation says {split!r}"
+                    )
+                self.split_ids[i] = _split_id(split, split_names)
+
+    def assign_missing_splits(self, labels: _LabelColumn, split_names: list[str],
+                              split_rule: SplitRule | None) -> None:
+        """Splits the examples left None get from the dataset's rule, over (key, label)."""
+        missing = np.flatnonzero(self.split_ids < 0)
+        if not len(missing):
+            return
+        if split_rule is None:
+            raise PlanError(
+                f"{len(missing)} examples have no split (e.g. {self.key(int(missing[0]))!r}) and "
+                "the dataset declares no split rule"
+            )
+        with StagedRecords(self.records) as records:
+            keys = [records.key(int(self.offsets[i])) for i in missing.tolist()]
+        assigned = split_rule(keys, [labels.get(i) for i in missing.tolist()])
+        for i, split in zip(missing.tolist(), assigned, strict=True):
+            self.split_ids[i] = _split_id(split, split_names)
+
+
 def write_plan(directory: Path, plan: dict) -> None:
     """Written last, atomically: its presence means the staging is complete."""
     write_json_atomic(directory / PLAN_FILE, plan)
-
-
-def _apply_annotations(keys, labels, splits, annotations, features) -> None:
-    """Fill in what examples left None from annotations; conflicting facts are errors."""
-    if not annotations:
-        return
-    for i, key in enumerate(keys):
-        note = annotations.pop(key, None)
-        if note is None:
-            continue
-        value = _label_of(note, features)
-        if value is not None:
-            if labels[i] is not None and labels[i] != value:
-                raise PlanError(f"example {key!r}: label {labels[i]!r} but annotation says {value!r}")
-            labels[i] = value
-        if note.split is not None:
-            if splits[i] is not None and splits[i] != note.split:
-                raise PlanError(f"example {key!r}: split {splits[i]!r} but annotation says {note.split!r}")
-            splits[i] = note.split
-    if annotations:
-        orphans = sorted(annotations)
-        raise PlanError(
-            f"{len(orphans)} annotations name examples the source does not contain, "
-            f"e.g. {orphans[:3]}"
-        )
-
-
-def _assign_missing_splits(keys, labels, splits, split_rule) -> list[str]:
-    missing = [i for i, split in enumerate(splits) if split is None]
-    if not missing:
-        return splits
-    if split_rule is None:
-        raise PlanError(
-            f"{len(missing)} examples have no split (e.g. {keys[missing[0]]!r}) and the "
-            "dataset declares no split rule"
-        )
-    assigned = split_rule([keys[i] for i in missing], [labels[i] for i in missing])
-    splits = list(splits)
-    for i, split in zip(missing, assigned, strict=True):
-        splits[i] = split
-    return splits
 
 
 def read_plan(directory: Path) -> dict:
@@ -236,12 +357,20 @@ class StagedRecords:
         self._fd = os.open(path, os.O_RDONLY)
 
     def read(self, offset: int, length: int) -> tuple[dict, bytes]:
+        """({"k": key, "t": RAW | ENCODED, "s": [width, height]}, payload)."""
         record = os.pread(self._fd, int(length), int(offset))
         if len(record) != length:
             raise PlanError(f"staged records are truncated at offset {offset}; rerun planning")
-        (header_length,) = struct.unpack_from("<I", record)
-        header = json.loads(record[4 : 4 + header_length])
-        return header, record[4 + header_length :]
+        kind, key_length, width, height = _HEADER.unpack_from(record)
+        start = _HEADER.size + key_length
+        header = {"k": record[_HEADER.size:start].decode("utf-8"), "t": _KINDS[kind], "s": [width, height]}
+        return header, record[start:]
+
+    def key(self, offset: int) -> str:
+        """The key of the record at ``offset``, reading its header only."""
+        head = os.pread(self._fd, _HEADER.size, int(offset))
+        key_length = _HEADER.unpack(head)[1]
+        return os.pread(self._fd, key_length, int(offset) + _HEADER.size).decode("utf-8")
 
     def close(self) -> None:
         os.close(self._fd)

@@ -1,7 +1,7 @@
 """Image statistics gathered while converting, merged exactly into dataset_info.json.
 
-Each shard's conversion decodes every stored image once (PNG or passed-through JPEG,
-with PIL) and keeps integer sums: pixels per channel, their squares, the pixel count,
+Each shard's conversion takes every image once (the pixels it encodes, or the decoded
+passed-through image) and keeps integer sums: pixels per channel, their squares, the pixel count,
 and histograms of heights and widths. Integers add up exactly in any order, so the
 merged mean, standard deviation (over all pixels of a split, not over per-image means)
 and median sizes are the same whatever the number of shards or workers.
@@ -28,18 +28,26 @@ _VALUES = np.arange(256, dtype=np.int64)
 _SQUARES = _VALUES * _VALUES
 
 
+_BATCH_BYTES = 1 << 20
+
+
 class ImageStats:
-    """Running sums over the images of one shard; ``to_json`` is the sidecar entry."""
+    """Running sums over the images of one shard; ``to_json`` is the sidecar entry.
+
+    Pixels at hand are counted in batches (one ``bincount`` per megabyte of pixels
+    rather than numpy calls per small image); the sums come from the histograms.
+    """
 
     def __init__(self, channels: int):
         self.channels = channels
         self.mode = "L" if channels == 1 else "RGB"
         self.num_images = 0
         self.num_pixels = 0
-        self.pixel_sum = [0] * channels
-        self.pixel_sum_squares = [0] * channels
+        self.histogram = np.zeros(channels * 256, dtype=np.int64)
         self.heights: Counter = Counter()
         self.widths: Counter = Counter()
+        self._pending: list[np.ndarray] = []
+        self._pending_bytes = 0
 
     def add_example(self, serialized: bytes) -> None:
         """Add the image of one serialized tf.train.Example (as written to the shard)."""
@@ -48,33 +56,53 @@ class ImageStats:
     def add_image(self, encoded: bytes) -> None:
         try:
             with Image.open(io.BytesIO(encoded)) as image:
-                if image.mode != self.mode:
-                    image = image.convert(self.mode)
-                histogram = np.array(image.histogram(), dtype=np.int64).reshape(self.channels, 256)
-                width, height = image.size
+                self.add_decoded(image)
+        except ImageError:
+            raise
         except Exception as error:  # the bytes were accepted for storing: should not happen
             raise ImageError(f"cannot decode the stored image for statistics: {error}") from error
-        self.num_images += 1
-        self.num_pixels += width * height
-        for channel in range(self.channels):
-            self.pixel_sum[channel] += int(histogram[channel] @ _VALUES)
-            self.pixel_sum_squares[channel] += int(histogram[channel] @ _SQUARES)
-        self.heights[height] += 1
-        self.widths[width] += 1
+
+    def add_decoded(self, image: Image.Image) -> None:
+        """Add a decoded (or decodable) PIL image."""
+        if image.mode != self.mode:
+            image = image.convert(self.mode)
+        self.histogram += np.array(image.histogram(), dtype=np.int64)
+        self._count(*image.size)
 
     def add_pixels(self, pixels: np.ndarray) -> None:
         """Add an image whose uint8 pixels (H, W) or (H, W, C) are at hand: no decode."""
         height, width = pixels.shape[:2]
-        flat = pixels.reshape(height * width, self.channels)
-        sums = flat.sum(axis=0, dtype=np.int64)
-        squares = np.einsum("ij,ij->j", flat.astype(np.int64), flat.astype(np.int64))
+        self._pending.append(pixels.reshape(-1))
+        self._pending_bytes += pixels.size
+        if self._pending_bytes >= _BATCH_BYTES:
+            self._flush()
+        self._count(width, height)
+
+    def _count(self, width: int, height: int) -> None:
         self.num_images += 1
         self.num_pixels += width * height
-        for channel in range(self.channels):
-            self.pixel_sum[channel] += int(sums[channel])
-            self.pixel_sum_squares[channel] += int(squares[channel])
         self.heights[height] += 1
         self.widths[width] += 1
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        values = np.concatenate(self._pending)
+        self._pending, self._pending_bytes = [], 0
+        if self.channels > 1:  # channel c's value v is bin 256 * c + v
+            values = (values.reshape(-1, self.channels).astype(np.uint16)
+                      + np.arange(0, 256 * self.channels, 256, dtype=np.uint16)).reshape(-1)
+        self.histogram += np.bincount(values, minlength=256 * self.channels)
+
+    @property
+    def pixel_sum(self) -> list[int]:
+        self._flush()
+        return [int(h @ _VALUES) for h in self.histogram.reshape(self.channels, 256)]
+
+    @property
+    def pixel_sum_squares(self) -> list[int]:
+        self._flush()
+        return [int(h @ _SQUARES) for h in self.histogram.reshape(self.channels, 256)]
 
     def to_json(self) -> dict:
         return {

@@ -11,16 +11,18 @@ splits. ``passed`` decides whether the build fails and writes the summary lines.
 
 Hashes:
 
-- exact: the first 64 bits of a SHA-1. For PNG, of the decoded pixels (with mode and
-  size), so two encodings of the same pixels match. For JPEG, of the encoded bytes
-  (identical files), unless ``full_decode=True`` asks for the pixels: decoding every
-  passed-through JPEG at full scale costs 1-3 ms each, and a re-encoded JPEG differs in
+- exact: the first 64 bits of a SHA-1. For PNG, of the pixels (with mode and size), so
+  two encodings of the same pixels match. For JPEG, of the encoded bytes (identical
+  files), unless ``full_decode=True`` asks for the pixels: a re-encoded JPEG differs in
   its pixels anyway, which is what the near-duplicate search is for.
 - dHash: greyscale, box-resized to 9x8, one bit per pair of horizontally adjacent cells
-  (1 where the right one is brighter). JPEGs are decoded in PIL's draft mode, luma only
-  and scaled by 1/2 to 1/8 in the DCT, since 9x8 cells need no more. Draft decoding
-  still entropy-decodes the whole file, so truncated JPEGs are caught; the mode and size
-  come from the header.
+  (1 where the right one is brighter).
+
+Conversion scans as it writes (``ShardScan``), at little cost: a PNG it encoded itself
+is hashed from the pixels it was written from (lossless, so equal to hashing the decoded
+file), and a passed-through image is decoded once for the statistics and the hashes
+together. ``scan_shard`` reads a written shard back instead (``tasks verify``, or a shard
+built before validation was enabled), and gives the same scan.
 
 Near-duplicates (Hamming distance <= d) are found by banding: the 64 bits are cut into
 d + 1 bands, and by the pigeonhole principle two hashes within distance d agree exactly
@@ -52,7 +54,6 @@ HELD_OUT_SPLITS = ("test", "dev-test", "validation")
 NEAR_DUPLICATE_DISTANCE = 4
 # Records whose key cannot be read are named "<shard>#<record index>".
 RECORD_PROBLEMS = ("undecodable", "wrong_channels", "label_out_of_range")
-_DRAFT_SIZE = (18, 16)  # two source pixels per dHash cell at least
 _CANDIDATES_PER_CHUNK = 1 << 22
 
 
@@ -98,12 +99,23 @@ def _dhash(image: Image.Image) -> int:
     return int.from_bytes(bits.tobytes(), "big")
 
 
-def _image_hashes(data: bytes, mode: str, full_decode: bool) -> tuple[str, int]:
-    """(exact hash, dHash) of a stored image; raises ValueError when it is not valid."""
+def decode(data: bytes) -> Image.Image:
+    """Decode stored image bytes fully (conversion decodes a passed-through image once,
+    for statistics and hashes alike)."""
+    image = Image.open(io.BytesIO(data))
+    image.load()
+    return image
+
+
+def _image_hashes(data: bytes, mode: str, full_decode: bool,
+                  image: Image.Image | None = None) -> tuple[str, int]:
+    """(exact hash, dHash) of a stored image, ``image`` its decoding when at hand;
+    raises _Invalid when it is not valid."""
     is_png = data.startswith(PNG_SIGNATURE)
     if not is_png and not data.startswith(JPEG_SIGNATURE):
         raise _Invalid("undecodable", f"neither PNG nor JPEG (starts {data[:8].hex()})")
-    image = Image.open(io.BytesIO(data))
+    if image is None:
+        image = decode(data)
     if image.format not in ("PNG", "JPEG"):
         raise _Invalid("undecodable", f"{image.format} data behind a PNG/JPEG signature")
     if image.mode != mode:
@@ -112,11 +124,8 @@ def _image_hashes(data: bytes, mode: str, full_decode: bool) -> tuple[str, int]:
     if is_png and data[24:25] != b"\x08":
         raise _Invalid("wrong_channels", f"PNG bit depth {data[24]}, expected 8")
     if is_png or full_decode:
-        image.load()
         header = f"{image.mode} {image.size[0]}x{image.size[1]}".encode()
         return _sha64(header, image.tobytes()), _dhash(image)
-    image.draft("L", _DRAFT_SIZE)
-    image.load()
     return _sha64(data), _dhash(image)
 
 
@@ -148,8 +157,83 @@ def _label_problem(parsed: dict, features: Features, counts: list[int]) -> str |
     return None
 
 
+def _pixel_hashes(pixels: np.ndarray, mode: str) -> tuple[str, int]:
+    """(exact hash, dHash) of uint8 pixels about to be stored losslessly as PNG: the same
+    values ``_image_hashes`` gives for the decoded PNG, without encoding or decoding."""
+    height, width = pixels.shape[:2]
+    kind = "L" if pixels.ndim == 2 else "RGB"  # (H, W) or (H, W, 3), as staged
+    image = Image.frombuffer(kind, (width, height), pixels, "raw", kind, 0, 1)
+    if image.mode != mode:
+        raise _Invalid("wrong_channels", f"mode {image.mode}, expected {mode}")
+    header = f"{image.mode} {image.size[0]}x{image.size[1]}".encode()
+    return _sha64(header, np.ascontiguousarray(pixels).data), _dhash(image)
+
+
+class ShardScan:
+    """The scan of one shard, built record by record (see ``scan_shard``).
+
+    Conversion feeds it as it writes, from the pixels at hand where it encoded them
+    itself (raw sources: the PNG is lossless, so hashing the pixels equals hashing the
+    decoded PNG) and from the stored bytes otherwise; ``scan_shard`` feeds it from a
+    file read back.
+    """
+
+    def __init__(self, name: str, split: str, features: Features, full_decode: bool = False):
+        self.name, self.split, self.features, self.full_decode = name, split, features, full_decode
+        self.mode = "L" if features.channels == 1 else "RGB"
+        self.problems = _Problems()
+        self.label_counts = [0] * features.num_classes
+        self.keys: list[str] = []
+        self.exact: list[str | None] = []
+        self.dhashes: list[int | None] = []
+        self.num_records = 0
+
+    def unreadable(self, reason: str, framed: bool = True) -> None:
+        """A record whose key cannot be read, named "<shard>#<record index>"; one whose
+        framing is lost (``framed=False``) is not counted as a record."""
+        self.problems.add("undecodable", f"{self.name}#{self.num_records}", reason)
+        self.num_records += framed
+
+    def add(self, key: str, labels: dict, images: list[bytes], pixels: np.ndarray | None = None,
+            decoded: Image.Image | None = None) -> None:
+        """One record: ``labels`` maps label feature names to their values (as parsed);
+        ``pixels`` are the pixels the PNG was written from, ``decoded`` the decoding of a
+        passed-through image, when at hand."""
+        self.num_records += 1
+        self.keys.append(key)
+        label_problem = _label_problem(labels, self.features, self.label_counts)
+        if label_problem:
+            self.problems.add("label_out_of_range", key, label_problem)
+        exact_hash = dhash = None
+        try:
+            if len(images) != 1:
+                raise _Invalid("undecodable", f"{len(images)} images, expected 1")
+            if pixels is not None:
+                exact_hash, dhash = _pixel_hashes(pixels, self.mode)
+            else:
+                exact_hash, dhash = _image_hashes(images[0], self.mode, self.full_decode, decoded)
+        except _Invalid as error:
+            self.problems.add(error.problem, key, str(error))
+        except Exception as error:
+            self.problems.add("undecodable", key, f"{type(error).__name__}: {error}")
+        self.exact.append(exact_hash)
+        self.dhashes.append(dhash)
+
+    def to_json(self) -> dict:
+        return {
+            "shard": self.name,
+            "split": self.split,
+            "num_records": self.num_records,
+            "keys": self.keys,
+            "exact": self.exact,
+            "dhash": self.dhashes,
+            "label_counts": self.label_counts,
+            **self.problems.to_json(),
+        }
+
+
 def scan_shard(path: Path, split: str, features: Features, full_decode: bool = False) -> dict:
-    """Check every record of one shard; return the JSON-serializable scan.
+    """Read one shard back and check every record; return the JSON-serializable scan.
 
     Returns ``{"shard", "split", "num_records", "keys", "exact", "dhash", "label_counts",
     "undecodable", "wrong_channels", "label_out_of_range"}``: ``keys``, ``exact`` (16 hex
@@ -159,60 +243,28 @@ def scan_shard(path: Path, split: str, features: Features, full_decode: bool = F
     "examples", "reasons"}`` with up to five examples, the smallest keys.
     """
     path = Path(path)
-    mode = "L" if features.channels == 1 else "RGB"
-    problems = _Problems()
-    label_counts = [0] * features.num_classes
-    keys: list[str] = []
-    exact: list[str | None] = []
-    dhashes: list[int | None] = []
-    index = -1
+    scan = ShardScan(path.name, split, features, full_decode)
     with open(path, "rb") as stream, warnings.catch_warnings():
         # The images were accepted under the build's own pixel limit; PIL's warning is noise.
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         records = fmt.iter_records(stream)
         while True:
-            index += 1
             try:
                 record = next(records)
             except StopIteration:
                 break
             except fmt.CorruptRecordError as error:
                 # The framing is lost: nothing after this point can be read.
-                problems.add("undecodable", f"{path.name}#{index}", f"corrupt shard: {error}")
+                scan.unreadable(f"corrupt shard: {error}", framed=False)
                 break
             try:
                 parsed = parse_example(record)
                 key = parsed[fmt.KEY][0].decode("utf-8")
             except Exception as error:
-                problems.add("undecodable", f"{path.name}#{index}", f"bad example: {error!r}")
+                scan.unreadable(f"bad example: {error!r}")
                 continue
-            keys.append(key)
-            label_problem = _label_problem(parsed, features, label_counts)
-            if label_problem:
-                problems.add("label_out_of_range", key, label_problem)
-            try:
-                images = parsed.get(fmt.IMAGE) or []
-                if len(images) != 1:
-                    raise _Invalid("undecodable", f"{len(images)} images, expected 1")
-                exact_hash, dhash = _image_hashes(images[0], mode, full_decode)
-            except _Invalid as error:
-                problems.add(error.problem, key, str(error))
-                exact_hash = dhash = None
-            except Exception as error:
-                problems.add("undecodable", key, f"{type(error).__name__}: {error}")
-                exact_hash = dhash = None
-            exact.append(exact_hash)
-            dhashes.append(dhash)
-    return {
-        "shard": path.name,
-        "split": split,
-        "num_records": index,
-        "keys": keys,
-        "exact": exact,
-        "dhash": dhashes,
-        "label_counts": label_counts,
-        **problems.to_json(),
-    }
+            scan.add(key, parsed, parsed.get(fmt.IMAGE) or [])
+    return scan.to_json()
 
 
 # --- Merging the scans ------------------------------------------------------------

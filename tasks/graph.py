@@ -229,6 +229,7 @@ class ConvertShard(StorageTask):
             self.set_progress_percentage(round(100 * done / max(total, 1)))
 
         outputs = self.output()
+        scan_path = _path(outputs["scan"]) if "scan" in outputs else None
         if not (outputs["shard"].exists() and outputs["sidecar"].exists()):
             shards.convert_shard(
                 staging_of(self.dataset),
@@ -240,12 +241,15 @@ class ConvertShard(StorageTask):
                 _path(outputs["sidecar"]),
                 max_pixels=config.convert().max_image_pixels,
                 progress=report,
+                scan_path=scan_path,
+                full_decode=config.validate().full_decode,
             )
-        if "scan" in outputs:  # a finished shard is only scanned, never rewritten
+        elif scan_path is not None:
+            # A shard finished before validation was enabled: read back, never rewritten.
             self.set_status_message("validating the written shard")
             scan = validation.scan_shard(_path(outputs["shard"]), self.split, spec.features,
                                          full_decode=config.validate().full_decode)
-            write_json_atomic(_path(outputs["scan"]), scan)
+            write_json_atomic(scan_path, scan)
             total = scan["num_records"]
             self.set_status_message(f"{total}/{total} examples written; read back and checked")
 

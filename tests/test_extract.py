@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from data import images
-from handlers import _fixtures
+from handlers import _fixtures, _readers
 from handlers._readers import (
     UnsafeArchiveError,
     extract_archive,
@@ -239,3 +239,15 @@ def test_truncated_and_corrupt_images_are_errors_naming_the_member():
         images.stored_bytes(png[: len(png) // 2], 3, max_pixels=10**6, where="m/x.png")
     with pytest.raises(images.ImageError, match="m/y.jpg: cannot identify image"):
         images.stored_bytes(b"\x00garbage" * 20, 3, max_pixels=10**6, where="m/y.jpg")
+
+
+@pytest.mark.parametrize("cut", [0.5, 0.98])
+def test_truncated_tar_gz_is_an_error_naming_the_file(tmp_path, cut):
+    members = [(f"a/{i}.bin", bytes(range(256)) * 40 + bytes([i])) for i in range(20)]
+    whole = _fixtures.tar_bytes(members)
+    path = tmp_path / "source.tar.gz"
+    path.write_bytes(whole[: int(len(whole) * cut)])
+    with pytest.raises(_readers.CorruptArchiveError, match="source.tar.gz is truncated or corrupt"):
+        list(_readers.tar_members(path))
+    path.write_bytes(whole)
+    assert [name for name, _ in _readers.tar_members(path)] == [name for name, _ in members]

@@ -53,6 +53,12 @@ def test_shards_partition_the_split_in_hash_order(tmp_path):
         ([Example("x", _image(0), label=0, split="train")] * 2, "duplicate keys"),
         ([Example("x", _image(0), label=0)], "no split rule"),
         ([], "no examples"),
+        ([Example("x", _image(0), label=0), Annotation("x", split="test"), Annotation("x", split="test")],
+         "two annotations for 'x'"),
+        ([Example("x", _image(0), label=0, split="train"), Annotation("x", split="test")],
+         "split 'train' but annotation says 'test'"),
+        ([Example("x", _image(0), label=0, split="train"), Example("y", _image(1), split="train"),
+          Annotation("x", label=0)], "example 'y' has no single_label label"),
     ],
 )
 def test_contract_violations_are_clear_errors(tmp_path, items, message):
