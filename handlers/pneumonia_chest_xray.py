@@ -49,10 +49,6 @@ def member_part(name: str, archive: str) -> str:
     return match["part"]
 
 
-def _wanted(name: str) -> bool:
-    return name.startswith(ROOT) and "__MACOSX/" not in name
-
-
 def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     """Both copies of the tree (only the nested one counts), ``__MACOSX`` resource forks
     and ``.DS_Store`` files under ``chest_xray/``, one RGB JPEG, and the spreadsheet."""
@@ -76,6 +72,10 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
             members[f"{ROOT}{part}/{folder}/.DS_Store"] = b"\x00\x00\x00\x01Bud1"
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, sorted(members.items()))
     return counts
+
+
+def _wanted(name: str) -> bool:
+    return name.startswith(ROOT) and "__MACOSX/" not in name
 
 
 pneumonia_chest_xray = DatasetSpec(
