@@ -8,7 +8,7 @@ root, ``Data_Entry_2017.csv`` gives each image's findings (``Finding Labels``, j
 ``|``; "No Finding" when there are none, kept as a 15th label as dm_nevis does) and its
 ``Patient ID``; ``train_val_list.txt`` and ``test_list.txt`` (one file name per line) are the
 official patient-disjoint split. Images are ``images_<NNN>/images/<patient>_<NNN>.png``,
-1024x1024 grey (a few are stored RGBA; the alpha is dropped). Other files (PDFs, the
+1024x1024 grey (some are reported to be stored RGBA; any alpha is dropped). Other files (PDFs, the
 bounding-box CSV) are ignored.
 Splits: the test list is ``test``; the train_val list is drawn into train/dev/dev-test
 (0.70/0.15/0.15) by a hash of the patient id, so that, like the official split, no patient
@@ -159,6 +159,7 @@ nih_chest_xray = DatasetSpec(
     num_examples=None,
     unconfirmed=(
         "the md5 is of the zip as dm_nevis pinned it; Kaggle re-packs datasets, so a current "
-        "download may differ; the Kaggle zip's exact member paths (from the catalog); the license"
+        "download may differ; the Kaggle zip's exact member paths (from the catalog); how many "
+        "images are stored RGBA rather than grey; the license"
     ),
 )
