@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import math
 import warnings
 from collections import defaultdict
@@ -270,33 +271,72 @@ def scan_shard(path: Path, split: str, features: Features, full_decode: bool = F
 # --- Merging the scans ------------------------------------------------------------
 
 
-class _Records:
-    """All scanned records as parallel arrays: split index, key, hashes."""
+_PER_RECORD = ("keys", "exact", "dhash")
 
-    def __init__(self, scans: dict[str, list[dict]]):
+
+class _Records:
+    """All scanned records as parallel arrays: split, hashes, where the record's key is.
+
+    Scans are loaded one at a time and reduced to fixed-size columns (about 40 bytes a
+    record) plus a summary without the per-record lists, so merging a dataset of any
+    size holds no key strings; the few keys a report names are looked up afterwards
+    (``keys_of``), one more pass over the scans that hold them.
+    """
+
+    def __init__(self, scans: dict[str, list[dict | Path]]):
         self.splits = sorted(scans)
-        self.keys: list[str] = []
-        split_ids, exact, dhash, valid = [], [], [], []
+        self.sources: list[dict | Path] = []
+        self.summaries: dict[str, list[dict]] = {}
+        columns: dict[str, list[np.ndarray]] = {name: [] for name in
+                                                ("split_id", "exact", "dhash", "valid", "key_hash", "source", "position")}
         for split_id, split in enumerate(self.splits):
             for scan in scans[split]:
-                self.keys.extend(scan["keys"])
-                split_ids.append(np.full(len(scan["keys"]), split_id, dtype=np.int32))
-                valid.extend(h is not None for h in scan["exact"])
-                exact.extend(int(h, 16) if h is not None else 0 for h in scan["exact"])
-                dhash.extend(h if h is not None else 0 for h in scan["dhash"])
-        self.split_id = np.concatenate(split_ids) if split_ids else np.zeros(0, np.int32)
-        self.exact = np.array(exact, dtype=np.uint64)
-        self.dhash = np.array(dhash, dtype=np.uint64)
-        self.valid = np.array(valid, dtype=bool)
+                data = _load(scan)
+                count = len(data["keys"])
+                columns["split_id"].append(np.full(count, split_id, dtype=np.int8))
+                columns["valid"].append(np.array([h is not None for h in data["exact"]], dtype=bool))
+                columns["exact"].append(np.array([int(h, 16) if h is not None else 0 for h in data["exact"]],
+                                                 dtype=np.uint64))
+                columns["dhash"].append(np.array([h if h is not None else 0 for h in data["dhash"]],
+                                                 dtype=np.uint64))
+                # Python's string hash: equal keys hash equal within this process; equal
+                # hashes are confirmed on the keys themselves.
+                columns["key_hash"].append(np.array([hash(k) for k in data["keys"]], dtype=np.int64))
+                columns["source"].append(np.full(count, len(self.sources), dtype=np.int32))
+                columns["position"].append(np.arange(count, dtype=np.int32))
+                self.sources.append(scan)
+                self.summaries.setdefault(split, []).append(
+                    {name: value for name, value in data.items() if name not in _PER_RECORD})
+        empty = {"split_id": np.int8, "exact": np.uint64, "dhash": np.uint64, "valid": bool,
+                 "key_hash": np.int64, "source": np.int32, "position": np.int32}
+        for name, parts in columns.items():
+            setattr(self, name, np.concatenate(parts) if parts else np.zeros(0, empty[name]))
+
+    def keys_of(self, indices) -> dict[int, str]:
+        """The keys of the records at ``indices``."""
+        wanted: dict[int, list[int]] = defaultdict(list)
+        for index in set(np.asarray(indices, dtype=np.int64).tolist()):
+            wanted[int(self.source[index])].append(index)
+        found = {}
+        for source, members in wanted.items():
+            keys = _load(self.sources[source])["keys"]
+            for index in members:
+                found[index] = keys[self.position[index]]
+        return found
+
+
+def _load(scan: dict | Path) -> dict:
+    return scan if isinstance(scan, dict) else json.loads(Path(scan).read_text())
 
 
 def merge(
-    scans: dict[str, list[dict]],
+    scans: dict[str, list[dict | Path]],
     features: Features,
     near_duplicate_distance: int = NEAR_DUPLICATE_DISTANCE,
     held_out_splits: tuple[str, ...] = HELD_OUT_SPLITS,
 ) -> dict:
-    """The ``validation`` section from the scans of every shard, keyed by split.
+    """The ``validation`` section from the scans of every shard (dicts, or paths of their
+    JSON files, read one at a time), keyed by split.
 
     Deterministic: the same records give the same section whatever the order of the
     shards; example keys are the smallest ones, pairs are sorted.
@@ -304,20 +344,22 @@ def merge(
     if not 0 <= near_duplicate_distance < 32:
         raise ValueError(f"near_duplicate_distance must be in [0, 32), not {near_duplicate_distance}")
     records = _Records(scans)
+    summaries = records.summaries
     section: dict = {
-        "num_records": {split: sum(s["num_records"] for s in scans[split]) for split in records.splits}
+        "num_records": {split: sum(s["num_records"] for s in summaries.get(split, []))
+                        for split in records.splits}
     }
     for problem in RECORD_PROBLEMS:
         found = [
             (key, reason)
             for split in records.splits
-            for scan in scans[split]
+            for scan in summaries.get(split, [])
             for key, reason in zip(scan[problem]["examples"], scan[problem]["reasons"], strict=True)
         ]
-        count = sum(scan[problem]["count"] for split in records.splits for scan in scans[split])
+        count = sum(scan[problem]["count"] for split in records.splits for scan in summaries.get(split, []))
         section[problem] = _problem_entry(count, found)
     section["duplicate_keys"] = _duplicate_keys(records)
-    section["classes_missing_from_train"] = _missing_classes(scans, features)
+    section["classes_missing_from_train"] = _missing_classes(summaries, features)
     within, across = _exact_duplicates(records)
     section["exact_duplicates_within_split"] = within
     section["exact_duplicates_across_splits"] = across
@@ -329,17 +371,14 @@ def merge(
 
 def _duplicate_keys(records: _Records) -> dict:
     occurrences: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    seen: set[str] = set()
-    repeated: set[str] = set()
-    for key in records.keys:
-        if key in seen:
-            repeated.add(key)
-        seen.add(key)
-    for key, split_id in zip(records.keys, records.split_id.tolist(), strict=True):
-        if key in repeated:
-            occurrences[key][records.splits[split_id]] += 1
-    within = sum(1 for by_split in occurrences.values() if max(by_split.values()) > 1)
-    across = sum(1 for by_split in occurrences.values() if len(by_split) > 1)
+    candidates = [members for members in _groups(records.key_hash)]
+    keys = records.keys_of(np.concatenate(candidates)) if candidates else {}
+    for members in candidates:
+        for index in members.tolist():
+            occurrences[keys[index]][records.splits[records.split_id[index]]] += 1
+    repeated = {key for key, by_split in occurrences.items() if sum(by_split.values()) > 1}
+    within = sum(1 for key in repeated if max(occurrences[key].values()) > 1)
+    across = sum(1 for key in repeated if len(occurrences[key]) > 1)
     return {
         "count": len(repeated),
         "within_split": within,
@@ -352,6 +391,7 @@ def _duplicate_keys(records: _Records) -> dict:
 
 
 def _missing_classes(scans: dict[str, list[dict]], features: Features) -> dict | None:
+    """``scans``: the per-shard summaries (label counts) by split."""
     if features.task == REGRESSION or "train" not in scans:
         return None
     names = features.class_names or features.label_vocabulary
@@ -377,11 +417,12 @@ def _exact_duplicates(records: _Records) -> tuple[dict, dict]:
     across_by_pair: dict[str, int] = defaultdict(int)
     within_examples: list[dict] = []
     across_examples: list[dict] = []
-    for members in _groups(records.exact[valid]):
-        members = valid[members]
+    groups = [valid[members] for members in _groups(records.exact[valid])]
+    key_of = records.keys_of(np.concatenate(groups)) if groups else {}
+    for members in groups:
         by_split: dict[str, list[str]] = defaultdict(list)
         for index in members.tolist():
-            by_split[records.splits[records.split_id[index]]].append(records.keys[index])
+            by_split[records.splits[records.split_id[index]]].append(key_of[index])
         example = {split: sorted(keys)[:NUM_EXAMPLES] for split, keys in sorted(by_split.items())}
         for split, keys in by_split.items():
             if len(keys) > 1:
@@ -481,7 +522,7 @@ def _near_duplicates(records: _Records, distance: int, held_out_splits: tuple[st
     wanted = np.isin(records.split_id, [records.splits.index(s) for s in ["train", *present]])
     section["skipped_low_detail"] = int((records.valid & wanted & ~usable).sum())
     train = np.flatnonzero(usable & (records.split_id == records.splits.index("train")))
-    pairs = []
+    found = []
     for split in present:
         held_out = np.flatnonzero(usable & (records.split_id == records.splits.index(split)))
         i, j, distances = near_duplicate_pairs(records.dhash[train], records.dhash[held_out], distance)
@@ -490,11 +531,9 @@ def _near_duplicates(records: _Records, distance: int, held_out_splits: tuple[st
         i, j, distances = i[not_exact], j[not_exact], distances[not_exact]
         section["by_split"][split] = len(i)
         section["held_out_records"] += len(np.unique(j))
-        pairs.extend(
-            (records.keys[a], split, records.keys[b], d)
-            for a, b, d in zip(i.tolist(), j.tolist(), distances.tolist(), strict=True)
-        )
-    pairs.sort()
+        found.extend(zip(i.tolist(), [split] * len(i), j.tolist(), distances.tolist(), strict=True))
+    keys = records.keys_of([index for a, _, b, _ in found for index in (a, b)]) if found else {}
+    pairs = sorted((keys[a], split, keys[b], d) for a, split, b, d in found)
     section["count"] = len(pairs)
     section["examples"] = [
         {"train": a, split: b, "distance": d} for a, split, b, d in pairs[:NUM_EXAMPLES]

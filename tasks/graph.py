@@ -323,9 +323,9 @@ class WriteMetadata(StorageTask):
         """The validation stage: merge the shards' scans, log the findings, and raise when
         the build must fail (see data/validation.py)."""
         settings = config.validate()
-        by_split: dict[str, list[dict]] = {}
+        by_split: dict[str, list[Path]] = {}  # scan files, read one at a time
         for task in tasks:
-            by_split.setdefault(task.split, []).append(json.loads(_path(task.output()["scan"]).read_text()))
+            by_split.setdefault(task.split, []).append(_path(task.output()["scan"]))
         features = handlers.get(self.dataset).features
         section = validation.merge(by_split, features, settings.near_duplicate_distance)
         ok, lines = validation.passed(section, settings.leakage_fails)
