@@ -93,11 +93,24 @@ def _sha64(*parts: bytes) -> str:
 
 
 def _dhash(image: Image.Image) -> int:
+    return _dhashes(image, 1)[0]
+
+
+def _dhashes(image: Image.Image, count: int) -> list[int]:
+    """dHashes of ``count`` equal-sized images stacked vertically in ``image``.
+
+    The box resize is done as two explicit passes, horizontal then vertical: then each
+    output row of the stack depends on its own image's rows only, so one resize of a
+    stack gives exactly the per-image values (PIL's one-call resize picks its own pass
+    order, which depends on the sizes). About 10x faster per small image than one
+    resize each.
+    """
     grey = image if image.mode == "L" else image.convert("L")
-    cells = np.frombuffer(grey.resize((9, 8), Image.Resampling.BOX).tobytes(), np.uint8)
-    cells = cells.reshape(8, 9)
-    bits = np.packbits(cells[:, 1:] > cells[:, :-1])
-    return int.from_bytes(bits.tobytes(), "big")
+    width, height = grey.size
+    small = grey.resize((9, height), Image.Resampling.BOX).resize((9, 8 * count), Image.Resampling.BOX)
+    cells = np.frombuffer(small.tobytes(), np.uint8).reshape(count, 8, 9)
+    bits = np.packbits((cells[:, :, 1:] > cells[:, :, :-1]).reshape(count, 64), axis=1)
+    return bits.view(">u8").ravel().tolist()
 
 
 def decode(data: bytes) -> Image.Image:
@@ -158,16 +171,16 @@ def _label_problem(parsed: dict, features: Features, counts: list[int]) -> str |
     return None
 
 
-def _pixel_hashes(pixels: np.ndarray, mode: str) -> tuple[str, int]:
-    """(exact hash, dHash) of uint8 pixels about to be stored losslessly as PNG: the same
-    values ``_image_hashes`` gives for the decoded PNG, without encoding or decoding."""
-    height, width = pixels.shape[:2]
-    kind = "L" if pixels.ndim == 2 else "RGB"  # (H, W) or (H, W, 3), as staged
-    image = Image.frombuffer(kind, (width, height), pixels, "raw", kind, 0, 1)
-    if image.mode != mode:
-        raise _Invalid("wrong_channels", f"mode {image.mode}, expected {mode}")
-    header = f"{image.mode} {image.size[0]}x{image.size[1]}".encode()
-    return _sha64(header, np.ascontiguousarray(pixels).data), _dhash(image)
+def _stacked_dhashes(arrays: list[np.ndarray]) -> list[int]:
+    """dHashes of equal-shaped uint8 pixel arrays, (H, W) or (H, W, 3), in one resize."""
+    height, width = arrays[0].shape[:2]
+    kind = "L" if arrays[0].ndim == 2 else "RGB"
+    stack = np.concatenate([array.reshape(-1) for array in arrays])
+    image = Image.frombuffer(kind, (width, height * len(arrays)), stack, "raw", kind, 0, 1)
+    return _dhashes(image, len(arrays))
+
+
+_BATCH_IMAGES, _BATCH_BYTES = 256, 4 << 20
 
 
 class ShardScan:
@@ -188,6 +201,8 @@ class ShardScan:
         self.exact: list[str | None] = []
         self.dhashes: list[int | None] = []
         self.num_records = 0
+        self._pending: list[tuple[int, np.ndarray]] = []  # (record, pixels) awaiting a dHash
+        self._pending_bytes = 0
 
     def unreadable(self, reason: str, framed: bool = True) -> None:
         """A record whose key cannot be read, named "<shard>#<record index>"; one whose
@@ -205,22 +220,47 @@ class ShardScan:
         label_problem = _label_problem(labels, self.features, self.label_counts)
         if label_problem:
             self.problems.add("label_out_of_range", key, label_problem)
-        exact_hash = dhash = None
+        index = len(self.exact)
+        self.exact.append(None)
+        self.dhashes.append(None)
         try:
             if len(images) != 1:
                 raise _Invalid("undecodable", f"{len(images)} images, expected 1")
             if pixels is not None:
-                exact_hash, dhash = _pixel_hashes(pixels, self.mode)
+                self.exact[index] = self._add_pixels(index, pixels)
             else:
-                exact_hash, dhash = _image_hashes(images[0], self.mode, self.full_decode, decoded)
+                self.exact[index], self.dhashes[index] = _image_hashes(
+                    images[0], self.mode, self.full_decode, decoded)
         except _Invalid as error:
             self.problems.add(error.problem, key, str(error))
         except Exception as error:
             self.problems.add("undecodable", key, f"{type(error).__name__}: {error}")
-        self.exact.append(exact_hash)
-        self.dhashes.append(dhash)
+
+    def _add_pixels(self, index: int, pixels: np.ndarray) -> str:
+        """The exact hash of pixels about to be stored losslessly as PNG (equal to that of
+        the decoded PNG); their dHash is computed with the next batch of the same shape."""
+        height, width = pixels.shape[:2]
+        kind = "L" if pixels.ndim == 2 else "RGB"  # (H, W) or (H, W, 3), as staged
+        if kind != self.mode:
+            raise _Invalid("wrong_channels", f"mode {kind}, expected {self.mode}")
+        if self._pending and self._pending[0][1].shape != pixels.shape:
+            self._flush()
+        self._pending.append((index, pixels))
+        self._pending_bytes += pixels.nbytes
+        if len(self._pending) >= _BATCH_IMAGES or self._pending_bytes >= _BATCH_BYTES:
+            self._flush()
+        return _sha64(f"{kind} {width}x{height}".encode(), np.ascontiguousarray(pixels).data)
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        values = _stacked_dhashes([pixels for _, pixels in self._pending])
+        for (index, _), value in zip(self._pending, values, strict=True):
+            self.dhashes[index] = value
+        self._pending, self._pending_bytes = [], 0
 
     def to_json(self) -> dict:
+        self._flush()
         return {
             "shard": self.name,
             "split": self.split,

@@ -320,3 +320,30 @@ def test_near_duplicate_search_agrees_with_brute_force(monkeypatch):
         expected_i, expected_j = np.nonzero(brute <= distance)
         assert i.tolist() == expected_i.tolist() and j.tolist() == expected_j.tolist()
         assert distances.tolist() == brute[expected_i, expected_j].tolist()
+
+
+@pytest.mark.parametrize("channels", [1, 3])
+def test_scan_built_while_converting_equals_the_scan_read_back(tmp_path, channels):
+    """Conversion hashes raw images from their pixels, in stacks of one shape; reading the
+    written shard back must give the same scan, whatever the shapes and their order."""
+    from data import shards, staging
+    from data.types import Example
+
+    features = Features(channels=channels, class_names=("c0", "c1", "c2"))
+    shapes = [(32, 32)] * 300 + [(28, 28), (5, 40), (40, 5), (250, 13)] * 3 + [(32, 32)] * 5
+    examples = []
+    for i, (height, width) in enumerate(shapes):
+        pixels = np.asarray(Image.fromarray(_picture(i, 64, channels)).resize((width, height)))
+        examples.append(Example(f"k{i:04d}", pixels, label=i % 3, split="train"))
+    examples.append(Example("jpeg", _fixtures.jpeg_bytes(_picture(999, 40, channels)), label=1,
+                            split="train"))
+    plan = staging.stage(examples, features, tmp_path / "staging", None, 10**9, 1)
+    staging.write_plan(tmp_path / "staging", plan)
+    shard = tmp_path / "shard.tfrecord"
+    shards.convert_shard(tmp_path / "staging", "train", 0, 1, features, shard, tmp_path / "side.json",
+                         10**9, scan_path=tmp_path / "scan.json")
+    built = json.loads((tmp_path / "scan.json").read_text())
+    read_back = validation.scan_shard(shard, "train", features)
+    assert built == read_back
+    assert built["num_records"] == len(examples) and None not in built["dhash"]
+    assert len(set(built["dhash"])) > len(examples) - 5  # the hashes tell the pictures apart
