@@ -86,11 +86,12 @@ _IEND = _chunk(b"IEND", b"")
 def png_from_array(array: np.ndarray) -> bytes:
     """PNG bytes of a uint8 (H, W) or (H, W, 3) array, written without PIL's overhead.
 
-    One filter for the whole image, none or sub, whichever has the smaller sum of
-    absolute (signed) filtered values, PNG's usual heuristic applied per image; then
-    deflate by ISA-L at level 1. On 32x32 images this is 2.5-3x faster than zlib behind
-    the same filters, for the same size within 1-6%, and 5x faster than PIL; the
-    up filter and higher levels gained under 1% there. Deterministic for a given ISA-L.
+    One filter for the whole image, none or sub, whichever leaves fewer non-zero bytes
+    (on digit-like images with empty backgrounds this picks better than PNG's usual
+    sum-of-absolute-values heuristic: 343 bytes against 392, and costs a third of it);
+    then deflate by ISA-L at level 1. On 32x32 images this is about 3x faster than zlib
+    behind the same filters for the same size, and 5x faster than PIL; the up filter and
+    higher levels gained under 1% there. Deterministic for a given ISA-L.
     """
     height, width = array.shape[:2]
     channels = 1 if array.ndim == 2 else array.shape[2]
@@ -100,9 +101,7 @@ def png_from_array(array: np.ndarray) -> bytes:
     # uint8 arithmetic wraps modulo 256, as PNG's sub filter wants.
     np.subtract(rows[:, channels:], rows[:, :-channels], out=body[:, channels:])
     body[:, :channels] = rows[:, :channels]
-    sub_cost = np.abs(body.view(np.int8).astype(np.int16)).sum()
-    none_cost = np.abs(rows.view(np.int8).astype(np.int16)).sum()
-    if none_cost <= sub_cost:
+    if np.count_nonzero(rows) <= np.count_nonzero(body):
         body[:] = rows
         filtered[:, 0] = 0
     else:

@@ -90,7 +90,7 @@ def convert_shard(
         staging.StagedRecords(staging_dir / plan["records"]) as records,
         atomic_path(output) as temporary,
     ):
-        with open(temporary, "wb") as out, warnings.catch_warnings():
+        with open(temporary, "wb", buffering=1 << 20) as out, warnings.catch_warnings():
             # Images were accepted under the build's own pixel limit; PIL's warning is noise.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             for done, ((_, offset, length), label) in enumerate(zip(rows, labels, strict=True), 1):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import mmap
 import os
 import struct
 from array import array
@@ -351,29 +352,34 @@ def shard_rows(directory: Path, plan: dict, split: str, shard: int, count: int):
 
 
 class StagedRecords:
-    """Random-access reader of records.bin."""
+    """Random-access reader of records.bin, memory-mapped: a record costs one copy of
+    its payload and no system call (the file is in the page cache after planning)."""
 
     def __init__(self, path: Path):
-        self._fd = os.open(path, os.O_RDONLY)
+        self._file = open(path, "rb")  # noqa: SIM115 - held open until close()
+        size = os.fstat(self._file.fileno()).st_size
+        self._map = mmap.mmap(self._file.fileno(), 0, access=mmap.ACCESS_READ) if size else b""
 
     def read(self, offset: int, length: int) -> tuple[dict, bytes]:
         """({"k": key, "t": RAW | ENCODED, "s": [width, height]}, payload)."""
-        record = os.pread(self._fd, int(length), int(offset))
-        if len(record) != length:
+        offset, end = int(offset), int(offset) + int(length)
+        if end > len(self._map):
             raise PlanError(f"staged records are truncated at offset {offset}; rerun planning")
-        kind, key_length, width, height = _HEADER.unpack_from(record)
-        start = _HEADER.size + key_length
-        header = {"k": record[_HEADER.size:start].decode("utf-8"), "t": _KINDS[kind], "s": [width, height]}
-        return header, record[start:]
+        kind, key_length, width, height = _HEADER.unpack_from(self._map, offset)
+        start = offset + _HEADER.size + key_length
+        key = self._map[offset + _HEADER.size:start].decode("utf-8")
+        return {"k": key, "t": _KINDS[kind], "s": [width, height]}, self._map[start:end]
 
     def key(self, offset: int) -> str:
         """The key of the record at ``offset``, reading its header only."""
-        head = os.pread(self._fd, _HEADER.size, int(offset))
-        key_length = _HEADER.unpack(head)[1]
-        return os.pread(self._fd, key_length, int(offset) + _HEADER.size).decode("utf-8")
+        key_length = _HEADER.unpack_from(self._map, int(offset))[1]
+        start = int(offset) + _HEADER.size
+        return self._map[start:start + key_length].decode("utf-8")
 
     def close(self) -> None:
-        os.close(self._fd)
+        if isinstance(self._map, mmap.mmap):
+            self._map.close()
+        self._file.close()
 
     def __enter__(self):
         return self
