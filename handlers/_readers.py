@@ -81,6 +81,10 @@ def tar_members(
                 yield name, handle.read()
 
 
+# Streamed tars are read in pieces of this size rather than tarfile's 10 KiB.
+_TAR_BUFFER = 1 << 20
+
+
 class CorruptArchiveError(ValueError):
     """An archive that ends early or does not decompress; names the file and what to do."""
 
@@ -98,9 +102,9 @@ def _tar_stream(source: Path | BinaryIO) -> Iterator[tarfile.TarFile]:
                 stream.seek(0)
                 if gzipped:
                     stream = stack.enter_context(igzip.IGzipFile(fileobj=stream, mode="rb"))
-                    yield stack.enter_context(tarfile.open(fileobj=stream, mode="r|"))
+                    yield stack.enter_context(tarfile.open(fileobj=stream, mode="r|", bufsize=_TAR_BUFFER))
                     return
-            yield stack.enter_context(tarfile.open(fileobj=stream, mode="r|*"))
+            yield stack.enter_context(tarfile.open(fileobj=stream, mode="r|*", bufsize=_TAR_BUFFER))
     except (EOFError, tarfile.ReadError, zlib.error, isal_zlib.error) as error:
         raise CorruptArchiveError(
             f"{_label(source)} is truncated or corrupt ({type(error).__name__}: {error}). Delete "
