@@ -87,8 +87,24 @@ def _field(number: int, payload: bytes) -> bytes:
     return b"".join((_TAGS[number], _varint(len(payload)), payload))
 
 
-def _bytes_feature(value: bytes) -> bytes:
-    return _field(1, _field(1, value))
+def _feature_parts(value) -> tuple[list[bytes], int]:
+    """The pieces of a Feature message's body and their total length, without joining
+    them: the image bytes are copied once, into the final record."""
+    if isinstance(value, bytes):
+        length = len(value)
+        head = _TAGS[1] + _varint(length)  # BytesList.value
+        inner = len(head) + length
+        head = _TAGS[1] + _varint(inner) + head  # Feature.bytes_list
+        return [head, value], len(head) + length
+    if isinstance(value, int):
+        body = _field(3, _field(1, _varint(value)))
+    elif isinstance(value, float):
+        body = _float_feature([value])
+    elif all(isinstance(v, int) for v in value):
+        body = _int64_feature(list(value))
+    else:
+        body = _float_feature([float(v) for v in value])
+    return [body], len(body)
 
 
 def _int64_feature(values) -> bytes:
@@ -107,21 +123,17 @@ def _name_field(name: str) -> bytes:
 
 def serialize_example(features: dict) -> bytes:
     """Serialize {name: bytes | int | list[int] | list[float]} as a tf.train.Example."""
-    entries = []
+    parts: list[bytes] = []
+    total = 0
     for name in sorted(features):
-        value = features[name]
-        if isinstance(value, bytes):
-            encoded = _bytes_feature(value)
-        elif isinstance(value, int):
-            encoded = _int64_feature([value])
-        elif isinstance(value, float):
-            encoded = _float_feature([value])
-        elif all(isinstance(v, int) for v in value):
-            encoded = _int64_feature(list(value))
-        else:
-            encoded = _float_feature([float(v) for v in value])
-        entries.append(_field(1, _name_field(name) + _field(2, encoded)))
-    return _field(1, b"".join(entries))
+        feature, length = _feature_parts(features[name])
+        name_field = _name_field(name)
+        value_head = _TAGS[2] + _varint(length)  # the map entry's value
+        entry = len(name_field) + len(value_head) + length
+        entry_head = _TAGS[1] + _varint(entry)  # Features.feature (a map entry)
+        parts += (entry_head, name_field, value_head, *feature)
+        total += len(entry_head) + entry
+    return b"".join((_TAGS[1], _varint(total), *parts))  # Example.features
 
 
 # --- TFRecord framing -------------------------------------------------------------

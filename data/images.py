@@ -97,15 +97,15 @@ def png_from_array(array: np.ndarray) -> bytes:
     channels = 1 if array.ndim == 2 else array.shape[2]
     rows = np.ascontiguousarray(array, dtype=np.uint8).reshape(height, width * channels)
     filtered = np.empty((height, width * channels + 1), dtype=np.uint8)
+    filtered[:, 0] = 1  # sub
     body = filtered[:, 1:]
     # uint8 arithmetic wraps modulo 256, as PNG's sub filter wants.
     np.subtract(rows[:, channels:], rows[:, :-channels], out=body[:, channels:])
     body[:, :channels] = rows[:, :channels]
-    if np.count_nonzero(rows) <= np.count_nonzero(body):
+    # Counted over the contiguous buffer (fast): the filter bytes add ``height``.
+    if np.count_nonzero(rows) <= np.count_nonzero(filtered) - height:
         body[:] = rows
         filtered[:, 0] = 0
-    else:
-        filtered[:, 0] = 1
     header = struct.pack(">IIBBBBB", width, height, 8, _COLOUR_TYPE[channels], 0, 0, 0)
     return b"".join((
         PNG_SIGNATURE,
