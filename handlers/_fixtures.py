@@ -46,6 +46,13 @@ def jpeg_bytes(array: np.ndarray, quality: int = 90) -> bytes:
     return buffer.getvalue()
 
 
+def bmp_bytes(array: np.ndarray) -> bytes:
+    """An uncompressed BMP (8-bit palette for greys), as TID and CMU AMP ship images."""
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, format="BMP")
+    return buffer.getvalue()
+
+
 def pgm_bytes(array: np.ndarray) -> bytes:
     """A binary (P5) greyscale PGM of a uint8 (H, W) array, as several providers store images."""
     height, width = array.shape

@@ -30,12 +30,12 @@ import rarfile
 from handlers._readers import (
     MAX_COMPRESSION_RATIO,
     MAX_EXTRACTED_BYTES,
+    Budget,
     Member,
     UnsafeArchiveError,
-    _Budget,
-    _check_member_size,
-    _wanted,
+    check_member_size,
     safe_member_name,
+    wanted,
 )
 
 # The tool that decompresses: a name on PATH or a path. Its file name decides the
@@ -74,7 +74,7 @@ def rar_members(
     """
     source = Path(source)
     infos = list_members(source, max_total_bytes)
-    budget = _Budget(source.name, source.stat().st_size, max_total_bytes, max_ratio)
+    budget = Budget(source.name, source.stat().st_size, max_total_bytes, max_ratio)
     tool = rar_tool()
     with tempfile.TemporaryFile() as stderr:
         try:
@@ -87,11 +87,11 @@ def rar_members(
         try:
             for info in infos:
                 name = info.filename
-                wanted = _wanted(name, suffixes, keep)
-                if wanted:
-                    _check_member_size(name, info.file_size, source.name)
-                data = _read_member(process, info, wanted, budget, source, tool, stderr)
-                if wanted:
+                taken = wanted(name, suffixes, keep)
+                if taken:
+                    check_member_size(name, info.file_size, source.name)
+                data = _read_member(process, info, taken, budget, source, tool, stderr)
+                if taken:
                     yield name, data
             if process.stdout.read(1):
                 process.kill()  # before waiting: it may be blocked writing the rest
@@ -151,7 +151,7 @@ def _command(tool: str, source: Path) -> list[str]:
     return [tool, "-o", "-", "-nr", "-k", "skip", "--", str(source)]
 
 
-def _read_member(process, info, keep: bool, budget: _Budget, source: Path, tool: str, stderr) -> bytes:
+def _read_member(process, info, keep: bool, budget: Budget, source: Path, tool: str, stderr) -> bytes:
     """The next ``info.file_size`` bytes of the tool's output, checked against the CRC."""
     name, remaining = info.filename, info.file_size
     parts, crc = [], 0

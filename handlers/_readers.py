@@ -1,4 +1,5 @@
-"""Reading what providers publish: archive members, idx files, pickles, class folders.
+"""Reading what providers publish: archive members, idx files, pickles, class folders,
+and the pixel fingerprints that find exact duplicates among images.
 
 Every reader streams: an archive is read once, front to back, and members are handed
 over one at a time. Listings are sorted or in archive order, never filesystem order.
@@ -7,6 +8,7 @@ over one at a time. Listings are sorted or in archive order, never filesystem or
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import os
 import pickle
@@ -16,12 +18,16 @@ import struct
 import tarfile
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 from isal import igzip, isal_zlib
+from PIL import Image
+
+if TYPE_CHECKING:
+    from data.types import Example
 
 Member = tuple[str, bytes]
 
@@ -35,7 +41,8 @@ def is_junk(name: str) -> bool:
     return base in JUNK_NAMES or base.startswith("._") or name.startswith(JUNK_PREFIXES)
 
 
-def _wanted(name: str, suffixes: tuple[str, ...] | None, keep: Callable[[str], bool] | None):
+def wanted(name: str, suffixes: tuple[str, ...] | None, keep: Callable[[str], bool] | None) -> bool:
+    """Whether a member reader hands ``name`` over: not junk, a wanted suffix, and kept."""
     if is_junk(name):
         return False
     if suffixes and not name.lower().endswith(suffixes):
@@ -55,8 +62,8 @@ def zip_members(
     with zipfile.ZipFile(source) as archive:
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
             safe_member_name(info.filename, _label(source))
-            if not info.is_dir() and _wanted(info.filename, suffixes, keep):
-                _check_member_size(info.filename, info.file_size, _label(source))
+            if not info.is_dir() and wanted(info.filename, suffixes, keep):
+                check_member_size(info.filename, info.file_size, _label(source))
                 yield info.filename, archive.read(info)
 
 
@@ -75,8 +82,8 @@ def tar_members(
         for info in archive:
             safe_member_name(info.name, _label(source))
             name = info.name.removeprefix("./")
-            if info.isfile() and _wanted(name, suffixes, keep):
-                _check_member_size(name, info.size, _label(source))
+            if info.isfile() and wanted(name, suffixes, keep):
+                check_member_size(name, info.size, _label(source))
                 handle = archive.extractfile(info)
                 yield name, handle.read()
 
@@ -146,22 +153,56 @@ def folder_label(name: str, labels: dict[str, int], archive: str, depth: int = 1
 def read_idx(path: Path) -> np.ndarray:
     """An idx file (MNIST format), gzip-compressed or not, as a numpy array."""
     with open(path, "rb") as raw:
-        data = raw.read()
-    if data[:2] == b"\x1f\x8b":
-        data = igzip.decompress(data)
-    zero, dtype_code, ndim = struct.unpack_from(">HBB", data)
-    if zero != 0 or dtype_code not in _IDX_DTYPES:
-        raise ValueError(f"{path.name} is not an idx file (header {data[:4].hex()})")
-    shape = struct.unpack_from(f">{ndim}I", data, 4)
-    dtype = np.dtype(_IDX_DTYPES[dtype_code])
-    expected = int(np.prod(shape)) * dtype.itemsize
-    body = data[4 + 4 * ndim :]
-    if len(body) != expected:
-        raise ValueError(f"{path.name}: {len(body)} data bytes, header promises {expected}")
-    return np.frombuffer(body, dtype=dtype).reshape(shape)
+        gzipped = raw.read(2) == b"\x1f\x8b"
+        raw.seek(0)
+        stream = igzip.IGzipFile(fileobj=raw, mode="rb") if gzipped else raw
+        return read_idx_stream(stream, path.name)
 
 
 _IDX_DTYPES = {0x08: "u1", 0x09: "i1", 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
+
+
+def idx_header(stream: BinaryIO, name: str) -> tuple[int, tuple[int, ...], np.dtype]:
+    """(record count, record shape, element type) from the front of an idx stream."""
+    head = _exactly(stream, 4, name)
+    zero, dtype_code, ndim = struct.unpack(">HBB", head)
+    if zero != 0 or dtype_code not in _IDX_DTYPES or ndim < 1:
+        raise ValueError(f"{name} is not an idx file (header {head.hex()})")
+    count, *shape = struct.unpack(f">{ndim}I", _exactly(stream, 4 * ndim, name))
+    return count, tuple(shape), np.dtype(_IDX_DTYPES[dtype_code])
+
+
+def iter_idx_records(stream: BinaryIO, name: str) -> Iterator:
+    """An idx stream read front to back, for files too large to hold at once: first
+    (count, record shape), then each record as an array."""
+    count, shape, dtype = idx_header(stream, name)
+    yield count, shape
+    size = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    for _ in range(count):
+        yield np.frombuffer(_exactly(stream, size, name), dtype=dtype).reshape(shape)
+    _check_idx_end(stream, name, count)
+
+
+def read_idx_stream(stream: BinaryIO, name: str) -> np.ndarray:
+    """A whole idx stream as one array: the payload is read at once and viewed by one
+    frombuffer, not assembled record by record (that is several times slower)."""
+    count, shape, dtype = idx_header(stream, name)
+    size = count * int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    array = np.frombuffer(_exactly(stream, size, name), dtype=dtype).reshape((count, *shape))
+    _check_idx_end(stream, name, count)
+    return array
+
+
+def _check_idx_end(stream: BinaryIO, name: str, count: int) -> None:
+    if stream.read(1):
+        raise ValueError(f"{name} holds more data than its header's {count} records")
+
+
+def _exactly(stream: BinaryIO, size: int, name: str) -> bytes:
+    data = stream.read(size)
+    if len(data) != size:
+        raise ValueError(f"{name} ends early: {len(data)} of {size} bytes")
+    return data
 
 
 class _ArrayUnpickler(pickle.Unpickler):
@@ -210,6 +251,41 @@ def idx_pair_examples(artifacts_dir: Path, files: dict[str, tuple[str, str]]):
             )
 
 
+def pixel_digest(data: bytes, mode: str | None = None, name: str = "image") -> bytes:
+    """md5 of an encoded image's decoded pixels (converted to ``mode`` if given), mode and
+    size: equal for the same picture however it was compressed, so exact duplicates show.
+
+    An image that does not decode is a ValueError naming ``name``.
+    """
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            pixels = image if mode is None else image.convert(mode)
+            return hashlib.md5(f"{pixels.mode}{pixels.size}".encode() + pixels.tobytes()).digest()
+    except (OSError, SyntaxError, ValueError) as error:
+        raise ValueError(f"{name} is not a readable image ({error}); if the provider ships it "
+                         "broken, list it in the dataset's skip_members") from error
+
+
+def drop_exact_duplicates(
+    examples: Iterable[Example],
+    mode: str | None = None,
+    archive: str = "",
+    exempt: Collection[str] = (),
+) -> Iterator[Example]:
+    """``examples`` less each whose decoded pixels (in ``mode``) and label came before: the
+    first of exact duplicates is kept, as dm_nevis de-duplicates. Images are encoded bytes;
+    keys in ``exempt`` (members known not to decode) pass unexamined."""
+    seen: set[tuple[bytes, int | None]] = set()
+    for example in examples:
+        if example.key not in exempt:
+            name = f"{archive}: {example.key}" if archive else example.key
+            fingerprint = (pixel_digest(example.image, mode, name), example.label)
+            if fingerprint in seen:
+                continue
+            seen.add(fingerprint)
+        yield example
+
+
 # --- safety against hostile archives ------------------------------------------------
 
 # A member read into memory by zip_members/tar_members is refused above this size.
@@ -246,7 +322,8 @@ def safe_member_name(name: str, archive: str = "archive") -> str:
     return "/".join(part for part in parts if part not in ("", "."))
 
 
-def _check_member_size(name: str, size: int, archive: str) -> None:
+def check_member_size(name: str, size: int, archive: str) -> None:
+    """Refuses a member whose declared size is too large to read into memory at once."""
     if size > MAX_MEMBER_BYTES:
         raise UnsafeArchiveError(
             f"{archive}: member {name!r} declares {size} bytes, more than the "
@@ -279,7 +356,7 @@ def extract_archive(
         return destination
     destination.parent.mkdir(parents=True, exist_ok=True)
     temporary = Path(tempfile.mkdtemp(prefix=f".{destination.name}.extracting-", dir=destination.parent))
-    budget = _Budget(archive.name, archive.stat().st_size, max_total_bytes, max_ratio)
+    budget = Budget(archive.name, archive.stat().st_size, max_total_bytes, max_ratio)
     try:
         kind = _archive_kind(archive)
         if kind == "zip":
@@ -301,7 +378,7 @@ def extract_archive(
     return destination
 
 
-class _Budget:
+class Budget:
     """Counts bytes as they are written and stops a bomb as soon as it shows."""
 
     def __init__(self, archive: str, compressed: int, max_total: int, max_ratio: float):
@@ -327,10 +404,13 @@ class _Budget:
 def _archive_kind(archive: Path) -> str:
     with open(archive, "rb") as stream:
         head = stream.read(262)
-    if head.startswith((b"7z\xbc\xaf\x27\x1c", b"Rar!\x1a\x07")):
+    if head.startswith(b"Rar!\x1a\x07"):
         raise UnsafeArchiveError(
-            f"{archive.name}: 7z and rar archives are not supported (no dataset here needs them)"
+            f"{archive.name}: rar archives are not extracted; read their members with "
+            "handlers._rar.rar_members, which streams them under the same safety rules"
         )
+    if head.startswith(b"7z\xbc\xaf\x27\x1c"):
+        raise UnsafeArchiveError(f"{archive.name}: 7z archives are not supported (no dataset here needs them)")
     if zipfile.is_zipfile(archive):
         return "zip"
     if _has_tar_members(archive):
@@ -363,7 +443,7 @@ def _inside(root: Path, name: str, archive: str) -> Path:
     return parent / path.name
 
 
-def _write(path: Path, stream, budget: _Budget, name: str) -> None:
+def _write(path: Path, stream, budget: Budget, name: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     if path.is_symlink():
         raise UnsafeArchiveError(f"{budget.archive}: member {name!r} would write through a link")
@@ -374,7 +454,7 @@ def _write(path: Path, stream, budget: _Budget, name: str) -> None:
             out.write(chunk)
 
 
-def _link(root: Path, name: str, target: str, budget: _Budget) -> None:
+def _link(root: Path, name: str, target: str, budget: Budget) -> None:
     path = _inside(root, name, budget.archive)
     if target.startswith("/") or os.path.isabs(target):
         raise UnsafeArchiveError(f"{budget.archive}: link {name!r} points at the absolute path "
@@ -389,7 +469,7 @@ def _link(root: Path, name: str, target: str, budget: _Budget) -> None:
     os.symlink(target, path)
 
 
-def _extract_zip(archive: Path, root: Path, budget: _Budget) -> None:
+def _extract_zip(archive: Path, root: Path, budget: Budget) -> None:
     with zipfile.ZipFile(archive) as source:
         declared = sum(info.file_size for info in source.infolist())
         if declared > budget.max_total:
@@ -410,7 +490,7 @@ def _extract_zip(archive: Path, root: Path, budget: _Budget) -> None:
                     _write(_inside(root, info.filename, archive.name), stream, budget, info.filename)
 
 
-def _extract_tar(archive: Path, root: Path, budget: _Budget) -> None:
+def _extract_tar(archive: Path, root: Path, budget: Budget) -> None:
     with _tar_stream(archive) as source:
         for info in source:
             if info.isdir():
@@ -436,7 +516,7 @@ def _extract_tar(archive: Path, root: Path, budget: _Budget) -> None:
                 )
 
 
-def _extract_single(archive: Path, kind: str, root: Path, budget: _Budget) -> None:
+def _extract_single(archive: Path, kind: str, root: Path, budget: Budget) -> None:
     import bz2
     import lzma
 

@@ -17,6 +17,11 @@ _HEX = {"sha256": 64, "md5": 32}
 _GDRIVE_ID = re.compile(r"[A-Za-z0-9_-]{10,}")
 _KAGGLE_REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*")
 GDRIVE_PAGE = "https://drive.google.com/file/d/{}/view"
+# For a Kaggle artifact's ``unconfirmed``: its md5 cannot be taken as settled.
+KAGGLE_REPACKED = (
+    "the Kaggle zip's md5 is the one dm_nevis pinned; Kaggle re-packs datasets, so a current "
+    "download may differ"
+)
 KAGGLE_PAGES = {"dataset": "https://www.kaggle.com/datasets/{}",
                 "competition": "https://www.kaggle.com/competitions/{}"}
 

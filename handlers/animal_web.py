@@ -13,15 +13,11 @@ label) are dropped, keeping the first in archive order, as dm_nevis does. No off
 split: ALL by a hash of the member path.
 """
 
-import hashlib
-import io
 import posixpath
 from pathlib import Path
 
-from PIL import Image
-
 from data.types import Example, Features
-from handlers import _fixtures, _rar, _splits
+from handlers import _fixtures, _rar, _readers, _splits
 from handlers._spec import Artifact, DatasetSpec
 
 ARTIFACTS = (
@@ -81,14 +77,12 @@ _LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
 
 def examples(artifacts_dir: Path):
     archive = artifacts_dir / ARTIFACTS[0].file
-    seen: set[tuple[bytes, int]] = set()
-    for name, data in _rar.rar_members(archive, keep=lambda n: n.endswith(".jpg")):
-        label = species_label(name, archive.name)
-        fingerprint = (_pixel_digest(data), label)
-        if fingerprint in seen:
-            continue
-        seen.add(fingerprint)
-        yield Example(key=name, image=data, label=label, split=_splits.by_fraction(name, _splits.ALL))
+    labelled = (
+        Example(key=name, image=data, label=species_label(name, archive.name),
+                split=_splits.by_fraction(name, _splits.ALL))
+        for name, data in _rar.rar_members(archive, keep=lambda n: n.endswith(".jpg"))
+    )
+    return _readers.drop_exact_duplicates(labelled, "RGB", archive.name)
 
 
 def species_label(name: str, archive: str) -> int:
@@ -125,12 +119,6 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     members.append((root + "lionpd_200.JPG", _fixtures.jpeg_bytes(_fixtures.pixels(999, 14, 12, 3))))
     _rar.write_rar(artifacts_dir / ARTIFACTS[0].file, members)
     return counts
-
-
-def _pixel_digest(data: bytes) -> bytes:
-    with Image.open(io.BytesIO(data)) as image:
-        rgb = image.convert("RGB")
-        return hashlib.md5(f"{rgb.size}".encode() + rgb.tobytes()).digest()
 
 
 animal_web = DatasetSpec(

@@ -26,7 +26,7 @@ import numpy as np
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec
 
 ARTIFACTS = (
     Artifact("biwi-kinect-head-pose-database.zip", kaggle="kmader/biwi-kinect-head-pose-database",
@@ -161,7 +161,7 @@ biwi = DatasetSpec(
     # Frames per sequence are not documented here.
     num_examples=None,
     unconfirmed=(
-        "the Kaggle zip's md5 is the one dm_nevis pinned; Kaggle re-packs datasets, so a current "
-        "download may differ; that faces_0 sits at the zip root; the frame count; the license"
+        KAGGLE_REPACKED
+        + "; that faces_0 sits at the zip root; the frame count; the license"
     ),
 )

@@ -8,11 +8,8 @@ images of each subject are ordered by a hash of their name instead of a seeded
 permutation.
 """
 
-import io
 import posixpath
 from pathlib import Path
-
-from PIL import Image
 
 from data.types import Example, Features
 from handlers import _class_splits, _fixtures, _readers
@@ -48,9 +45,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     for subject in ("A", "M"):
         for i in range(IMAGES_PER_SUBJECT):
             name = f"{subject}{i:02d}.bmp"
-            buffer = io.BytesIO()
-            Image.fromarray(_fixtures.pixels(ord(subject) * 100 + i, 8, 8, 1)).save(buffer, format="BMP")
-            members[name] = buffer.getvalue()
+            members[name] = _fixtures.bmp_bytes(_fixtures.pixels(ord(subject) * 100 + i, 8, 8, 1))
             keys.append(name)
             labels.append(_LABELS[subject])
     members["readme.txt"] = b"CMU AMP face expression database\n"

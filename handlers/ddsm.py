@@ -24,7 +24,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec
 
 ARTIFACTS = (
     Artifact("cbis-ddsm-breast-cancer-image-dataset.zip", kaggle="awsaf49/cbis-ddsm-breast-cancer-image-dataset",
@@ -166,8 +166,8 @@ ddsm = DatasetSpec(
     # The join's size is not documented, and the hash carving needs the member paths.
     num_examples=None,
     unconfirmed=(
-        "the Kaggle zip's md5 is the one dm_nevis pinned; Kaggle re-packs datasets, so a current "
-        "download may differ; the CSV column names other than 'image file path', 'pathology', "
-        "'PatientID' and 'image_path'; that every full mammogram has exactly one dicom_info row; the license"
+        KAGGLE_REPACKED
+        + "; the CSV column names other than 'image file path', 'pathology', 'PatientID' and "
+          "'image_path'; that every full mammogram has exactly one dicom_info row; the license"
     ),
 )

@@ -16,7 +16,6 @@ from inside the zip, never unpacked. Official train/test splits only.
 """
 
 import gzip
-import struct
 import zipfile
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import numpy as np
 
 from data.types import Example, Features
 from handlers import _fixtures
+from handlers._readers import idx_header, iter_idx_records, read_idx_stream  # noqa: F401 (emnist.idx_header kept)
 from handlers._spec import Artifact, DatasetSpec
 
 ARTIFACTS = (
@@ -96,34 +96,6 @@ def check_mapping(text: str, names: tuple[str, ...], first_label: int) -> None:
         raise ValueError(f"the mapping file and the handler's classes differ: {differ[:6]}")
 
 
-def idx_header(stream, name: str) -> tuple[int, tuple[int, ...]]:
-    """(record count, record shape) from the header of an idx file of unsigned bytes."""
-    zero, dtype_code, ndim = struct.unpack(">HBB", _exactly(stream, 4, name))
-    if zero != 0 or dtype_code != 0x08 or ndim < 1:
-        raise ValueError(f"{name} is not an idx file of unsigned bytes")
-    count, *shape = struct.unpack(f">{ndim}I", _exactly(stream, 4 * ndim, name))
-    return count, tuple(shape)
-
-
-def iter_idx_records(stream, name: str):
-    """An idx file read front to back: first (count, record shape), then each record."""
-    count, shape = idx_header(stream, name)
-    yield count, shape
-    size = int(np.prod(shape, dtype=np.int64))
-    for _ in range(count):
-        yield np.frombuffer(_exactly(stream, size, name), dtype=np.uint8).reshape(shape)
-    _check_end(stream, name, count)
-
-
-def read_idx_stream(stream, name: str) -> np.ndarray:
-    """A whole (small) idx file of unsigned bytes as one array."""
-    count, shape = idx_header(stream, name)
-    size = count * int(np.prod(shape, dtype=np.int64))
-    array = np.frombuffer(_exactly(stream, size, name), dtype=np.uint8).reshape((count, *shape))
-    _check_end(stream, name, count)
-    return array
-
-
 def write_fixture(artifacts_dir: Path, sizes=(("train", 12), ("test", 5))) -> dict[str, int]:
     """Every subset's five files under ``gzip/``: images stored transposed, letters numbered from 1."""
     members = []
@@ -165,18 +137,6 @@ def _open(archive: zipfile.ZipFile, name: str):
         return gzip.GzipFile(fileobj=archive.open(name), mode="rb")
     except KeyError as error:
         raise FileNotFoundError(f"{ARTIFACTS[0].file} has no member {name!r}") from error
-
-
-def _check_end(stream, name: str, count: int) -> None:
-    if stream.read(1):
-        raise ValueError(f"{name} holds more data than its header's {count} records")
-
-
-def _exactly(stream, size: int, name: str) -> bytes:
-    data = stream.read(size)
-    if len(data) != size:
-        raise ValueError(f"{name} ends early: {len(data)} of {size} bytes")
-    return data
 
 
 def _spec(subset: str) -> DatasetSpec:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec
 
 ARTIFACTS = (
     Artifact("extended-yale-dataset-b.zip", kaggle="souvadrahati/extended-yale-dataset-b",
@@ -89,8 +89,8 @@ extended_yaleb = DatasetSpec(
     # 28 x 64 per pose would give 8,960 / 1,792 / 1,792 / 3,584, but the repack is not counted.
     num_examples=None,
     unconfirmed=(
-        "the Kaggle zip's md5 is the one dm_nevis pinned; Kaggle re-packs datasets, so a current "
-        "download may differ; the folder above the subject folders and whether every subject has "
-        "all 9 x 64 images; the license"
+        KAGGLE_REPACKED
+        + "; the folder above the subject folders and whether every subject has all 9 x 64 images; "
+          "the license"
     ),
 )

@@ -28,7 +28,7 @@ import numpy as np
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec
 
 ARTIFACTS = (
     Artifact("iapr-tc12.zip", kaggle="nastyatima/iapr-tc12", md5="ee251615ac2dbb55eea5a7e5e710740a"),
@@ -163,9 +163,9 @@ iaprtc12 = DatasetSpec(
     # Sizes of the official lists are not confirmed, and training's train/dev draw needs paths.
     num_examples=None,
     unconfirmed=(
-        "the Kaggle zip's md5 is the one dm_nevis pinned; Kaggle re-packs datasets, so a current "
-        "download may differ; the folder the photo copy outside saiaprtc12ok/ sits in; the 276 "
-        "words of wlist.txt (concepts are named by id); whether the three official lists are "
-        "disjoint and cover all 20,000 photos; the license"
+        KAGGLE_REPACKED
+        + "; the folder the photo copy outside saiaprtc12ok/ sits in; the 276 words of wlist.txt "
+          "(concepts are named by id); whether the three official lists are disjoint and cover all "
+          "20,000 photos; the license"
     ),
 )

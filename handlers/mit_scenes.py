@@ -16,7 +16,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec
 
 ARTIFACTS = (
     Artifact("indoor-scenes-cvpr-2019.zip", kaggle="itsahmad/indoor-scenes-cvpr-2019",
@@ -107,7 +107,7 @@ mit_scenes = DatasetSpec(
     # 5,360 training / 1,340 test photos; the hash carving of the 5,360 needs their paths.
     num_examples=None,
     unconfirmed=(
-        "the Kaggle zip's md5 is the one dm_nevis pinned; Kaggle re-packs datasets, so a "
-        "current download may differ; the list files' line ends and the homepage address"
+        KAGGLE_REPACKED
+        + "; the list files' line ends and the homepage address"
     ),
 )

@@ -16,12 +16,8 @@ into train/dev/dev-test/test by the ALL fractions on a hash of its path. An imag
 missing from its list, or a listed image that is missing, fails the build.
 """
 
-import hashlib
-import io
 import posixpath
 from pathlib import Path
-
-from PIL import Image
 
 from data.types import Annotation, Example, Features
 from handlers import _fixtures, _readers, _splits
@@ -54,7 +50,7 @@ def examples(artifacts_dir: Path):
                 elif key not in dropped:
                     pending[key] = label
             continue
-        digest = _pixel_digest(data)
+        digest = _readers.pixel_digest(data, name=f"{ARTIFACTS[0].file}: {name}")
         if digest in seen_pixels:
             dropped.add(name)
             pending.pop(name, None)
@@ -109,11 +105,6 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
 
 def _is_image(name: str) -> bool:
     return any(name.startswith(folder) for folder in LISTS.values()) and posixpath.splitext(name)[1] == ".png"
-
-
-def _pixel_digest(data: bytes) -> bytes:
-    with Image.open(io.BytesIO(data)) as image:
-        return hashlib.md5(f"{image.mode}{image.size}".encode() + image.tobytes()).digest()
 
 
 mnist_m = DatasetSpec(

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec
 
 ARTIFACTS = (
     Artifact("data.zip", kaggle="nih-chest-xrays/data", md5="ddd3acbfa23adf60ac08312b3c4040e2"),
@@ -158,8 +158,8 @@ nih_chest_xray = DatasetSpec(
     # over the 86,524 train_val images, whose patients are not known in advance.
     num_examples=None,
     unconfirmed=(
-        "the md5 is of the zip as dm_nevis pinned it; Kaggle re-packs datasets, so a current "
-        "download may differ; the Kaggle zip's exact member paths (from the catalog); how many "
-        "images are stored RGBA rather than grey; the license"
+        KAGGLE_REPACKED
+        + "; the Kaggle zip's exact member paths (from the catalog); how many images are stored RGBA"
+          " rather than grey; the license"
     ),
 )

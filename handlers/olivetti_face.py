@@ -18,7 +18,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec
 
 ARTIFACTS = (
     Artifact("the-orl-database-for-training-and-testing.zip",
@@ -90,9 +90,9 @@ olivetti_face = DatasetSpec(
     # 400 images, but the member paths (hence the hash draw) of the Kaggle zip are not known.
     num_examples=None,
     unconfirmed=(
-        "the Kaggle zip's member names, folders and image format (dm_nevis reads "
-        "<image>_<subject> stems; the fixture uses ORL/<image>_<subject>.jpg); whether it holds "
-        "each image once; the md5 is of the zip as dm_nevis pinned it and a current download may "
-        "differ (Kaggle re-packs); the license"
+        KAGGLE_REPACKED
+        + "; the Kaggle zip's member names, folders and image format (dm_nevis reads "
+          "<image>_<subject> stems; the fixture uses ORL/<image>_<subject>.jpg); whether it holds "
+          "each image once; the license"
     ),
 )

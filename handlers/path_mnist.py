@@ -19,7 +19,7 @@ import numpy as np
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec
 
 ARTIFACTS = (
     Artifact("colorectal-histology-mnist.zip", kaggle="kmader/colorectal-histology-mnist",
@@ -100,8 +100,8 @@ path_mnist = DatasetSpec(
     # The keys are the row numbers, so the hash draw of 5,000 rows is known in advance.
     num_examples=_splits.tally((row_key(i) for i in range(NUM_ROWS)), _splits.ALL),
     unconfirmed=(
-        "the md5 is of the zip as dm_nevis pinned it; Kaggle re-packs datasets, so a current "
-        "download may differ; the CSV's header spelling and its channel-last pixel order "
-        "(from the catalog, not checked against the file); the license"
+        KAGGLE_REPACKED
+        + "; the CSV's header spelling and its channel-last pixel order (from the catalog, not "
+          "checked against the file); the license"
     ),
 )

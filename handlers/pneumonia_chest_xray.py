@@ -17,7 +17,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec
 
 ARTIFACTS = (
     Artifact("chest-xray-pneumonia.zip", kaggle="paultimothymooney/chest-xray-pneumonia",
@@ -96,7 +96,7 @@ pneumonia_chest_xray = DatasetSpec(
     # 5,216 / 16 / 624 official; the hash draw of train vs dev needs the file names.
     num_examples=None,
     unconfirmed=(
-        "the Kaggle zip's md5 is the one dm_nevis pinned; Kaggle re-packs datasets, so a current "
-        "download may differ; where the __MACOSX copies sit in the zip; the license"
+        KAGGLE_REPACKED
+        + "; where the __MACOSX copies sit in the zip; the license"
     ),
 )

@@ -9,23 +9,22 @@ rows. The zip also holds a ``shanghaitech_h5_empty/`` tree, never read. Parts A 
 train / 182 test, dense crowds from the web) and B (400 / 316, Shanghai streets) are
 merged, as dm_nevis does. Two variants: ``shanghai_tech`` stores the count as a float
 target (like mall); ``shanghai_tech_bins`` stores dm_nevis's task, the count cut into 10
-ordered classes of roughly equal size over all 1,198 images (``count_bins``). Splits: the
-train images of both parts are drawn into train/dev/dev-test (0.70/0.15/0.15) by a hash
-of the member path (dm_nevis: a seeded permutation); the test images are ``test``. The
+ordered classes of roughly equal size over all 1,198 images (``_counting.count_bins``).
+Splits: the train images of both parts are drawn into train/dev/dev-test (0.70/0.15/0.15)
+by a hash of the member path (dm_nevis: a seeded permutation); the test images are ``test``. The
 .mat files are read first (zips are random-access), then the images stream.
 """
 
 import io
 import re
-from bisect import bisect_left
-from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._counting import BIN_NAMES, count_bins
+from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec
 
 ARTIFACTS = (
     Artifact("shanghaitech.zip", kaggle="tthien/shanghaitech", md5="f547d65447063405ea78ab7fa9ae721b"),
@@ -35,9 +34,7 @@ _IMAGE = re.compile(r"ShanghaiTech/part_(?P<part>[AB])/(?P<pool>train|test)_data
 _TRUTH = re.compile(r"ShanghaiTech/part_(?P<part>[AB])/(?P<pool>train|test)_data/ground-truth/GT_IMG_(?P<n>\d+)\.mat")
 # Provider sizes: (train, test) images per part, numbered IMG_1 ... IMG_<n> in each folder.
 PART_SIZES = {"A": (300, 182), "B": (400, 316)}
-NUM_BINS = 10
 MAX_COUNT = 5000  # counts at or above are clipped into the top histogram cell, as dm_nevis does
-BIN_NAMES = tuple(f"count bin {k}" for k in range(NUM_BINS))
 
 
 def examples(artifacts_dir: Path):
@@ -74,34 +71,6 @@ def head_count(data: bytes, name: str = "GT .mat") -> int:
         raise ValueError(f"{name}: image_info holds no struct with a location field")
     location = _only(record["location"], name)
     return int(location.shape[0]) if location.size else 0
-
-
-def bin_edges(counts: Sequence[int], clip: int, num_bins: int = NUM_BINS) -> list[int]:
-    """Upper edges of ``num_bins`` ordered count classes of roughly equal size.
-
-    Counts at or above ``clip`` are taken as ``clip - 1``. For k = 1 .. num_bins-1 the k-th
-    edge is the largest count whose cumulative frequency is below k/num_bins of all
-    counts (-1 when none is: that class stays empty).
-    """
-    clipped = np.minimum(np.asarray(counts, dtype=np.int64), clip - 1)
-    if clipped.size == 0 or clipped.min() < 0:
-        raise ValueError("counts must be a non-empty list of non-negative integers")
-    cumulative = np.cumsum(np.bincount(clipped, minlength=clip))
-    edges = []
-    for k in range(1, num_bins):
-        below = np.flatnonzero(cumulative * num_bins < k * clipped.size)
-        edges.append(int(below[-1]) if below.size else -1)
-    return edges
-
-
-def count_bins(counts: Sequence[int], clip: int, num_bins: int = NUM_BINS) -> list[int]:
-    """The class of each count: the first bin whose upper edge is >= it, else the last.
-
-    dm_nevis scans the counts upward and moves one class per step, so where two edges
-    coincide its labels shift by one; this rule leaves such a class empty instead.
-    """
-    edges = bin_edges(counts, clip, num_bins)
-    return [bisect_left(edges, min(int(count), clip - 1)) for count in counts]
 
 
 def write_fixture(artifacts_dir: Path) -> dict[str, int]:
@@ -169,9 +138,9 @@ _COMMON = dict(
     num_examples=_num_examples(),
     source="shanghai_tech",
     unconfirmed=(
-        "the Kaggle zip's md5 is the one dm_nevis pinned; Kaggle re-packs datasets, so a current "
-        "download may differ; the image names IMG_1 .. IMG_<n> per folder with the provider's sizes "
-        "(A 300/182, B 400/316), from which num_examples is computed; the license"
+        KAGGLE_REPACKED
+        + "; the image names IMG_1 .. IMG_<n> per folder with the provider's sizes (A 300/182, B "
+          "400/316), from which num_examples is computed; the license"
     ),
 )
 

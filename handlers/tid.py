@@ -18,13 +18,10 @@ the lower-cased file name, so the split does not depend on the folder or the cas
 """
 
 import bisect
-import io
 import posixpath
 import re
 from collections.abc import Sequence
 from pathlib import Path
-
-from PIL import Image
 
 from data.types import Annotation, Example, Features
 from handlers import _fixtures, _rar, _splits
@@ -128,11 +125,11 @@ def _write_fixture(year: int):
         members, counts = [], {}
         for index, image in enumerate(chosen):
             file = image.upper() if index == 3 else image
-            members.append((f"distorted_images/{file}", _bmp_bytes(_fixtures.pixels(year + index, 8, 10, 3))))
+            members.append((f"distorted_images/{file}", _fixtures.bmp_bytes(_fixtures.pixels(year + index, 8, 10, 3))))
             split = _splits.by_fraction(image, _splits.ALL)
             counts[split] = counts.get(split, 0) + 1
         for ref in (1, 2):
-            members.append((f"reference_images/I{ref:02d}.BMP", _bmp_bytes(_fixtures.pixels(ref, 8, 10, 3))))
+            members.append((f"reference_images/I{ref:02d}.BMP", _fixtures.bmp_bytes(_fixtures.pixels(ref, 8, 10, 3))))
         values = "".join(f"{0.5 + (index * 7919 % 401) / 1000:.3f}\r\n" for index in range(len(order)))
         members += [
             ("metrics_values/PSNR.TXT", b"30.0\r\n31.5\r\n"),
@@ -153,12 +150,6 @@ def _image_name(name: str) -> str | None:
 
 def _is_metric_file(name: str, metric_file: str) -> bool:
     return posixpath.basename(name).lower() == metric_file.lower()
-
-
-def _bmp_bytes(array) -> bytes:
-    buffer = io.BytesIO()
-    Image.fromarray(array).save(buffer, format="BMP")
-    return buffer.getvalue()
 
 
 def _spec(year: int) -> DatasetSpec:

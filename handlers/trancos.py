@@ -13,7 +13,7 @@ once the archive has been read; an image in no list, or listed twice, fails the 
 Two variants: ``trancos`` stores the count as a float target (like mall);
 ``trancos_bins`` stores dm_nevis's task, the count cut into 10 ordered classes of roughly
 equal size over all images (counts from 200 up share the top histogram cell; see
-``handlers.shanghai_tech.count_bins``). Splits: the training list is drawn into train/dev
+``handlers._counting.count_bins``). Splits: the training list is drawn into train/dev
 (0.8/0.2) by a hash of the member path; validation is ``dev-test``; test is ``test``.
 """
 
@@ -22,8 +22,8 @@ from pathlib import Path
 
 from data.types import Annotation, Example, Features
 from handlers import _fixtures, _readers, _splits
+from handlers._counting import BIN_NAMES, count_bins
 from handlers._spec import Artifact, DatasetSpec
-from handlers.shanghai_tech import BIN_NAMES, count_bins
 
 ARTIFACTS = (
     Artifact(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec
 
 ARTIFACTS = (
     Artifact("tuberculosis-tb-chest-xray-dataset.zip", kaggle="tawsifurrahman/tuberculosis-tb-chest-xray-dataset",
@@ -75,9 +75,8 @@ tubercolosis = DatasetSpec(
     write_fixture=write_fixture,
     num_examples=_num_examples(),
     unconfirmed=(
-        "the Kaggle zip's md5 is the one dm_nevis pinned; Kaggle re-packs datasets, so a current "
-        "download may differ; the member names TB_Chest_Radiography_Database/<class>/<class>-<n>.png "
-        "with n = 1..3500 (Normal) and 1..700 (Tuberculosis), from which num_examples is computed; "
-        "the license"
+        KAGGLE_REPACKED
+        + "; the member names TB_Chest_Radiography_Database/<class>/<class>-<n>.png with n = 1..3500"
+          " (Normal) and 1..700 (Tuberculosis), from which num_examples is computed; the license"
     ),
 )

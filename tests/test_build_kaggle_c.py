@@ -18,7 +18,14 @@ from PIL import Image
 import data
 import handlers
 from data.types import Annotation
-from handlers import _fixtures, pneumonia_chest_xray, shanghai_tech, trancos, tubercolosis
+from handlers import (
+    _counting,
+    _fixtures,
+    pneumonia_chest_xray,
+    shanghai_tech,
+    trancos,
+    tubercolosis,
+)
 
 
 @pytest.mark.parametrize("name", ["pneumonia_chest_xray", "tubercolosis", "shanghai_tech",
@@ -70,34 +77,34 @@ def test_bins_share_the_artifact_and_order_the_counts(tmp_path):
 
 def test_bin_edges_on_uniform_counts():
     # 100 counts 0..99 once each: cumulative frequency of v is v+1, below 10k at v = 10k-2.
-    assert shanghai_tech.bin_edges(range(100), clip=100) == [8, 18, 28, 38, 48, 58, 68, 78, 88]
-    labels = shanghai_tech.count_bins(list(range(100)), clip=100)
+    assert _counting.bin_edges(range(100), clip=100) == [8, 18, 28, 38, 48, 58, 68, 78, 88]
+    labels = _counting.count_bins(list(range(100)), clip=100)
     assert labels[8] == 0 and labels[9] == 1 and labels[88] == 8 and labels[89] == 9 and labels[99] == 9
 
 
 def test_count_bins_clip_large_counts_into_the_top_class():
     counts = [*range(20), 49, 10_000]
-    labels = shanghai_tech.count_bins(counts, clip=50)
+    labels = _counting.count_bins(counts, clip=50)
     assert labels[-1] == labels[-2] == 9
     # the clipped count weighs in the histogram like 49 would
-    assert shanghai_tech.bin_edges(counts, clip=50) == shanghai_tech.bin_edges([*range(20), 49, 49], clip=50)
+    assert _counting.bin_edges(counts, clip=50) == _counting.bin_edges([*range(20), 49, 49], clip=50)
 
 
 def test_count_bins_leave_a_class_empty_where_edges_coincide():
     # Half the counts are 0: no count has a cumulative share below 10 %, ..., 50 %.
     counts = [0] * 50 + list(range(1, 51))
-    edges = shanghai_tech.bin_edges(counts, clip=100)
+    edges = _counting.bin_edges(counts, clip=100)
     assert edges[:6] == [-1, -1, -1, -1, -1, 9]
-    labels = shanghai_tech.count_bins(counts, clip=100)
+    labels = _counting.count_bins(counts, clip=100)
     assert set(labels[:50]) == {5} and labels[50 + 9 - 1] == 5 and labels[50 + 10 - 1] == 6
     assert labels == sorted(labels) and max(labels) == 9
 
 
 def test_bin_edges_refuse_negative_or_no_counts():
     with pytest.raises(ValueError):
-        shanghai_tech.bin_edges([], clip=10)
+        _counting.bin_edges([], clip=10)
     with pytest.raises(ValueError):
-        shanghai_tech.bin_edges([3, -1], clip=10)
+        _counting.bin_edges([3, -1], clip=10)
 
 
 # --- ShanghaiTech ------------------------------------------------------------------------

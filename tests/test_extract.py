@@ -196,11 +196,16 @@ def test_zip_declaring_too_much_is_refused_before_writing(tmp_path):
     _nothing_left(tmp_path, tmp_path / "out")
 
 
-def test_rar_and_7z_are_reported_as_unsupported(tmp_path):
+def test_rar_is_pointed_to_its_streaming_reader_and_7z_is_unsupported(tmp_path):
     rar = tmp_path / "data.rar"
     rar.write_bytes(b"Rar!\x1a\x07\x01\x00" + bytes(100))
-    with pytest.raises(UnsafeArchiveError, match="7z and rar archives are not supported"):
+    with pytest.raises(UnsafeArchiveError, match=r"rar archives are not extracted.*_rar\.rar_members"):
         extract_archive(rar, tmp_path / "out")
+    seven = tmp_path / "data.7z"
+    seven.write_bytes(b"7z\xbc\xaf\x27\x1c" + bytes(100))
+    with pytest.raises(UnsafeArchiveError, match="7z archives are not supported"):
+        extract_archive(seven, tmp_path / "out")
+    _nothing_left(tmp_path, tmp_path / "out")
 
 
 def test_streaming_readers_refuse_unsafe_names(tmp_path):
