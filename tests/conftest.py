@@ -172,6 +172,64 @@ def joined_examples(items) -> dict:
     return examples
 
 
+def read_back(workspace: Workspace, name: str, counts: dict[str, int], decode: bool = True,
+              as_numpy: bool = False):
+    """Read the built ``name`` back against its handler's examples, yielding
+    (split, record, example) for every stored record.
+
+    Checked on the way: the dataset's info states ``counts`` as its split sizes and each
+    split holds that many records; every record's key is one of the handler's examples
+    (annotations joined), stored once, in the split the handler or the dataset's split
+    rule gives it. After the last record: every example was read back. Consume the whole
+    generator, or the last checks are not made.
+    """
+    import data
+
+    spec = handlers.get(name)
+    expected = joined_examples(spec.examples(workspace.mirror_root / spec.source))
+    rule_splits = {}
+    if spec.split_rule is not None:
+        keys = list(expected)
+        rule_splits = dict(zip(keys, spec.split_rule(keys, [expected[k].label for k in keys]), strict=True))
+    directory = workspace.dataset_dir(name)
+    assert {s: v["num_examples"] for s, v in data.info(directory)["splits"].items()} == counts
+    seen = set()
+    for split in counts:
+        records = data.load(directory, split, decode=decode, as_numpy=as_numpy)
+        read = 0
+        for record in records if as_numpy else records.as_numpy_iterator():
+            key = record["key"].decode()
+            assert key in expected, f"{key} is none of the handler's examples"
+            assert key not in seen, f"{key} is stored twice"
+            want = expected[key]
+            assert (want.split or rule_splits.get(key)) == split, key
+            yield split, record, want
+            seen.add(key)
+            read += 1
+        assert read == counts[split], split
+    assert seen == set(expected)
+
+
+def build_and_read_back(workspace: Workspace, name: str, decode: bool = True, as_numpy: bool = False):
+    """Serve ``name``'s fixture, build it, and :func:`read_back` what was built against the
+    fixture's counts (a generator of (split, record, example))."""
+    counts = workspace.fixture(name)
+    workspace.build(name)
+    yield from read_back(workspace, name, counts, decode=decode, as_numpy=as_numpy)
+
+
+def assert_labels_match(spec, record: dict, want) -> None:
+    """The stored label is the handler's: ``label``, ``multi_label`` (in any order) or,
+    for regression, ``target``."""
+    key = record["key"].decode()
+    if spec.features.task == "multi_label":
+        assert sorted(record["multi_label"].tolist()) == sorted(want.multi_label), key
+    elif spec.features.task == "regression":
+        assert record["target"] == pytest.approx(want.target), key
+    else:
+        assert record["label"] == want.label, key
+
+
 @pytest.fixture
 def workspace(tmp_path, http_mirror):
     root, url = http_mirror

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import assert_labels_match, read_back
 from PIL import Image
 
 import data
@@ -22,49 +23,30 @@ from data.atomic import PARTIAL_MARK
 FOUNDATION = ["mnist", "cifar10", "semeion", "caltech101"]
 
 
-def _expected_examples(name: str, mirror_root: Path) -> dict[str, dict]:
-    """key -> {label, pixels, source bytes}, straight from the handler and PIL."""
-    spec = handlers.get(name)
-    expected = {}
-    mode = images.mode_for(spec.features.channels)
-    for example in spec.examples(mirror_root / spec.source):
-        if isinstance(example.image, bytes):
-            pil = Image.open(io.BytesIO(example.image))
-            source = example.image
-        elif isinstance(example.image, np.ndarray):
-            pil, source = Image.fromarray(example.image), None
-        else:
-            pil, source = example.image, None
-        expected[example.key] = {
-            "label": example.label,
-            "pixels": np.asarray(pil.convert(mode)).reshape(pil.size[1], pil.size[0], -1),
-            "source": source,
-        }
-    return expected
+def _pixels(image, channels: int) -> np.ndarray:
+    """HxWxC pixels of a handler's image (encoded bytes, array or PIL image), via PIL."""
+    if isinstance(image, bytes):
+        pil = Image.open(io.BytesIO(image))
+    elif isinstance(image, np.ndarray):
+        pil = Image.fromarray(image)
+    else:
+        pil = image
+    return np.asarray(pil.convert(images.mode_for(channels))).reshape(pil.size[1], pil.size[0], -1)
 
 
 @pytest.mark.parametrize("name", FOUNDATION)
 def test_build_reads_back_the_fixture_exactly(workspace, name):
+    spec = handlers.get(name)
     counts = workspace.fixture(name)
     workspace.build(name)
-    expected = _expected_examples(name, workspace.mirror_root)
-    info = data.info(workspace.dataset_dir(name))
-    assert {s: v["num_examples"] for s, v in info["splits"].items()} == counts
-    seen = set()
-    for split in counts:
-        stored = {r["key"].decode(): r for r in data.load(workspace.dataset_dir(name), split).as_numpy_iterator()}
-        raw = {r["key"].decode(): r["image"] for r in
-               data.load(workspace.dataset_dir(name), split, decode=False).as_numpy_iterator()}
-        assert len(stored) == counts[split]
-        for key, record in stored.items():
-            want = expected[key]
-            assert record["label"] == want["label"], key
-            if want["source"] is not None and raw[key] == want["source"]:
-                continue  # passed through untouched: the very bytes of the source
-            assert record["image"].shape[-1] == info["features"]["channels"]
-            assert np.array_equal(record["image"], want["pixels"]), key
-        seen |= set(stored)
-    assert seen == set(expected)
+    raw = {want.key: record["image"] for _, record, want in read_back(workspace, name, counts, decode=False)}
+    channels = data.info(workspace.dataset_dir(name))["features"]["channels"]
+    for _, record, want in read_back(workspace, name, counts):
+        assert_labels_match(spec, record, want)
+        if isinstance(want.image, bytes) and raw[want.key] == want.image:
+            continue  # passed through untouched: the very bytes of the source
+        assert record["image"].shape[-1] == channels
+        assert np.array_equal(record["image"], _pixels(want.image, spec.features.channels)), want.key
     assert data.verify(workspace.dataset_dir(name))["examples"] == sum(counts.values())
 
 

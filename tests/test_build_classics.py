@@ -4,49 +4,28 @@ shared artifact (fine and coarse labels of the same pickled batches)."""
 
 from __future__ import annotations
 
-import data
+from conftest import assert_labels_match, build_and_read_back, read_back
+
 import handlers
-from data.types import Annotation
-
-
-def _expected(name, workspace):
-    """key -> (label, split) as the handler states them, annotations joined."""
-    spec = handlers.get(name)
-    table, notes = {}, {}
-    for item in spec.examples(workspace.mirror_root / spec.source):
-        if isinstance(item, Annotation):
-            notes[item.key] = item
-        else:
-            table[item.key] = (item.label, item.split)
-    for key, note in notes.items():
-        label, split = table[key]
-        table[key] = (label if note.label is None else note.label, split or note.split)
-    return table
-
-
-def _built(name, workspace):
-    directory = workspace.dataset_dir(name)
-    table = {}
-    for split in data.info(directory)["splits"]:
-        for record in data.load(directory, split, decode=False).as_numpy_iterator():
-            table[record["key"].decode()] = (int(record["label"]), split)
-    return table
 
 
 def test_dtd_splits_come_from_the_fold_lists(workspace):
-    counts = workspace.fixture("dtd")
-    workspace.build("dtd")
-    assert {s: v["num_examples"] for s, v in data.info(workspace.dataset_dir("dtd"))["splits"].items()} == counts
-    assert _built("dtd", workspace) == _expected("dtd", workspace)
+    spec = handlers.get("dtd")
+    for _, record, want in build_and_read_back(workspace, "dtd", decode=False):
+        assert_labels_match(spec, record, want)
 
 
 def test_cifar100_variants_share_one_artifact(workspace):
-    for name in ("cifar100", "cifar100_coarse"):
-        workspace.fixture(name)
+    counts = {name: workspace.fixture(name) for name in ("cifar100", "cifar100_coarse")}
     workspace.build("cifar100", "cifar100_coarse")
-    fine, coarse = _built("cifar100", workspace), _built("cifar100_coarse", workspace)
-    assert fine == _expected("cifar100", workspace)
-    assert coarse == _expected("cifar100_coarse", workspace)
+    labels = {}
+    for name in counts:
+        spec = handlers.get(name)
+        labels[name] = {}
+        for _, record, want in read_back(workspace, name, counts[name], decode=False):
+            assert_labels_match(spec, record, want)
+            labels[name][want.key] = int(record["label"])
+    fine, coarse = labels["cifar100"], labels["cifar100_coarse"]
     assert set(fine) == set(coarse)
-    assert any(fine[key][0] != coarse[key][0] for key in fine)
+    assert any(fine[key] != coarse[key] for key in fine)
     assert sorted(p.name for p in (workspace.data_dir).rglob("cifar-100-python.tar.gz")) == ["cifar-100-python.tar.gz"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 import numpy as np
+from conftest import assert_labels_match, build_and_read_back
 from PIL import Image
 
 import data
@@ -23,16 +24,10 @@ def _built(name, workspace, decode=False):
 
 
 def test_vistex_links_resolve_to_the_flat_images(workspace):
-    counts = workspace.fixture("vistex")
-    workspace.build("vistex")
     spec = handlers.get("vistex")
-    expected = {e.key: e for e in spec.examples(workspace.mirror_root / spec.source)}
-    built = _built("vistex", workspace, decode=True)
-    assert {s: v["num_examples"] for s, v in data.info(workspace.dataset_dir("vistex"))["splits"].items()} == counts
-    assert set(built) == set(expected)
-    for key, (label, split, image) in built.items():
-        assert (label, split) == (expected[key].label, expected[key].split)
-        assert np.array_equal(image, np.asarray(Image.open(io.BytesIO(expected[key].image)))), key
+    for _, record, want in build_and_read_back(workspace, "vistex", as_numpy=True):
+        assert_labels_match(spec, record, want)
+        assert np.array_equal(record["image"], np.asarray(Image.open(io.BytesIO(want.image)))), want.key
 
 
 def test_aloi_colour_and_grey_split_alike(workspace):
