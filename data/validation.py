@@ -55,7 +55,8 @@ HELD_OUT_SPLITS = ("test", "dev-test", "validation")
 NEAR_DUPLICATE_DISTANCE = 4
 # Records whose key cannot be read are named "<shard>#<record index>".
 RECORD_PROBLEMS = ("undecodable", "wrong_channels", "label_out_of_range")
-_CANDIDATES_PER_CHUNK = 1 << 22
+# About 10 int64 arrays of this length live at once: 80 MB, whatever the dataset size.
+_CANDIDATES_PER_CHUNK = 1 << 20
 
 
 # --- Scanning one shard -----------------------------------------------------------
@@ -519,11 +520,12 @@ def near_duplicate_pairs(
         ordered = band_first[order]
         lo = np.searchsorted(ordered, band_second, side="left")
         counts = np.searchsorted(ordered, band_second, side="right") - lo
+        cumulative = np.cumsum(counts)
         start = 0
         while start < len(second):
             # Grow the chunk until it would hold too many candidates (at least one row).
-            cumulative = np.cumsum(counts[start:])
-            stop = start + max(1, int(np.searchsorted(cumulative, _CANDIDATES_PER_CHUNK, "right")))
+            before = int(cumulative[start - 1]) if start else 0
+            stop = max(start + 1, int(np.searchsorted(cumulative, before + _CANDIDATES_PER_CHUNK, "right")))
             chunk_counts = counts[start:stop]
             total = int(chunk_counts.sum())
             if total:
