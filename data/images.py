@@ -81,38 +81,52 @@ def _chunk(kind: bytes, body: bytes) -> bytes:
 
 _COLOUR_TYPE = {1: 0, 3: 2}  # PNG colour types: greyscale, truecolour
 _IEND = _chunk(b"IEND", b"")
+_IDAT_CRC = zlib.crc32(b"IDAT")
 
 
 def png_from_array(array: np.ndarray) -> bytes:
-    """PNG bytes of a uint8 (H, W) or (H, W, 3) array, written without PIL's overhead.
+    """PNG bytes of a uint8 (H, W) or (H, W, 3) array (see ``pngs_from_stack``)."""
+    return pngs_from_stack(np.asarray(array)[np.newaxis])[0]
 
-    One filter for the whole image, none or sub, whichever leaves fewer non-zero bytes
-    (on digit-like images with empty backgrounds this picks better than PNG's usual
+
+def pngs_from_stack(stack: np.ndarray) -> list[bytes]:
+    """PNG bytes of each image of a uint8 stack (N, H, W) or (N, H, W, 3), written
+    without PIL's overhead.
+
+    One filter per image, none or sub, whichever leaves fewer non-zero bytes (on
+    digit-like images with empty backgrounds this picks better than PNG's usual
     sum-of-absolute-values heuristic: 343 bytes against 392, and costs a third of it);
     then deflate by ISA-L at level 1. On 32x32 images this is about 3x faster than zlib
     behind the same filters for the same size, and 5x faster than PIL; the up filter and
-    higher levels gained under 1% there. Deterministic for a given ISA-L.
+    higher levels gained under 1% there. The filtering and its choice are numpy
+    operations over the whole stack, so their cost per small image is a fraction of a
+    call each. An image's bytes do not depend on the others in the stack; deterministic
+    for a given ISA-L.
     """
-    height, width = array.shape[:2]
-    channels = 1 if array.ndim == 2 else array.shape[2]
-    rows = np.ascontiguousarray(array, dtype=np.uint8).reshape(height, width * channels)
-    filtered = np.empty((height, width * channels + 1), dtype=np.uint8)
-    filtered[:, 0] = 1  # sub
-    body = filtered[:, 1:]
+    count, height, width = stack.shape[:3]
+    channels = 1 if stack.ndim == 3 else stack.shape[3]
+    line = width * channels
+    rows = np.ascontiguousarray(stack, dtype=np.uint8).reshape(count, height, line)
+    filtered = np.empty((count, height, line + 1), dtype=np.uint8)
+    filtered[:, :, 0] = 1  # sub
+    body = filtered[:, :, 1:]
     # uint8 arithmetic wraps modulo 256, as PNG's sub filter wants.
-    np.subtract(rows[:, channels:], rows[:, :-channels], out=body[:, channels:])
-    body[:, :channels] = rows[:, :channels]
-    # Counted over the contiguous buffer (fast): the filter bytes add ``height``.
-    if np.count_nonzero(rows) <= np.count_nonzero(filtered) - height:
-        body[:] = rows
-        filtered[:, 0] = 0
-    header = struct.pack(">IIBBBBB", width, height, 8, _COLOUR_TYPE[channels], 0, 0, 0)
-    return b"".join((
-        PNG_SIGNATURE,
-        _chunk(b"IHDR", header),
-        _chunk(b"IDAT", isal_zlib.compress(filtered.tobytes(), PNG_COMPRESS_LEVEL)),
-        _IEND,
-    ))
+    np.subtract(rows[:, :, channels:], rows[:, :, :-channels], out=body[:, :, channels:])
+    body[:, :, :channels] = rows[:, :, :channels]
+    # Counted over contiguous buffers (fast); the filter bytes add ``height``.
+    plain = np.count_nonzero(rows.reshape(count, -1), axis=1) <= (
+        np.count_nonzero(filtered.reshape(count, -1), axis=1) - height)
+    if plain.any():
+        filtered[plain, :, 1:] = rows[plain]
+        filtered[plain, :, 0] = 0
+    head = PNG_SIGNATURE + _chunk(b"IHDR", struct.pack(
+        ">IIBBBBB", width, height, 8, _COLOUR_TYPE[channels], 0, 0, 0))
+    pngs = []
+    for image in filtered:
+        idat = isal_zlib.compress(image, PNG_COMPRESS_LEVEL)
+        pngs.append(b"".join((head, struct.pack(">I", len(idat)), b"IDAT", idat,
+                              struct.pack(">I", zlib.crc32(idat, _IDAT_CRC)), _IEND)))
+    return pngs
 
 
 def open_encoded(data: bytes, max_pixels: int, where: str = "") -> Image.Image:

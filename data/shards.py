@@ -24,36 +24,87 @@ class ConversionError(ValueError):
 _LABEL_FEATURE = {"single_label": fmt.LABEL, "multi_label": fmt.MULTI_LABEL, "regression": fmt.TARGET}
 
 
-def example_bytes(header: dict, payload: bytes, label, features: Features, max_pixels: int,
-                  image_stats: stats.ImageStats | None = None,
-                  scan: validation.ShardScan | None = None) -> bytes:
-    """The serialized Example of one staged record; adds its image to ``image_stats`` and
-    the record to ``scan``, from the pixels at hand or from one decode of the stored image."""
-    pixels = decoded = None
-    if header["t"] == staging.RAW:
-        pixels = staging.raw_pixels(header, payload, features.channels)
-        image = images.png_from_array(pixels)
-        if image_stats is not None:
-            image_stats.add_pixels(pixels)
-    else:
-        image = images.stored_bytes(payload, features.channels, max_pixels)
-        if image_stats is not None or scan is not None:
-            try:
-                decoded = validation.decode(image)
-            except Exception as error:
-                if scan is None:
-                    raise ImageError(f"cannot decode the stored image: {error}") from error
-            if image_stats is not None and decoded is not None:
-                image_stats.add_decoded(decoded)
+# Records are converted in batches: a run of raw images of one size is encoded, hashed
+# and counted as one stack (see images.pngs_from_stack), and written with one call.
+_BATCH_RECORDS, _BATCH_BYTES = 256, 8 << 20
+
+
+def _encoded_image(payload: bytes, features: Features, max_pixels: int,
+                   image_stats: stats.ImageStats | None,
+                   scan: validation.ShardScan | None) -> tuple[bytes, Image.Image | None]:
+    """(stored bytes, their decoding) of a record staged as encoded bytes: passed through
+    or normalized to PNG, then decoded once for the statistics and the scan together."""
+    image = images.stored_bytes(payload, features.channels, max_pixels)
+    decoded = None
+    if image_stats is not None or scan is not None:
+        try:
+            decoded = validation.decode(image)
+        except Exception as error:
+            if scan is None:
+                raise ImageError(f"cannot decode the stored image: {error}") from error
+        if image_stats is not None and decoded is not None:
+            image_stats.add_decoded(decoded)
+    return image, decoded
+
+
+def _runs(batch: list[tuple[dict, bytes, object]]):
+    """(start, stop) of the batch's runs: consecutive raw records of one size, or one
+    encoded record."""
+    start = 0
+    while start < len(batch):
+        header = batch[start][0]
+        stop = start + 1
+        if header["t"] == staging.RAW:
+            while stop < len(batch) and batch[stop][0]["t"] == staging.RAW and batch[stop][0]["s"] == header["s"]:
+                stop += 1
+        yield start, stop
+        start = stop
+
+
+def _convert_batch(batch: list[tuple[dict, bytes, object]], features: Features, max_pixels: int,
+                   image_stats: stats.ImageStats, scan: validation.ShardScan | None,
+                   name: str) -> list[bytes]:
+    """The serialized Examples of a batch of (header, payload, label), in order; adds
+    their images to ``image_stats`` and the records to ``scan``."""
     label_feature = _LABEL_FEATURE[features.task]
-    if scan is not None:
-        scan.add(header["k"], {label_feature: label if isinstance(label, list) else [label]},
-                 [image], pixels=pixels, decoded=decoded)
-    return fmt.serialize_example({
-        fmt.IMAGE: image,
-        fmt.KEY: header["k"].encode("utf-8"),
-        label_feature: label,
-    })
+    stored: list[bytes] = []
+    for start, stop in _runs(batch):
+        run = batch[start:stop]
+        keys = [header["k"] for header, _, _ in run]
+        labels = [{label_feature: label if isinstance(label, list) else [label]} for _, _, label in run]
+        try:
+            if run[0][0]["t"] == staging.RAW:
+                stack = staging.raw_stack(run, features.channels)
+                stored += images.pngs_from_stack(stack)
+                image_stats.add_stack(stack)
+                if scan is not None:
+                    scan.add_stack(keys, labels, stack)
+            else:
+                image, decoded = _encoded_image(run[0][1], features, max_pixels, image_stats, scan)
+                stored.append(image)
+                if scan is not None:
+                    scan.add(keys[0], labels[0], [image], decoded=decoded)
+        except (ImageError, staging.PlanError) as error:
+            raise ConversionError(f"{name}: example {keys[0]!r}: {error}") from error
+    return [
+        fmt.serialize_example({fmt.IMAGE: image, fmt.KEY: header["k"].encode("utf-8"), label_feature: label})
+        for image, (header, _, label) in zip(stored, batch, strict=True)
+    ]
+
+
+def _batches(records: staging.StagedRecords, rows, labels):
+    """Lists of (header, payload, label) in row order, of bounded count and size."""
+    batch: list[tuple[dict, bytes, object]] = []
+    size = 0
+    for (_, offset, length), label in zip(rows, labels, strict=True):
+        header, payload = records.read(offset, length)
+        batch.append((header, payload, label))
+        size += len(payload)
+        if len(batch) >= _BATCH_RECORDS or size >= _BATCH_BYTES:
+            yield batch
+            batch, size = [], 0
+    if batch:
+        yield batch
 
 
 def convert_shard(
@@ -82,7 +133,7 @@ def convert_shard(
     remove_partials(output)
     remove_partials(sidecar)
     digest = hashlib.sha256()
-    num_bytes = 0
+    num_bytes = done = 0
     histogram: Counter = Counter()
     image_stats = stats.ImageStats(features.channels)
     scan = validation.ShardScan(output.name, split, features, full_decode) if scan_path else None
@@ -90,25 +141,21 @@ def convert_shard(
         staging.StagedRecords(staging_dir / plan["records"]) as records,
         atomic_path(output) as temporary,
     ):
-        with open(temporary, "wb", buffering=1 << 20) as out, warnings.catch_warnings():
+        with open(temporary, "wb", buffering=0) as out, warnings.catch_warnings():
             # Images were accepted under the build's own pixel limit; PIL's warning is noise.
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            for done, ((_, offset, length), label) in enumerate(zip(rows, labels, strict=True), 1):
-                header, payload = records.read(offset, length)
-                try:
-                    data = fmt.frame_record(
-                        example_bytes(header, payload, label, features, max_pixels, image_stats, scan))
-                except ImageError as error:
-                    raise ConversionError(
-                        f"{output.name}: example {header['k']!r}: {error}"
-                    ) from error
+            for batch in _batches(records, rows, labels):
+                data = b"".join(map(fmt.frame_record, _convert_batch(
+                    batch, features, max_pixels, image_stats, scan, output.name)))
                 out.write(data)
                 digest.update(data)
                 num_bytes += len(data)
-                if features.task != "regression":
-                    histogram.update(label if isinstance(label, list) else [label])
-                if done % 500 == 0:
-                    progress(done, len(rows))
+                if features.task == "multi_label":
+                    histogram.update(value for _, _, label in batch for value in label)
+                elif features.task != "regression":
+                    histogram.update(label for _, _, label in batch)
+                done += len(batch)
+                progress(done, len(rows))
             progress(len(rows), len(rows))
         if scan is not None:
             _check_framing(temporary, len(rows), output.name)

@@ -400,6 +400,19 @@ def raw_pixels(header: dict, payload: bytes, channels: int) -> np.ndarray:
     return np.frombuffer(payload, dtype=np.uint8).reshape(shape)
 
 
+def raw_stack(records: Sequence[tuple], channels: int) -> np.ndarray:
+    """The pixels of raw records of one size, ``(header, payload, ...)`` each, as one
+    (N, H, W) or (N, H, W, 3) uint8 array: one copy of the payloads."""
+    width, height = records[0][0]["s"]
+    shape = (height, width) if channels == 1 else (height, width, channels)
+    size = width * height * channels
+    for header, payload, *_ in records:
+        if len(payload) != size:
+            raise PlanError(f"staged record {header['k']!r} holds {len(payload)} bytes of pixels, "
+                            f"not {size}; rerun planning")
+    return np.frombuffer(b"".join(record[1] for record in records), dtype=np.uint8).reshape(len(records), *shape)
+
+
 def image_bytes(header: dict, payload: bytes, channels: int, max_pixels: int) -> bytes:
     """The stored image bytes for one staged record (pass-through or PNG)."""
     if header["t"] == RAW:

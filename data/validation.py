@@ -172,16 +172,14 @@ def _label_problem(parsed: dict, features: Features, counts: list[int]) -> str |
     return None
 
 
-def _stacked_dhashes(arrays: list[np.ndarray]) -> list[int]:
-    """dHashes of equal-shaped uint8 pixel arrays, (H, W) or (H, W, 3), in one resize."""
-    height, width = arrays[0].shape[:2]
-    kind = "L" if arrays[0].ndim == 2 else "RGB"
-    stack = np.concatenate([array.reshape(-1) for array in arrays])
-    image = Image.frombuffer(kind, (width, height * len(arrays)), stack, "raw", kind, 0, 1)
-    return _dhashes(image, len(arrays))
-
-
-_BATCH_IMAGES, _BATCH_BYTES = 256, 4 << 20
+def _stacked_dhashes(stack: np.ndarray) -> list[int]:
+    """dHashes of a stack of equal-shaped uint8 images, (N, H, W) or (N, H, W, 3), in one
+    resize."""
+    count, height, width = stack.shape[:3]
+    kind = "L" if stack.ndim == 3 else "RGB"
+    values = np.ascontiguousarray(stack).reshape(-1)
+    image = Image.frombuffer(kind, (width, height * count), values, "raw", kind, 0, 1)
+    return _dhashes(image, count)
 
 
 class ShardScan:
@@ -202,8 +200,6 @@ class ShardScan:
         self.exact: list[str | None] = []
         self.dhashes: list[int | None] = []
         self.num_records = 0
-        self._pending: list[tuple[int, np.ndarray]] = []  # (record, pixels) awaiting a dHash
-        self._pending_bytes = 0
 
     def unreadable(self, reason: str, framed: bool = True) -> None:
         """A record whose key cannot be read, named "<shard>#<record index>"; one whose
@@ -211,57 +207,47 @@ class ShardScan:
         self.problems.add("undecodable", f"{self.name}#{self.num_records}", reason)
         self.num_records += framed
 
-    def add(self, key: str, labels: dict, images: list[bytes], pixels: np.ndarray | None = None,
-            decoded: Image.Image | None = None) -> None:
+    def add(self, key: str, labels: dict, images: list[bytes], decoded: Image.Image | None = None) -> None:
         """One record: ``labels`` maps label feature names to their values (as parsed);
-        ``pixels`` are the pixels the PNG was written from, ``decoded`` the decoding of a
-        passed-through image, when at hand."""
-        self.num_records += 1
-        self.keys.append(key)
-        label_problem = _label_problem(labels, self.features, self.label_counts)
-        if label_problem:
-            self.problems.add("label_out_of_range", key, label_problem)
-        index = len(self.exact)
-        self.exact.append(None)
-        self.dhashes.append(None)
+        ``decoded`` is the decoding of a passed-through image, when at hand."""
+        self._add_record(key, labels)
         try:
             if len(images) != 1:
                 raise _Invalid("undecodable", f"{len(images)} images, expected 1")
-            if pixels is not None:
-                self.exact[index] = self._add_pixels(index, pixels)
-            else:
-                self.exact[index], self.dhashes[index] = _image_hashes(
-                    images[0], self.mode, self.full_decode, decoded)
+            self.exact[-1], self.dhashes[-1] = _image_hashes(images[0], self.mode, self.full_decode, decoded)
         except _Invalid as error:
             self.problems.add(error.problem, key, str(error))
         except Exception as error:
             self.problems.add("undecodable", key, f"{type(error).__name__}: {error}")
 
-    def _add_pixels(self, index: int, pixels: np.ndarray) -> str:
-        """The exact hash of pixels about to be stored losslessly as PNG (equal to that of
-        the decoded PNG); their dHash is computed with the next batch of the same shape."""
-        height, width = pixels.shape[:2]
-        kind = "L" if pixels.ndim == 2 else "RGB"  # (H, W) or (H, W, 3), as staged
+    def add_stack(self, keys: list[str], labels: list[dict], stack: np.ndarray) -> None:
+        """Records whose PNGs conversion wrote from ``stack``, their pixels, (N, H, W) or
+        (N, H, W, 3): the PNG is lossless, so hashing these pixels equals hashing the
+        decoded PNG, and all their dHashes come from one resize."""
+        count, height, width = stack.shape[:3]
+        kind = "L" if stack.ndim == 3 else "RGB"
+        for key, record_labels in zip(keys, labels, strict=True):
+            self._add_record(key, record_labels)
         if kind != self.mode:
-            raise _Invalid("wrong_channels", f"mode {kind}, expected {self.mode}")
-        if self._pending and self._pending[0][1].shape != pixels.shape:
-            self._flush()
-        self._pending.append((index, pixels))
-        self._pending_bytes += pixels.nbytes
-        if len(self._pending) >= _BATCH_IMAGES or self._pending_bytes >= _BATCH_BYTES:
-            self._flush()
-        return _sha64(f"{kind} {width}x{height}".encode(), np.ascontiguousarray(pixels).data)
-
-    def _flush(self) -> None:
-        if not self._pending:
+            for key in keys:
+                self.problems.add("wrong_channels", key, f"mode {kind}, expected {self.mode}")
             return
-        values = _stacked_dhashes([pixels for _, pixels in self._pending])
-        for (index, _), value in zip(self._pending, values, strict=True):
-            self.dhashes[index] = value
-        self._pending, self._pending_bytes = [], 0
+        header = f"{kind} {width}x{height}".encode()
+        pixels = np.ascontiguousarray(stack).reshape(count, -1)
+        self.exact[-count:] = [_sha64(header, image.data) for image in pixels]
+        self.dhashes[-count:] = _stacked_dhashes(stack)
+
+    def _add_record(self, key: str, labels: dict) -> None:
+        """The record's key and label checks, its hashes None until they are known."""
+        self.num_records += 1
+        self.keys.append(key)
+        label_problem = _label_problem(labels, self.features, self.label_counts)
+        if label_problem:
+            self.problems.add("label_out_of_range", key, label_problem)
+        self.exact.append(None)
+        self.dhashes.append(None)
 
     def to_json(self) -> dict:
-        self._flush()
         return {
             "shard": self.name,
             "split": self.split,

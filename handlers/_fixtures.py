@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import pickle
 import struct
 import tarfile
 import zipfile
@@ -118,3 +119,31 @@ def write_gz(path: Path, data: bytes) -> Path:
     with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=_EPOCH, filename="") as out:
         out.write(data)
     return path
+
+
+class _Python2Pickler(pickle._Pickler):
+    """Writes byte and text strings with the str opcodes Python 2 used, where Python 3's
+    protocol 2 writes bytes as ``_codecs.encode`` calls on a Latin-1 text (half again
+    the size, and a decode plus an encode to load)."""
+
+    dispatch = pickle._Pickler.dispatch.copy()
+
+    def _save_string(self, obj) -> None:
+        data = obj.encode("utf-8") if isinstance(obj, str) else obj
+        if len(data) < 256:
+            self.write(pickle.SHORT_BINSTRING + bytes([len(data)]) + data)
+        else:
+            self.write(pickle.BINSTRING + struct.pack("<i", len(data)))
+            self.write(data)
+        self.memoize(obj)
+
+    dispatch[bytes] = _save_string
+    dispatch[str] = _save_string
+
+
+def python2_pickle(content: object) -> bytes:
+    """``content`` pickled as Python 2 (cPickle, protocol 2) wrote it, e.g. the CIFAR
+    batches: Python 3 loads it with ``encoding="bytes"``, strings as bytes."""
+    buffer = io.BytesIO()
+    _Python2Pickler(buffer, protocol=2).dump(content)
+    return buffer.getvalue()
