@@ -185,7 +185,9 @@ def stage(
     split_names: list[str] = []
     notes = _Annotations(features.task)
     offset = 0
-    with atomic_path(directory / RECORDS_FILE) as temporary, open(temporary, "wb") as out:
+    # A large buffer: records are a few KB, and a system call each would cost more than
+    # the copy.
+    with atomic_path(directory / RECORDS_FILE) as temporary, open(temporary, "wb", buffering=1 << 20) as out:
         for item in examples:
             if isinstance(item, Annotation):
                 notes.add(item, features)
