@@ -42,6 +42,12 @@ def staging_of(dataset: str) -> Path:
     return locate.staging_dir(config.data_dir(), dataset) / provenance_of(dataset)["fingerprint"]
 
 
+@functools.lru_cache(maxsize=256)
+def _plan_of(dataset: str) -> dict:
+    """The dataset's plan; read once per process (it is written once per fingerprint)."""
+    return staging.read_plan(staging_of(dataset))
+
+
 class StorageTask(luigi.Task):
     """Base of every task here: failures are journaled in the data dir for `status`."""
 
@@ -208,6 +214,16 @@ class ConvertShard(StorageTask):
 
     def requires(self):
         return PlanExamples(dataset=self.dataset)
+
+    @property
+    def priority(self) -> float:
+        """The shard's number of examples: larger shards are started first, so a build
+        does not end with one worker converting a large shard while the others idle."""
+        try:
+            split = _plan_of(self.dataset)["splits"][self.split]
+        except (OSError, ValueError, KeyError):
+            return 0
+        return split["num_examples"] / max(split["num_shards"], 1)
 
     def output(self):
         spec = handlers.get(self.dataset)

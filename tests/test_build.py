@@ -50,6 +50,18 @@ def test_build_reads_back_the_fixture_exactly(workspace, name):
     assert data.verify(workspace.dataset_dir(name))["examples"] == sum(counts.values())
 
 
+def test_larger_shards_are_converted_first(workspace):
+    """ConvertShard's priority is its number of examples: the train shards of the fixture
+    (larger than its test shards) all start before any test shard."""
+    counts = workspace.fixture("mnist")
+    assert counts["train"] > counts["test"]
+    result = workspace.build("mnist")
+    started = [line for line in result.stderr.splitlines() if " running " in line and "ConvertShard(" in line]
+    splits = ["train" if "split=train" in line else "test" for line in started]
+    assert len(splits) >= 2 * 4, started
+    assert splits == sorted(splits, key=lambda split: split != "train"), splits
+
+
 def test_jpeg_sources_are_passed_through(workspace):
     workspace.fixture("caltech101")
     workspace.build("caltech101")
