@@ -173,14 +173,22 @@ def can_pass_through(image: Image.Image, data: bytes, channels: int) -> bool:
     return False
 
 
-def stored_bytes(data: bytes, channels: int, max_pixels: int, where: str = "") -> bytes:
-    """The bytes to store for an encoded source image: itself, or a normalized PNG."""
+def stored_image(data: bytes, channels: int, max_pixels: int,
+                 where: str = "") -> tuple[bytes, Image.Image | None]:
+    """(bytes to store, the opened image when those bytes are ``data`` passed through):
+    the caller that decodes the stored image anyway loads the opened one, not a second
+    parse of the same headers (a tenth of a pass-through's conversion time)."""
     image = open_encoded(data, max_pixels, where)
     if can_pass_through(image, data, channels):
-        return data
+        return data, image
     try:
         image.load()
     except Exception as error:
         prefix = f"{where}: " if where else ""
         raise ImageError(f"{prefix}corrupt or truncated image: {error}") from error
-    return encode_png(normalize(image, channels))
+    return encode_png(normalize(image, channels)), None
+
+
+def stored_bytes(data: bytes, channels: int, max_pixels: int, where: str = "") -> bytes:
+    """The bytes to store for an encoded source image: itself, or a normalized PNG."""
+    return stored_image(data, channels, max_pixels, where)[0]

@@ -34,11 +34,15 @@ def _encoded_image(payload: bytes, features: Features, max_pixels: int,
                    scan: validation.ShardScan | None) -> tuple[bytes, Image.Image | None]:
     """(stored bytes, their decoding) of a record staged as encoded bytes: passed through
     or normalized to PNG, then decoded once for the statistics and the scan together."""
-    image = images.stored_bytes(payload, features.channels, max_pixels)
+    image, opened = images.stored_image(payload, features.channels, max_pixels)
     decoded = None
     if image_stats is not None or scan is not None:
         try:
-            decoded = validation.decode(image)
+            if opened is not None:
+                opened.load()
+                decoded = opened
+            else:
+                decoded = validation.decode(image)
         except Exception as error:
             if scan is None:
                 raise ImageError(f"cannot decode the stored image: {error}") from error
