@@ -336,28 +336,36 @@ class _Partial:
 
 
 class _HashingWriter:
-    """Writes chunks to the partial file on this thread and hashes them on another.
+    """Writes chunks to the partial file on this thread and hashes them on others,
+    one thread per algorithm.
 
     Hashing runs at about the speed of a fast link, so doing both in turn would halve
-    the download rate; hashlib releases the GIL, so the two overlap. The queue is
-    bounded: memory stays flat whatever the file size.
+    the download rate; hashlib releases the GIL, so writing and each digest overlap
+    (md5 and sha256 of one file no longer add up). The queues are bounded: memory
+    stays flat whatever the file size.
     """
 
     def __init__(self, partial: _Partial, out):
         self._partial, self._out = partial, out
-        self._queue: queue.Queue = queue.Queue(maxsize=16)
-        self._thread = threading.Thread(target=self._hash, name="fetch-hash", daemon=True)
-        self._thread.start()
+        self._queues: list[queue.Queue] = []
+        self._threads = []
+        for name, hasher in partial._hashers.items():
+            chunks: queue.Queue = queue.Queue(maxsize=16)
+            thread = threading.Thread(target=self._hash, args=(hasher, chunks),
+                                      name=f"fetch-{name}", daemon=True)
+            thread.start()
+            self._queues.append(chunks)
+            self._threads.append(thread)
 
-    def _hash(self) -> None:
-        hashers = list(self._partial._hashers.values())
-        while (chunk := self._queue.get()) is not None:
-            for hasher in hashers:
-                hasher.update(chunk)
+    @staticmethod
+    def _hash(hasher, chunks: queue.Queue) -> None:
+        while (chunk := chunks.get()) is not None:
+            hasher.update(chunk)
 
     def write(self, chunk: bytes) -> None:
         self._out.write(chunk)
-        self._queue.put(chunk)
+        for chunks in self._queues:
+            chunks.put(chunk)
         self._partial._hashed += len(chunk)
 
     def __enter__(self):
@@ -367,8 +375,10 @@ class _HashingWriter:
         try:
             self._out.close()
         finally:
-            self._queue.put(None)
-            self._thread.join()
+            for chunks in self._queues:
+                chunks.put(None)
+            for thread in self._threads:
+                thread.join()
 
 
 # --- HTTP ---------------------------------------------------------------------------
