@@ -15,30 +15,45 @@ TR2 = {"train": 0.80, "dev": 0.20}
 
 def by_fraction(key: str, fractions: Mapping[str, float]) -> str:
     """The split of ``key`` when splits take these fractions (in expectation)."""
+    return _chooser(fractions)(key)
+
+
+def _chooser(fractions: Mapping[str, float]):
+    """``by_fraction`` for many keys: the bounds are summed once, not per key (registry
+    start-up tallies tens of thousands of keys, in every command)."""
     total = sum(fractions.values())
-    point = unit_interval(key, "split") * total
-    cumulative = 0.0
     names = sorted(fractions)
+    bounds, cumulative = [], 0.0
     for name in names:
         cumulative += fractions[name]
-        if point < cumulative:
-            return name
-    return names[-1]
+        bounds.append(cumulative)
+
+    def choose(key: str) -> str:
+        point = unit_interval(key, "split") * total
+        for name, bound in zip(names, bounds):
+            if point < bound:
+                return name
+        return names[-1]
+
+    return choose
 
 
 def tally(keys, fractions: Mapping[str, float]) -> dict[str, int]:
     """How many of ``keys`` each split gets: expected sizes for datasets with known keys."""
+    choose = _chooser(fractions)
     counts: dict[str, int] = defaultdict(int)
     for key in keys:
-        counts[by_fraction(key, fractions)] += 1
+        counts[choose(key)] += 1
     return dict(sorted(counts.items()))
 
 
 def fraction_rule(fractions: Mapping[str, float]):
     """A split rule for DatasetSpec.split_rule that assigns each key by fraction."""
 
+    choose = _chooser(fractions)
+
     def rule(keys: Sequence[str], labels: Sequence[object]) -> list[str]:
-        return [by_fraction(key, fractions) for key in keys]
+        return [choose(key) for key in keys]
 
     return rule
 
