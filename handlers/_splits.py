@@ -49,7 +49,6 @@ def tally(keys, fractions: Mapping[str, float]) -> dict[str, int]:
 
 def fraction_rule(fractions: Mapping[str, float]):
     """A split rule for DatasetSpec.split_rule that assigns each key by fraction."""
-
     choose = _chooser(fractions)
 
     def rule(keys: Sequence[str], labels: Sequence[object]) -> list[str]:
