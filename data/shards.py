@@ -29,25 +29,39 @@ _LABEL_FEATURE = {"single_label": fmt.LABEL, "multi_label": fmt.MULTI_LABEL, "re
 _BATCH_RECORDS, _BATCH_BYTES = 256, 8 << 20
 
 
-def _encoded_image(payload: bytes, features: Features, max_pixels: int,
-                   image_stats: stats.ImageStats | None,
-                   scan: validation.ShardScan | None) -> tuple[bytes, Image.Image | None]:
-    """(stored bytes, their decoding) of a record staged as encoded bytes: passed through
-    or normalized to PNG, then decoded once for the statistics and the scan together."""
+def _encoded_image(payload: bytes, key: str, features: Features, max_pixels: int,
+                   image_stats: stats.ImageStats, scan: validation.ShardScan | None,
+                   stride: int) -> tuple[bytes, Image.Image | None]:
+    """(stored bytes, their decoding when the scan can use it) of a record staged as
+    encoded bytes: passed through or normalized to PNG.
+
+    A PNG is decoded once for the statistics and the scan together. A passed-through
+    JPEG is decoded only when its key is in the pixel sample (see data/stats.py); the
+    scan hashes it at reduced scale on its own."""
     image, opened = images.stored_image(payload, features.channels, max_pixels)
-    decoded = None
-    if image_stats is not None or scan is not None:
+    if opened is not None and image.startswith(images.JPEG_SIGNATURE):
+        if not stats.in_pixel_sample(key, stride):
+            image_stats.add_size(*opened.size)
+            return image, None
         try:
-            if opened is not None:
-                opened.load()
-                decoded = opened
-            else:
-                decoded = validation.decode(image)
+            opened.load()
         except Exception as error:
             if scan is None:
                 raise ImageError(f"cannot decode the stored image: {error}") from error
-        if image_stats is not None and decoded is not None:
-            image_stats.add_decoded(decoded)
+            return image, None  # the scan reports it
+        image_stats.add_decoded(opened)
+        return image, None
+    try:
+        if opened is None:
+            decoded = validation.decode(image)
+        else:
+            opened.load()
+            decoded = opened
+    except Exception as error:
+        if scan is None:
+            raise ImageError(f"cannot decode the stored image: {error}") from error
+        return image, None
+    image_stats.add_decoded(decoded)
     return image, decoded
 
 
@@ -67,7 +81,7 @@ def _runs(batch: list[tuple[dict, bytes, object]]):
 
 def _convert_batch(batch: list[tuple[dict, bytes, object]], features: Features, max_pixels: int,
                    image_stats: stats.ImageStats, scan: validation.ShardScan | None,
-                   name: str) -> list[bytes]:
+                   name: str, stride: int = 1) -> list[bytes]:
     """The serialized Examples of a batch of (header, payload, label), in order; adds
     their images to ``image_stats`` and the records to ``scan``."""
     label_feature = _LABEL_FEATURE[features.task]
@@ -84,7 +98,8 @@ def _convert_batch(batch: list[tuple[dict, bytes, object]], features: Features, 
                 if scan is not None:
                     scan.add_stack(keys, labels, stack)
             else:
-                image, decoded = _encoded_image(run[0][1], features, max_pixels, image_stats, scan)
+                image, decoded = _encoded_image(run[0][1], keys[0], features, max_pixels, image_stats,
+                                                scan, stride)
                 stored.append(image)
                 if scan is not None:
                     scan.add(keys[0], labels[0], [image], decoded=decoded)
@@ -140,6 +155,7 @@ def convert_shard(
     num_bytes = done = 0
     histogram: Counter = Counter()
     image_stats = stats.ImageStats(features.channels)
+    stride = stats.pixel_sample_stride(plan["splits"][split]["num_examples"])
     scan = validation.ShardScan(output.name, split, features, full_decode) if scan_path else None
     with (
         staging.StagedRecords(staging_dir / plan["records"]) as records,
@@ -150,7 +166,7 @@ def convert_shard(
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             for batch in _batches(records, rows, labels):
                 data = b"".join(map(fmt.frame_record, _convert_batch(
-                    batch, features, max_pixels, image_stats, scan, output.name)))
+                    batch, features, max_pixels, image_stats, scan, output.name, stride)))
                 out.write(data)
                 digest.update(data)
                 num_bytes += len(data)

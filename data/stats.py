@@ -1,14 +1,17 @@
 """Image statistics gathered while converting, merged exactly into dataset_info.json.
 
-Each shard's conversion takes every image once (the pixels it encodes, or the decoded
-passed-through image) and keeps integer sums: pixels per channel, their squares, the pixel count,
-and histograms of heights and widths. Integers add up exactly in any order, so the
-merged mean, standard deviation (over all pixels of a split, not over per-image means)
-and median sizes are the same whatever the number of shards or workers.
+Each shard's conversion counts every image's height and width, and keeps integer
+sums of its pixels per channel and of their squares. Integers add up exactly in any
+order, so the merged mean, standard deviation (over all pixels of a split, not over
+per-image means) and median sizes are the same whatever the number of shards or workers.
 
-JPEG images are decoded fully (no PIL draft mode): the histogram is nearly free once
-the pixels exist, and draft decoding saves only about a third of the time (entropy
-decoding dominates) while making the standard deviation approximate.
+Pixels that conversion has at hand (the images it encodes itself) are all counted.
+A passed-through JPEG would have to be decoded for them alone (three quarters of a
+pass-through's cost), so in a split of more than PIXEL_SAMPLE images its pixels are
+counted for a sample: the images whose key hashes into one of ``stride`` buckets
+(``pixel_sample_stride``), chosen by key, so the sample, too, does not depend on
+sharding. Sizes still come from every image's header. The merged statistics then
+say how many images the pixel figures rest on.
 """
 
 from __future__ import annotations
@@ -22,7 +25,11 @@ from PIL import Image
 
 from data import format as fmt
 from data.decoding import parse_example
+from data.hashing import key_hash
 from data.images import ImageError
+
+# Passed-through images whose pixels a split's statistics rest on, at least.
+PIXEL_SAMPLE = 1024
 
 _VALUES = np.arange(256, dtype=np.int64)
 _SQUARES = _VALUES * _VALUES
@@ -40,6 +47,8 @@ class ImageStats:
         self.mode = "L" if channels == 1 else "RGB"
         self.num_images = 0
         self.num_pixels = 0
+        self.sampled_images = 0  # images whose pixels are in the histogram
+        self.sampled_pixels = 0
         self.histogram = np.zeros(channels * 256, dtype=np.int64)
         self.heights: Counter = Counter()
         self.widths: Counter = Counter()
@@ -63,6 +72,12 @@ class ImageStats:
             image = image.convert(self.mode)
         self.histogram += np.array(image.histogram(), dtype=np.int64)
         self._count(*image.size)
+        self.sampled_images += 1
+        self.sampled_pixels += image.size[0] * image.size[1]
+
+    def add_size(self, width: int, height: int) -> None:
+        """Count an image outside the pixel sample: its size only."""
+        self._count(width, height)
 
     def add_stack(self, stack: np.ndarray) -> None:
         """Add equal-sized images whose uint8 pixels are at hand, (N, H, W) or (N, H, W, C):
@@ -75,6 +90,8 @@ class ImageStats:
         self.histogram += np.array(row.histogram(), dtype=np.int64)
         self.num_images += count
         self.num_pixels += count * width * height
+        self.sampled_images += count
+        self.sampled_pixels += count * width * height
         self.heights[height] += count
         self.widths[width] += count
 
@@ -96,6 +113,8 @@ class ImageStats:
         return {
             "num_images": self.num_images,
             "num_pixels": self.num_pixels,
+            "sampled_images": self.sampled_images,
+            "sampled_pixels": self.sampled_pixels,
             "pixel_sum": self.pixel_sum,
             "pixel_sum_squares": self.pixel_sum_squares,
             "heights": {str(k): v for k, v in sorted(self.heights.items())},
@@ -110,7 +129,10 @@ def merge(parts: list[dict]) -> dict:
     pixels], height {min, median, max}, width {min, median, max}}; pixel values 0-255.
     """
     channels = len(parts[0]["pixel_sum"])
-    pixels = sum(part["num_pixels"] for part in parts)
+    images = sum(part["num_images"] for part in parts)
+    # Sidecars from before sampling counted every pixel.
+    sampled = sum(part.get("sampled_images", part["num_images"]) for part in parts)
+    pixels = sum(part.get("sampled_pixels", part["num_pixels"]) for part in parts)
     sums = [sum(part["pixel_sum"][c] for part in parts) for c in range(channels)]
     squares = [sum(part["pixel_sum_squares"][c] for part in parts) for c in range(channels)]
     heights: Counter = Counter()
@@ -118,15 +140,29 @@ def merge(parts: list[dict]) -> dict:
     for part in parts:
         heights.update({int(k): v for k, v in part["heights"].items()})
         widths.update({int(k): v for k, v in part["widths"].items()})
-    return {
-        "num_images": sum(part["num_images"] for part in parts),
-        "num_pixels": pixels,
+    merged = {
+        "num_images": images,
+        "num_pixels": sum(part["num_pixels"] for part in parts),
         # Exact integers up to the last step: N*sum(x^2) - sum(x)^2 is N^2 * variance.
-        "pixel_mean": [s / pixels for s in sums],
-        "pixel_std": [math.sqrt(pixels * q - s * s) / pixels for s, q in zip(sums, squares, strict=True)],
+        "pixel_mean": [s / pixels for s in sums] if pixels else None,
+        "pixel_std": [math.sqrt(pixels * q - s * s) / pixels for s, q in zip(sums, squares, strict=True)]
+        if pixels else None,
         "height": _summary(heights),
         "width": _summary(widths),
     }
+    if sampled < images:
+        merged["pixel_sample_images"] = sampled
+    return merged
+
+
+def pixel_sample_stride(num_examples: int) -> int:
+    """1 in how many passed-through images of a split of ``num_examples`` are decoded
+    for the pixel statistics: all up to 2 * PIXEL_SAMPLE, then about PIXEL_SAMPLE."""
+    return max(1, num_examples // PIXEL_SAMPLE)
+
+
+def in_pixel_sample(key: str, stride: int) -> bool:
+    return stride == 1 or key_hash(key, "pixel-sample") % stride == 0
 
 
 def _summary(histogram: Counter) -> dict:

@@ -16,12 +16,13 @@ Hashes:
   files), unless ``full_decode=True`` asks for the pixels: a re-encoded JPEG differs in
   its pixels anyway, which is what the near-duplicate search is for.
 - dHash: greyscale, box-resized to 9x8, one bit per pair of horizontally adjacent cells
-  (1 where the right one is brighter).
+  (1 where the right one is brighter). A JPEG's greyscale is its luma, decoded at the
+  smallest DCT scale that keeps 72x64 (unless ``full_decode``).
 
 Conversion scans as it writes (``ShardScan``), at little cost: a PNG it encoded itself
 is hashed from the pixels it was written from (lossless, so equal to hashing the decoded
-file), and a passed-through image is decoded once for the statistics and the hashes
-together. ``scan_shard`` reads a written shard back instead (``tasks verify``, or a shard
+file), a passed-through PNG is decoded once for the statistics and the hashes together,
+and a passed-through JPEG is hashed at reduced scale. ``scan_shard`` reads a written shard back instead (``tasks verify``, or a shard
 built before validation was enabled), and gives the same scan.
 
 Near-duplicates (Hamming distance <= d) are found by banding: the 64 bits are cut into
@@ -93,6 +94,10 @@ def _sha64(*parts: bytes) -> str:
     return digest.hexdigest()[:16]
 
 
+# The least size a JPEG is decoded at for its dHash: 8x the 9x8 grid.
+_DRAFT_SIZE = (72, 64)
+
+
 def _dhash(image: Image.Image) -> int:
     return _dhashes(image, 1)[0]
 
@@ -129,8 +134,9 @@ def _image_hashes(data: bytes, mode: str, full_decode: bool,
     is_png = data.startswith(PNG_SIGNATURE)
     if not is_png and not data.startswith(JPEG_SIGNATURE):
         raise _Invalid("undecodable", f"neither PNG nor JPEG (starts {data[:8].hex()})")
+    reduced = not is_png and not full_decode and image is None
     if image is None:
-        image = decode(data)
+        image = Image.open(io.BytesIO(data))
     if image.format not in ("PNG", "JPEG"):
         raise _Invalid("undecodable", f"{image.format} data behind a PNG/JPEG signature")
     if image.mode != mode:
@@ -139,8 +145,16 @@ def _image_hashes(data: bytes, mode: str, full_decode: bool,
     if is_png and data[24:25] != b"\x08":
         raise _Invalid("wrong_channels", f"PNG bit depth {data[24]}, expected 8")
     if is_png or full_decode:
+        image.load()
         header = f"{image.mode} {image.size[0]}x{image.size[1]}".encode()
         return _sha64(header, image.tobytes()), _dhash(image)
+    if reduced:
+        # The JPEG's own reduced-scale decoding of its luma (no chroma, a fraction of
+        # the inverse DCTs), kept at 8x the 9x8 grid or more so the box averages
+        # match a full decode's within a bit or two.
+        width, height = image.size
+        image.draft("L", (min(width, _DRAFT_SIZE[0]), min(height, _DRAFT_SIZE[1])))
+        image.load()
     return _sha64(data), _dhash(image)
 
 

@@ -118,8 +118,10 @@ def _describe_statistics(statistics: dict) -> str:
     def sizes(summary):
         return f"{summary['min']}/{summary['median']}/{summary['max']}"
 
-    return (f"pixel mean {numbers(statistics['pixel_mean'])}, std {numbers(statistics['pixel_std'])}; "
-            f"height min/median/max {sizes(statistics['height'])}, width {sizes(statistics['width'])}")
+    sample = statistics.get("pixel_sample_images")
+    sampled = f" (from a sample of {sample} of {statistics['num_images']} images)" if sample else ""
+    return (f"pixel mean {numbers(statistics['pixel_mean'] or [])}, std {numbers(statistics['pixel_std'] or [])}"
+            f"{sampled}; height min/median/max {sizes(statistics['height'])}, width {sizes(statistics['width'])}")
 
 
 def cmd_verify(args) -> int:

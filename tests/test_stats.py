@@ -94,3 +94,40 @@ def test_greyscale_images_have_one_channel_of_statistics():
     assert merged["pixel_mean"] == [grey.mean()] and merged["pixel_std"] == pytest.approx([grey.std()])
     assert merged["height"] == {"min": 6, "median": 6, "max": 6}
     assert decode_image(images.png_from_array(grey), 1).shape == (6, 10, 1)
+
+
+def _jpeg(seed: int, width: int, height: int) -> bytes:
+    pixels = np.random.default_rng(seed).integers(0, 256, size=(height, width, 3), dtype=np.uint8)
+    buffer = io.BytesIO()
+    Image.fromarray(pixels).save(buffer, format="JPEG", quality=90)
+    return buffer.getvalue()
+
+
+def test_passed_through_jpegs_of_a_large_split_are_decoded_for_a_sample_only():
+    """Sizes are counted for every JPEG; pixels for the keys in the sample, chosen by key
+    (the same whatever the shard), and the merge says how many images they rest on."""
+    from data import shards
+    from data.types import Features
+
+    features = Features(channels=3, class_names=("a",))
+    stride = stats.pixel_sample_stride(4 * stats.PIXEL_SAMPLE)
+    assert stride == 4 and stats.pixel_sample_stride(2 * stats.PIXEL_SAMPLE - 1) == 1
+    keys = [f"k/{n}.jpg" for n in range(64)]
+    sampled = [key for key in keys if stats.in_pixel_sample(key, stride)]
+    assert 4 <= len(sampled) <= 32
+    accumulator, reference = stats.ImageStats(3), stats.ImageStats(3)
+    for n, key in enumerate(keys):
+        jpeg = _jpeg(n, 20 + n % 3, 16)
+        stored, _ = shards._encoded_image(jpeg, key, features, 10**6, accumulator, None, stride)
+        assert stored == jpeg  # passed through
+        if key in sampled:
+            reference.add_image(jpeg)
+    merged, expected = stats.merge([accumulator.to_json()]), stats.merge([reference.to_json()])
+    assert merged["num_images"] == 64 and merged["pixel_sample_images"] == len(sampled)
+    assert merged["width"] == {"min": 20, "median": 21, "max": 22}
+    assert merged["pixel_mean"] == expected["pixel_mean"] and merged["pixel_std"] == expected["pixel_std"]
+    # With stride 1 (a split of at most 2 * PIXEL_SAMPLE) every JPEG is decoded.
+    everything = stats.ImageStats(3)
+    for n, key in enumerate(keys):
+        shards._encoded_image(_jpeg(n, 20 + n % 3, 16), key, features, 10**6, everything, None, 1)
+    assert "pixel_sample_images" not in stats.merge([everything.to_json()])
