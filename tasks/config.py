@@ -71,8 +71,8 @@ class validate(luigi.Config):  # noqa: N801
     near_duplicate_distance = luigi.IntParameter(
         default=4, description="Hamming distance of 64-bit difference hashes that counts as near-duplicate")
     full_decode = luigi.BoolParameter(
-        default=False, description="Find exact duplicates of passed-through JPEGs by their decoded "
-        "pixels (slower) instead of their bytes")
+        default=False, description="Decode passed-through JPEGs fully for their hashes (slower): "
+        "exact duplicates by pixels instead of bytes, dHash at full instead of reduced scale")
 
 
 def conversion_settings() -> dict:
