@@ -39,17 +39,9 @@ def _encoded_image(payload: bytes, key: str, features: Features, max_pixels: int
     JPEG is decoded only when its key is in the pixel sample (see data/stats.py); the
     scan hashes it at reduced scale on its own."""
     image, opened = images.stored_image(payload, features.channels, max_pixels)
-    if opened is not None and image.startswith(images.JPEG_SIGNATURE):
-        if not stats.in_pixel_sample(key, stride):
-            image_stats.add_size(*opened.size)
-            return image, None
-        try:
-            opened.load()
-        except Exception as error:
-            if scan is None:
-                raise ImageError(f"cannot decode the stored image: {error}") from error
-            return image, None  # the scan reports it
-        image_stats.add_decoded(opened)
+    jpeg = opened is not None and image.startswith(images.JPEG_SIGNATURE)
+    if jpeg and not stats.in_pixel_sample(key, stride):
+        image_stats.add_size(*opened.size)
         return image, None
     try:
         if opened is None:
@@ -60,9 +52,9 @@ def _encoded_image(payload: bytes, key: str, features: Features, max_pixels: int
     except Exception as error:
         if scan is None:
             raise ImageError(f"cannot decode the stored image: {error}") from error
-        return image, None
+        return image, None  # the scan reports it
     image_stats.add_decoded(decoded)
-    return image, decoded
+    return image, None if jpeg else decoded
 
 
 def _runs(batch: list[tuple[dict, bytes, object]]):

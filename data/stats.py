@@ -7,8 +7,8 @@ per-image means) and median sizes are the same whatever the number of shards or 
 
 Pixels that conversion has at hand (the images it encodes itself) are all counted.
 A passed-through JPEG would have to be decoded for them alone (three quarters of a
-pass-through's cost), so in a split of more than PIXEL_SAMPLE images its pixels are
-counted for a sample: the images whose key hashes into one of ``stride`` buckets
+pass-through's cost), so in a split of 2 * PIXEL_SAMPLE images or more their pixels
+are counted for a sample: the images whose key hashes into one of ``stride`` buckets
 (``pixel_sample_stride``), chosen by key, so the sample, too, does not depend on
 sharding. Sizes still come from every image's header. The merged statistics then
 say how many images the pixel figures rest on.

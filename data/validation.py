@@ -22,8 +22,9 @@ Hashes:
 Conversion scans as it writes (``ShardScan``), at little cost: a PNG it encoded itself
 is hashed from the pixels it was written from (lossless, so equal to hashing the decoded
 file), a passed-through PNG is decoded once for the statistics and the hashes together,
-and a passed-through JPEG is hashed at reduced scale. ``scan_shard`` reads a written shard back instead (``tasks verify``, or a shard
-built before validation was enabled), and gives the same scan.
+and a passed-through JPEG is hashed at reduced scale. ``scan_shard`` reads a written
+shard back instead (``tasks verify``, or a shard built before validation was enabled),
+and gives the same scan.
 
 Near-duplicates (Hamming distance <= d) are found by banding: the 64 bits are cut into
 d + 1 bands, and by the pigeonhole principle two hashes within distance d agree exactly
