@@ -105,6 +105,34 @@ class Artifact:
         return {key: value for key, value in fields.items() if value is not None}
 
 
+EVIDENCE_KINDS = {
+    "real artifact": "a copy whose size and checksum equal the pinned ones was read",
+    "real listing": "a complete member list or split file of the real artifact was read",
+    "documentation": "the provider's documentation or paper only",
+    "unverified": "no evidence beyond the handler's own reading of the layout",
+}
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """What a handler's layout was checked against, so a reader knows how far to trust it.
+
+    ``kind`` is one of ``EVIDENCE_KINDS``; ``source`` names where the evidence is
+    (``owner/repo@commit:path``, a paper, a page); ``listing`` is the file under
+    ``tests/listings/`` that CI replays through the handler, when there is one.
+    """
+
+    kind: str = "unverified"
+    source: str = ""
+    listing: str = ""
+
+    def __post_init__(self):
+        if self.kind not in EVIDENCE_KINDS:
+            raise ValueError(f"evidence kind {self.kind!r} is not one of {sorted(EVIDENCE_KINDS)}")
+        if self.kind != "unverified" and not self.source:
+            raise ValueError(f"evidence of kind {self.kind!r} must name its source")
+
+
 @dataclass(frozen=True)
 class DatasetSpec:
     """Everything the engine needs to know about one dataset.
@@ -130,6 +158,9 @@ class DatasetSpec:
     version: str = "1.0.0"
     source: str = ""
     unconfirmed: str = ""
+    evidence: Evidence = Evidence()
+    # Where this dataset deliberately differs from the dm_nevis task of the same name, and why.
+    dm_nevis_differences: str = ""
     # Keys of members known to be broken upstream (truncated, undecodable): skipped, and
     # counted in dataset_info.json, instead of failing the build.
     skip_members: frozenset[str] = frozenset()

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import handlers
+from handlers._spec import EVIDENCE_KINDS
 from data import format as fmt
 from data import locate, metadata
 from data.croissant import CROISSANT_FILE
@@ -53,7 +54,7 @@ def _is_built(spec, data_dir: Path) -> bool:
 
 
 def cmd_list(args) -> int:
-    rows = [("name", "task", "classes", "route", "manual", "built")]
+    rows = [("name", "task", "classes", "route", "manual", "evidence", "built")]
     for spec in handlers.all_specs():
         rows.append((
             spec.name,
@@ -61,13 +62,11 @@ def cmd_list(args) -> int:
             _classes(spec),
             source_route(spec),
             "yes" if spec.needs_manual_download else "no",
+            spec.evidence.kind,
             "yes" if _is_built(spec, args.data_dir) else "no",
         ))
     if args.markdown:  # the "built" column depends on the machine: left out
-        for number, row in enumerate(rows):
-            print("| " + " | ".join(row[:-1]) + " |")
-            if number == 0:
-                print("|" + "---|" * (len(row) - 1))
+        print(_markdown(rows))
         return 0
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for row in rows:
@@ -75,11 +74,45 @@ def cmd_list(args) -> int:
     return 0
 
 
+def _table(rows) -> str:
+    lines = []
+    for number, row in enumerate(rows):
+        lines.append("| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |")
+        if number == 0:
+            lines.append("|" + "---|" * len(row))
+    return "\n".join(lines)
+
+
+def _markdown(rows) -> str:
+    """DATASETS.md: the table, then what each handler was checked against, the notes
+    still open, and where a dataset deliberately differs from dm_nevis."""
+    specs = handlers.all_specs()
+    counts = {kind: sum(spec.evidence.kind == kind for spec in specs) for kind in EVIDENCE_KINDS}
+    parts = [
+        _table([row[:-1] for row in rows]),
+        "\n## Evidence\n",
+        "What each handler's layout (member names, labels, splits, counts) was checked against: "
+        + "; ".join(f"*{kind}* ({EVIDENCE_KINDS[kind]}): {counts[kind]}" for kind in EVIDENCE_KINDS)
+        + ". Listings under `tests/listings/` are replayed through the handler in CI.\n",
+        _table([("name", "evidence", "source", "still unconfirmed")] + [
+            (spec.name, spec.evidence.kind, spec.evidence.source or "-", spec.unconfirmed or "-")
+            for spec in specs
+        ]),
+        "\n## Where a dataset differs from dm_nevis\n",
+        _table([("name", "difference, and why")] + [
+            (spec.name, spec.dm_nevis_differences) for spec in specs if spec.dm_nevis_differences
+        ]),
+    ]
+    return "\n".join(parts)
+
+
 def cmd_info(args) -> int:
     spec = handlers.get(args.name)
     print(f"{spec.name} {spec.version}: {spec.description}")
     print(f"homepage: {spec.homepage}\nlicense:  {spec.license}\ncitation: {spec.citation}")
     print(f"task:     {spec.features.task}, {spec.features.channels} channel(s), classes: {_classes(spec)}")
+    evidence = spec.evidence
+    print(f"evidence: {evidence.kind}" + (f" ({evidence.source})" if evidence.source else ""))
     if spec.unconfirmed:
         print(f"unconfirmed: {spec.unconfirmed}")
     print("artifacts:")
