@@ -2,13 +2,17 @@
 
 Homepage https://dabi.temple.edu/external/shape/MPEG7/dataset.html (Latecki, Lakämper,
 Eckhardt, "Shape descriptors for non-rigid shapes with a single closed contour", CVPR
-2000; packaged at Temple University). The zip holds GIFs named ``<class>-<n>.gif``
-(n = 1..20) in one folder; the label is the text before the first ``-``, case-sensitive
-as stored (``Bone``, ``HCircle`` ... beside ``apple``). Six extra files (``confusions``
-and ``shapedata`` in .gif/.eps/.fig) are not shapes and are ignored, as are members
-that do not follow the pattern. No official split: every image is drawn into
-train/dev/dev-test/test (0.56/0.12/0.12/0.20) by a hash of its file name (so the split
-does not depend on the folder the zip uses).
+2000; packaged at Temple University). The zip holds GIFs named ``<class>-<n>.gif`` in
+one folder, ``original/``; the label is the text before the first ``-``, case-sensitive
+as stored (``Bone``, ``HCircle`` ... beside ``apple``). Ten classes number their images
+``01``..``20`` with a leading zero, the other 60 ``1``..``20``. Six extra files
+(``confusions`` and ``shapedata`` in .gif/.eps/.fig) are not shapes and are ignored, as
+are members that do not follow the pattern. No official split: every image is drawn
+into train/dev/dev-test/test (0.56/0.12/0.12/0.20) by a hash of its file name (so the
+split does not depend on the folder the zip uses).
+
+Evidence: a copy of the zip whose md5 equals the pinned one (its member list is
+``tests/listings/mpeg7.json``).
 """
 
 import posixpath
@@ -17,7 +21,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _gif, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact(
@@ -38,6 +42,14 @@ _LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
 _SHAPE = re.compile(r"([^-]+)-(\d+)\.gif")
 _NOT_SHAPES = ("confusion", "shapedata")
 PER_CLASS = 20
+# Classes whose images are numbered 01..20 in the real zip (the rest 1..20).
+ZERO_PADDED = frozenset("bottle brick car carriage chopper fountain rat stef teddy truck".split())
+_EXTRAS = tuple(f"{stem}.{ext}" for stem in ("confusions", "shapedata") for ext in ("eps", "fig", "gif"))
+
+
+def member_base(token: str, number: int) -> str:
+    """The real file name of image ``number`` of class ``token``."""
+    return f"{token}-{number:02d}.gif" if token in ZERO_PADDED else f"{token}-{number}.gif"
 
 
 def examples(artifacts_dir: Path):
@@ -53,15 +65,16 @@ def examples(artifacts_dir: Path):
 
 
 def write_fixture(artifacts_dir: Path, per_class: int = 8) -> dict[str, int]:
-    """GIF silhouettes of three classes (one capitalised), plus the non-shape extras."""
+    """GIF silhouettes of three classes (one capitalised, one zero-padded), plus the six
+    non-shape extras, all under ``original/`` as in the real zip."""
     members, names = {}, []
-    for c, token in enumerate(("Bone", "apple", "lizzard")):
+    for c, token in enumerate(("Bone", "car", "lizzard")):
         for n in range(1, per_class + 1):
-            base = f"{token}-{n}.gif"
+            base = member_base(token, n)
             mask = (_fixtures.pixels(c * 100 + n, 18, 14, 1) > 128).astype("uint8") * 255
             members[f"original/{base}"] = _gif.gif_bytes(mask, binary=True)
             names.append(base)
-    for extra in ("confusions.gif", "confusions.eps", "shapedata.fig", "shapedata.gif"):
+    for extra in _EXTRAS:
         members[f"original/{extra}"] = b"GIF89a" if extra.endswith(".gif") else b"%!PS\n"
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, members)
     return _splits.tally(names, _splits.ALL)
@@ -77,7 +90,16 @@ mpeg7 = DatasetSpec(
     features=Features(channels=1, class_names=CLASS_NAMES),
     examples=examples,
     write_fixture=write_fixture,
-    # File names are <class>-<n>.gif, n = 1..20, so the hash splits are known.
-    num_examples=_splits.tally((f"{c}-{n}.gif" for c in CLASS_NAMES for n in range(1, PER_CLASS + 1)), _splits.ALL),
-    unconfirmed="numbering 1..20 in every class; the homepage address",
+    # Hash splits of the real file names (tests/listings/mpeg7.json).
+    num_examples=_splits.tally(
+        (member_base(c, n) for c in CLASS_NAMES for n in range(1, PER_CLASS + 1)), _splits.ALL
+    ),
+    unconfirmed="the homepage address",
+    evidence=Evidence(
+        "real artifact",
+        source="mzucker/fit_colormaps@4e4402a39db8a8545a427f51fa2421f27ce6ce8d:MPEG7dataset.zip "
+        "(3,380,427 B, md5 = the pinned one: 1,406 members under original/, 70 classes x 20; "
+        "ten classes numbered 01..20)",
+        listing="mpeg7.json",
+    ),
 )
