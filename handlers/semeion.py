@@ -3,9 +3,13 @@
 Homepage https://archive.ics.uci.edu/dataset/178/semeion+handwritten+digit (Semeion
 Research Center, Rome, 2008). One text file, one digit per line: 256 pixel values
 written as decimals (``1.0000`` / ``0.0000``), row-major, then ten 0/1 integers
-one-hot coding the digit. Pixels are stored as 0/255. There is no official split:
-every example is drawn into train/dev/dev-test/test (0.56/0.12/0.12/0.20) by a hash
-of its key, the line number.
+one-hot coding the digit, a trailing space and CRLF. Pixels are stored as 0/255. There
+is no official split: every example is drawn into train/dev/dev-test/test
+(0.56/0.12/0.12/0.20) by a hash of its key, the line number.
+
+Evidence: a real copy (md5 equal to the pinned one once a stray byte appended after the
+last line is dropped) holds 1,593 lines of 266 values, every label one-hot, 155-162
+examples per digit.
 """
 
 from pathlib import Path
@@ -15,7 +19,7 @@ from PIL import Image
 
 from data.types import Example, Features
 from handlers import _fixtures, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact(
@@ -50,17 +54,17 @@ def examples(artifacts_dir: Path):
 
 
 def write_fixture(artifacts_dir: Path, count: int = 60) -> dict[str, int]:
-    """Lines in the real format (``%.4f`` pixels, one-hot tail, trailing space)."""
+    """Lines in the real format (``%.4f`` pixels, one-hot tail, trailing space, CRLF)."""
     counts: dict[str, int] = {}
     rows = []
     for index in range(count):
         pixels = _fixtures.pixels(index, 16, 16, 1) > 128
         label = index % 10
         onehot = ["1" if digit == label else "0" for digit in range(10)]
-        rows.append(" ".join([f"{float(p):.4f}" for p in pixels.ravel()] + onehot) + " \n")
+        rows.append(" ".join([f"{float(p):.4f}" for p in pixels.ravel()] + onehot) + " \r\n")
         split = _splits.by_fraction(f"line{index + 1:04d}", _splits.ALL)
         counts[split] = counts.get(split, 0) + 1
-    (artifacts_dir / ARTIFACTS[0].file).write_text("".join(rows))
+    (artifacts_dir / ARTIFACTS[0].file).write_bytes("".join(rows).encode())
     return counts
 
 
@@ -76,4 +80,10 @@ semeion = DatasetSpec(
     write_fixture=write_fixture,
     # Keys are line numbers, so the hash-derived split sizes are known in advance.
     num_examples=_splits.tally((f"line{n:04d}" for n in range(1, 1594)), _splits.ALL),
+    evidence=Evidence(
+        "real artifact",
+        source="felipeb-oliveira/Neural-Network-C-@eb41e989e1004b49ca315ed7ad29b5c4321e9c90:semeion.data "
+        "(2,889,703 B; without its last byte, a stray 'E' after the final CRLF, md5 "
+        "cb545d371d2ce14ec121470795a77432: 1,593 lines of 256 pixels + one-hot digit)",
+    ),
 )
