@@ -5,14 +5,21 @@ Homepage https://www.nist.gov/itl/products-and-services/emnist-dataset (Cohen, A
 Tapson, van Schaik, "EMNIST: an extension of MNIST to handwritten letters", 2017). One
 zip, ``gzip.zip``, holds per subset ``gzip/emnist-<subset>-{train,test}-images-idx3-ubyte.gz``
 and ``...-labels-idx1-ubyte.gz`` (MNIST idx files) and ``emnist-<subset>-mapping.txt``
-(``<label> <ASCII code>...``); the handler checks the mapping names exactly the classes
-declared here. One registry name per subset, as TFDS offers them, all reading the one
-zip: byclass (62 classes: digits, upper case, lower case), bymerge and balanced (47:
+(``<label> <ASCII code>...``, CRLF line ends); the handler checks the mapping names exactly
+the classes declared here. One registry name per subset, as TFDS offers them, all reading
+the one zip: byclass (62 classes: digits, upper case, lower case), bymerge and balanced (47:
 the 15 letters whose two cases look alike are merged into the upper case), letters
 (26, each merging both cases; the files number them 1-26, stored here as 0-25), digits
 and mnist (10). The images are stored transposed (each 28x28 array is column-major)
 and are transposed back so that characters stand upright. The idx files are streamed
-from inside the zip, never unpacked. Official train/test splits only.
+from inside the zip, never unpacked. Official train/test splits only; their sizes are
+the paper's (Table II), which the real letters label files confirm: 124,800 / 20,800,
+4,800 / 800 per letter. (88,800 / 14,800, quoted by TFDS and the Kaggle CSV copies, are
+not what the idx files hold.)
+
+Evidence: a copy of the zip's 30 members (names as in the zip, idx files as LFS
+pointers with their sizes, the six mapping files verbatim) and the real letters label
+files, read and counted.
 """
 
 import gzip
@@ -24,7 +31,7 @@ import numpy as np
 from data.types import Example, Features
 from handlers import _fixtures
 from handlers._readers import idx_header, iter_idx_records, read_idx_stream  # noqa: F401 (emnist.idx_header kept)
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact("gzip.zip", "https://biometrics.nist.gov/cs_links/EMNIST/gzip.zip", size=561753746,
@@ -37,12 +44,13 @@ _UPPER = tuple(chr(code) for code in range(ord("A"), ord("Z") + 1))
 _LOWER = tuple(chr(code) for code in range(ord("a"), ord("z") + 1))
 # Lower-case letters bymerge/balanced keep apart; the other 15 join their upper case.
 _DISTINCT_LOWER = tuple("abdefghnqrt")
-# subset -> (class names, label of the first class in the files, (train, test) sizes)
+# subset -> (class names, label of the first class in the files, (train, test) sizes as
+# published in the EMNIST paper's Table II)
 SUBSETS = {
     "byclass": (_DIGITS + _UPPER + _LOWER, 0, (697932, 116323)),
     "bymerge": (_DIGITS + _UPPER + _DISTINCT_LOWER, 0, (697932, 116323)),
     "balanced": (_DIGITS + _UPPER + _DISTINCT_LOWER, 0, (112800, 18800)),
-    "letters": (tuple(f"{upper}/{lower}" for upper, lower in zip(_UPPER, _LOWER, strict=True)), 1, (88800, 14800)),
+    "letters": (tuple(f"{upper}/{lower}" for upper, lower in zip(_UPPER, _LOWER, strict=True)), 1, (124800, 20800)),
     "digits": (_DIGITS, 0, (240000, 40000)),
     "mnist": (_DIGITS, 0, (60000, 10000)),
 }
@@ -97,7 +105,8 @@ def check_mapping(text: str, names: tuple[str, ...], first_label: int) -> None:
 
 
 def write_fixture(artifacts_dir: Path, sizes=(("train", 12), ("test", 5))) -> dict[str, int]:
-    """Every subset's five files under ``gzip/``: images stored transposed, letters numbered from 1."""
+    """Every subset's five files under ``gzip/``: images stored transposed, letters numbered
+    from 1, mapping lines ending in CRLF as in the real zip."""
     members = []
     for s, (subset, (names, first_label, _)) in enumerate(SUBSETS.items()):
         for split, count in sizes:
@@ -108,7 +117,7 @@ def write_fixture(artifacts_dir: Path, sizes=(("train", 12), ("test", 5))) -> di
             members.append((member(subset, f"{split}-images"), _gz(_fixtures.idx_bytes(images))))
             members.append((member(subset, f"{split}-labels"), _gz(_fixtures.idx_bytes(labels))))
         rows = [f"{first_label + i} " + " ".join(str(ord(c)) for c in name.split("/")) for i, name in enumerate(names)]
-        members.append((member(subset, "mapping"), ("\n".join(rows) + "\n").encode()))
+        members.append((member(subset, "mapping"), ("\r\n".join(rows) + "\r\n").encode()))
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, members)
     return dict(sizes)
 
@@ -158,7 +167,24 @@ def _spec(subset: str) -> DatasetSpec:
         source="emnist",
         unconfirmed=(
             "that the file now served from biometrics.nist.gov still has the sha256 TFDS pinned "
-            "for the itl.nist.gov copy; the mapping files' exact text (checked when the build reads them); the license"
+            "for the itl.nist.gov copy; the license (the provider states none)"
+        ),
+        evidence=Evidence(
+            "real listing",
+            source=(
+                "aurelienduarte/emnist@55838475bfb43e14b3b371aaa7b77b66413ed62e:gzip/ (the zip's 30 "
+                "members by name, idx sizes from LFS pointers, the six mapping files verbatim: bymerge's "
+                "equals balanced's, mnist's equals digits', letters' lines are '<n> <upper> <lower>'); "
+                "ivarreukers/emnist-letters@39a3b1cf48dffd1ddb9ae96f17829ce9d2f9df83:"
+                "emnist-letters-{train,test}-labels-idx1-ubyte.gz (same sizes as the zip's; labels 1-26, "
+                "124,800 / 20,800, 4,800 / 800 each); other subsets' sizes from the paper's Table II"
+            ),
+        ),
+        dm_nevis_differences=(
+            "dm_nevis reads only TFDS emnist/balanced, keeps the images as stored (transposed) and "
+            "carves dev / dev-test out of the train split's tail (70/15/15 by position) at read time; "
+            "here images are transposed upright and only the official train/test are stored, so the "
+            "stream can carve its own dev sets."
         ),
     )
 
