@@ -8,13 +8,17 @@ the fixture is MNIST's (same names and layout). The provider also publishes NumP
 copies, not used. Classes, in label order, are one hiragana per row of the syllabary
 (お き す つ な は ま や れ を), named by their romanisation. Official 60,000 / 10,000
 train/test split only.
+
+Evidence: the provider's README (70,000 images, 6,000 / 1,000 per class, MNIST's idx
+format and file names) as mirrored with the files; the mirror's annex keys give the
+sizes pinned here and the md5s torchvision pins. No copy was read.
 """
 
 from pathlib import Path
 
 from data.types import Features
 from handlers import _readers
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 from handlers.mnist import FILES, write_fixture
 
 _HOST = "http://codh.rois.ac.jp/kmnist/dataset/kmnist/"
@@ -50,4 +54,11 @@ kmnist = DatasetSpec(
     examples=examples,
     write_fixture=write_fixture,
     num_examples={"train": 60000, "test": 10000},
+    evidence=Evidence(
+        "documentation",
+        source="datasets-mila/datasets--kmnist@cb75286a3270f0a62a6c89e10386f6056717a420:README.md "
+        "(the provider's README: 60,000 / 10,000, 6k / 1k per class, one hiragana per row) and "
+        "md5sums plus annex keys (MD5E-s18165135--bdb82020..., MD5E-s29497--e144d726..., "
+        "MD5E-s3041136--5c965bf0..., MD5E-s5120--7320c461...: the pinned sizes)",
+    ),
 )
