@@ -4,7 +4,12 @@ Homepage https://www.cs.toronto.edu/~kriz/cifar.html (Krizhevsky, 2009). The pyt
 release is one tar.gz holding ``cifar-10-batches-py/data_batch_1..5`` (training) and
 ``test_batch``: Python 2 pickles of dicts with byte-string keys whose ``data`` is
 N x 3072 uint8 (the red plane, then green, then blue, each 32x32 row-major).
-``batches.meta`` and ``readme.html`` are not examples. Official split only.
+``batches.meta`` (checked to list exactly the class names below, in order) and
+``readme.html`` are not examples. Official split only.
+
+Evidence: an extracted copy of the archive (the eight files above; its ``batches.meta``
+is byte-equal to the one torchvision pins) and the archive's size and md5 in a DataLad
+mirror, equal to the pins here.
 """
 
 from pathlib import Path
@@ -13,7 +18,7 @@ import numpy as np
 
 from data.types import Features
 from handlers import _cifar, _fixtures, _readers
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact("cifar-10-python.tar.gz", "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz",
@@ -34,6 +39,8 @@ def examples(artifacts_dir: Path):
             yield from _cifar.batch_examples(batch, data, "train")
         elif batch == "test_batch":
             yield from _cifar.batch_examples(batch, data, "test")
+        elif batch == "batches.meta":
+            _cifar.check_names(_readers.load_array_pickle(data), b"label_names", CLASS_NAMES, name)
 
 
 def write_fixture(artifacts_dir: Path, per_batch: int = 6) -> dict[str, int]:
@@ -61,4 +68,18 @@ cifar10 = DatasetSpec(
     examples=examples,
     write_fixture=write_fixture,
     num_examples={"train": 50000, "test": 10000},
+    evidence=Evidence(
+        "real listing",
+        source=(
+            "1012598167/CNN_RNN_GAN_Keras@4e0b7c72015a7e05c65c5a4ef0d04c2c1453250d:cifar-10-batches-py/ "
+            "(the extracted archive: batches.meta, data_batch_1..5, readme.html, test_batch; its "
+            "1/batches.meta has torchvision's md5 5ff9c542... and lists the ten names here); "
+            "datasets-mila/datasets--cifar10@03844c7e72166b464f13c1b04aa8f30c60f56fcf:cifar-10-python.tar.gz "
+            "(annex key: 170,498,071 bytes, md5 c58f3010..., as pinned)"
+        ),
+    ),
+    dm_nevis_differences=(
+        "dm_nevis reads TFDS cifar10 and carves dev / dev-test out of the train split's tail "
+        "(70/15/15 by position) at read time; here only the official train/test are stored."
+    ),
 )

@@ -8,6 +8,10 @@ archive: ``cifar100`` (fine labels) and ``cifar100_coarse`` (superclasses). ``me
 names the classes; when it streams by, the handler checks it lists exactly the names
 below, in order (both lists are alphabetical). Other members (an editor's
 ``file.txt~``) are ignored. Official split only.
+
+Evidence: a ``tar -v`` listing printed while extracting a download of the pinned size
+(``cifar-100-python/``, ``file.txt~``, ``train``, ``test``, ``meta``, in that order, so
+``meta`` is checked last) and the archive's size and md5 in a DataLad mirror.
 """
 
 from pathlib import Path
@@ -16,11 +20,11 @@ import numpy as np
 
 from data.types import Features
 from handlers import _cifar, _fixtures, _readers
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact("cifar-100-python.tar.gz", "https://www.cs.toronto.edu/~kriz/cifar-100-python.tar.gz",
-             md5="eb9058c3a382ffc7106e4002c42a8d85"),
+             md5="eb9058c3a382ffc7106e4002c42a8d85", size=169001437),
 )
 FOLDER = "cifar-100-python"
 
@@ -89,6 +93,20 @@ def _spec(level: str, name: str, description: str) -> DatasetSpec:
         write_fixture=write_fixture,
         num_examples={"train": 50000, "test": 10000},
         source="cifar100",
+        evidence=Evidence(
+            "real listing",
+            source=(
+                "guillaume-chevalier/python-caffe-custom-cifar-100-conv-net@6438ee356b501b8cdba4f6a76b6c9e5565038c04:"
+                "README.md (tar -v of a 169,001,437-byte download: cifar-100-python/, file.txt~, train, "
+                "test, meta); datasets-mila/datasets--cifar100@c40f599b7082130ac08cbc549064ac21f6d9583c:"
+                "cifar-100-python.tar.gz (annex key: 169,001,437 bytes, md5 eb9058c3..., as pinned)"
+            ),
+        ),
+        dm_nevis_differences=(
+            "dm_nevis reads TFDS cifar100 (fine labels) and carves dev / dev-test out of the train "
+            "split's tail (70/15/15 by position) at read time; here only the official train/test are "
+            "stored. cifar100_coarse has no dm_nevis counterpart."
+        ) if level == "fine" else "",
     )
 
 

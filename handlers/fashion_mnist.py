@@ -12,7 +12,7 @@ from pathlib import Path
 
 from data.types import Features
 from handlers import _readers
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 from handlers.mnist import FILES, write_fixture
 
 _HOST = "http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"
@@ -49,4 +49,18 @@ fashion_mnist = DatasetSpec(
     examples=examples,
     write_fixture=write_fixture,
     num_examples={"train": 60000, "test": 10000},
+    evidence=Evidence(
+        "real artifact",
+        source=(
+            "zalandoresearch/fashion-mnist@b2617bb6d3ffa2e429640350f613e3291e10b141:data/fashion/ "
+            "(train- and t10k-labels-idx1-ubyte.gz read: sha256 as pinned, 60,000 / 10,000 labels, "
+            "6,000 / 1,000 per class; README's label table); "
+            "datasets-mila/datasets--fashionmnist@bfe603e1850728fc6bd480905cdc3d524f8416f7:md5sums "
+            "(annex keys: image files of 26,421,880 and 4,422,102 bytes, torchvision's md5s)"
+        ),
+    ),
+    dm_nevis_differences=(
+        "dm_nevis reads TFDS fashion_mnist and carves dev / dev-test out of the train split's tail "
+        "(70/15/15 by position) at read time; here only the official train/test are stored."
+    ),
 )
