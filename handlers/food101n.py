@@ -12,8 +12,16 @@ labels stay noisy, which is the point of the set); unlisted photos are skipped.
 Splits: ``verified_val`` (4,741 rows) is ``test``; ``verified_train`` (52,868 rows) is
 carved into train/dev/dev-test by the TR3 fractions on a hash of the member path. The
 zip is random-access, so the lists are read first and only listed photos are inflated.
-A listed photo that is missing, a photo in both lists, a malformed row or an unknown
-dish fails the build. The other ``meta`` files (class lists, held-out classes) are unused.
+One training row, ``hot_and_sour_soup/a49e6fb26e356c6c41a37b5c18176355.jpg`` (flag 0),
+names a photo the zip files under ``filet_mignon/``: it is skipped, as dm_nevis skips
+it, leaving 52,867 training photos. Any other listed photo that is missing, a photo in
+both lists, a malformed row or an unknown dish fails the build. The other ``meta``
+files (``classes.txt`` with a ``class_name`` header line, ``imagelist.tsv`` of all
+310,009 photos) are unused.
+
+Evidence: no copy of the zip or its lists was read. The layout, the list formats and
+counts (310,009 photos; 52,868 / 4,741 rows; the one stray row) agree between
+dm_nevis's reader and public Food-101N loaders that check them against the real files.
 """
 
 import posixpath
@@ -22,7 +30,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 from handlers.food101 import CLASS_NAMES
 
 ARTIFACTS = (
@@ -33,19 +41,22 @@ ROOT = "Food-101N_release/"
 IMAGES = f"{ROOT}images/"
 # split list -> official part
 LISTS = {f"{ROOT}meta/verified_train.tsv": "train", f"{ROOT}meta/verified_val.tsv": "test"}
+# Listed in verified_train.tsv, but the zip holds this photo under filet_mignon/ only.
+STRAY_ROWS = frozenset({f"{IMAGES}hot_and_sour_soup/a49e6fb26e356c6c41a37b5c18176355.jpg"})
 _LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
 
 
 def examples(artifacts_dir: Path):
     path = artifacts_dir / ARTIFACTS[0].file
     splits = listed_splits(path)
-    found = 0
+    found = set()
     for name, data in _readers.zip_members(path, keep=splits.__contains__):
         dish = posixpath.basename(posixpath.dirname(name))
-        found += 1
+        found.add(name)
         yield Example(key=name, image=data, label=_LABELS[dish], split=splits[name])
-    if found != len(splits):
-        raise FileNotFoundError(f"{ARTIFACTS[0].file}: {len(splits) - found} listed photos are missing")
+    missing = set(splits) - found - STRAY_ROWS
+    if missing:
+        raise FileNotFoundError(f"{ARTIFACTS[0].file}: {len(missing)} listed photos are missing, e.g. {min(missing)}")
 
 
 def listed_splits(path: Path) -> dict[str, str]:
@@ -80,8 +91,8 @@ def parse_list(text: str, list_name: str):
 
 
 def write_fixture(artifacts_dir: Path) -> dict[str, int]:
-    """Listed photos with both flags, unlisted photos (skipped), a greyscale JPEG, the
-    unused meta files and junk."""
+    """Listed photos with both flags, unlisted photos (skipped), the real stray row (its
+    photo filed under another dish), a greyscale JPEG, the unused meta files and junk."""
     dishes = ("apple_pie", "bibimbap", "waffles")
     members, lists, counts = [], {part: ["class_name/key\tverification_label"] for part in LISTS}, {}
     train_list, val_list = LISTS
@@ -97,9 +108,14 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
             lists[listed].append(f"{dish}/{file}\t{(c + i) % 2}")
             split = "test" if LISTS[listed] == "test" else _splits.by_fraction(key, _splits.TR3)
             counts[split] = counts.get(split, 0) + 1
+    (stray,) = STRAY_ROWS
+    filed = f"{IMAGES}filet_mignon/{posixpath.basename(stray)}"
+    members.append((filed, _fixtures.jpeg_bytes(_fixtures.pixels(99, 20, 20, 3))))
+    lists[train_list].append(f"{stray[len(IMAGES):]}\t0")
+    imagelist = ["class_name/key"] + sorted(name[len(IMAGES):] for name, _ in members)
     members += [(name, ("\n".join(rows) + "\n").encode()) for name, rows in lists.items()]
-    members += [(f"{ROOT}meta/classes.txt", ("\n".join(CLASS_NAMES) + "\n").encode()),
-                (f"{ROOT}meta/verified_train_holdout_classes.txt", b"waffles\n"),
+    members += [(f"{ROOT}meta/classes.txt", ("\n".join(("class_name", *CLASS_NAMES)) + "\n").encode()),
+                (f"{ROOT}meta/imagelist.tsv", ("\n".join(imagelist) + "\n").encode()),
                 (f"{IMAGES}.DS_Store", b"junk")]
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, members)
     return counts
@@ -118,12 +134,24 @@ food101n = DatasetSpec(
     features=Features(channels=3, class_names=CLASS_NAMES),
     examples=examples,
     write_fixture=write_fixture,
-    # test = 4,741 rows; how the hash carves the 52,868 training rows is known only from the list.
+    # test = 4,741 rows; how the hash carves the 52,867 training photos is known only from the list.
     num_examples=None,
     unconfirmed=(
         "the Google Drive file is still shared under this id and name (dm_nevis's snapshot "
         "fetched the same md5 from https://iudata.blob.core.windows.net/food101/Food-101N_release.zip); "
-        "that the two lists share no photo; the header text and exact row counts of the lists; "
-        "the names of the unused meta files; the license"
+        "that the two lists share no photo; the lists' header text; the license"
+    ),
+    evidence=Evidence(
+        "documentation",
+        source="https://kuanghuei.github.io/Food-101N/ (layout, 310k photos, verification lists); "
+        "deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/food101n.py (member paths, "
+        "header line skipped, photos matched by <dish>/<file>); public Food-101N loaders checked against "
+        "the real files: imagelist.tsv 310,009 photos, verified_train 52,868 rows of which "
+        "hot_and_sour_soup/a49e6fb26e356c6c41a37b5c18176355.jpg (flag 0) has no photo at that path "
+        "(filed as filet_mignon), verified_val 4,741 rows, classes.txt headed 'class_name'",
+    ),
+    dm_nevis_differences=(
+        "dm_nevis numbers the dishes in a fixed list of its own (takoyaki 0, ...); here they are "
+        "numbered in sorted order, the same ids as food101."
     ),
 )
