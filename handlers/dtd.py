@@ -11,13 +11,18 @@ lists may stream before or after the images, so their lines are handed over as
 annotations (the engine joins them to the images; an unlisted image, or a listed image
 that is missing, fails the build). ``labels_joint_anno.txt`` (multi-attribute labels),
 ``imdb/imdb.mat`` and the other folds are not used.
+
+Evidence: the provider's README (folder layout, list names, ``<class>/<class>_XXXX.jpg``
+names relative to ``images/``) and the archive's size in a DataLad mirror, equal to the
+pin; no copy of the fold lists or of the member list was found, so the per-split counts
+are the provider's published 40 per class per split.
 """
 
 from pathlib import Path
 
 from data.types import Annotation, Example, Features
 from handlers import _fixtures, _readers
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact("dtd-r1.0.1.tar.gz", "https://www.robots.ox.ac.uk/~vgg/data/dtd/download/dtd-r1.0.1.tar.gz",
@@ -85,4 +90,19 @@ dtd = DatasetSpec(
     examples=examples,
     write_fixture=write_fixture,
     num_examples={"train": 1880, "validation": 1880, "test": 1880},
+    unconfirmed="the fold-1 lists themselves (not seen; split sizes are the provider's 40 per class each)",
+    evidence=Evidence(
+        "documentation",
+        source=(
+            "datasets-mila/datasets--dtd@7f1867379eff29a0b5b977d9c1fa6550b5327a6f:README.txt (the "
+            "provider's README: dtd/images/<class>/, dtd/labels/{train,val,test}1..10.txt, "
+            "labels_joint_anno.txt, imdb/imdb.mat, 5,640 images in 47 classes) and :md5sums (annex key "
+            "of dtd-r1.0.1.tar.gz: 625,239,812 bytes, md5 fff73e5086ae6bdbea199a49dfb8a4c1)"
+        ),
+    ),
+    dm_nevis_differences=(
+        "dm_nevis reads TFDS dtd (fold 1) and at read time cuts train 80/20 into train / dev by "
+        "position, using validation as dev-test; here fold 1's train / validation / test are stored "
+        "as published."
+    ),
 )
