@@ -10,6 +10,12 @@ Members outside this pattern are skipped, as dm_nevis does. Some JPEGs are greys
 and are converted to RGB. No official split: every image is drawn into
 train/dev/dev-test/test by the ALL fractions on a hash of its path. office_caltech_10
 reads the same tar (borrowed, fetched once).
+
+Evidence: a DataLad mirror fetched the same Drive file and recorded it as 1,183,006,720
+bytes with the pinned md5, so the pins are those of the real tar; the provider
+documents 30,607 images of 256 categories plus clutter. The 257 folder names are the
+list dm_nevis reads the tar with; no member list was found, so the per-folder image
+names and counts are not checked here.
 """
 
 import re
@@ -17,7 +23,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact("256_ObjectCategories.tar", gdrive_id="1r6o0pSROcV1_VwT4oSjA2FBUSCWGuxLK",
@@ -121,7 +127,14 @@ caltech256 = DatasetSpec(
     # ALL fractions on key hashes: exact sizes need the tar's member list.
     num_examples=None,
     unconfirmed=(
-        "the 257 folder names are the commonly published list (not checked against the tar); "
-        "whether the Drive file still announces the name 256_ObjectCategories.tar"
+        "the member names under the 257 folders (no listing of the tar); whether the Drive file "
+        "still announces the name 256_ObjectCategories.tar"
+    ),
+    evidence=Evidence(
+        "documentation",
+        source="datasets-mila/datasets--caltech256@dd6803ca98db:256_ObjectCategories.tar (annex key "
+        "MD5E-s1183006720--67b4f42ca05d46448c6bb8ecd2220f6d, fetched from the same Drive id: size and "
+        "md5 equal the pins) and its README.rst (the provider's description: 30,607 images); the folder "
+        "names as deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/caltech256.py lists them",
     ),
 )
