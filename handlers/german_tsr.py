@@ -10,6 +10,12 @@ those come from ``GT-final_test.csv`` in a third zip (semicolon-separated, heade
 zips are ignored. Official sizes 39,209 training / 12,630 test images. Splits: the
 official test set is ``test``; the training set is carved into train/dev/dev-test by
 a hash of the member path.
+
+Evidence: the provider's description (one folder and ``GT-<class>.csv`` per class, P6
+PPMs, ``;``-separated annotations) and the three zips' sizes and md5s, both from a
+DataLad mirror; copies of the test ground truth (12,630 rows, ``<nnnnn>.ppm`` names,
+class last). One copy ends every line with ``;`` and CRLF, so a trailing ``;`` is
+tolerated. The image zips' member lists were not seen.
 """
 
 import posixpath
@@ -17,16 +23,16 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _ppm, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "https://sid.erda.dk/public/archives/daaeac0d7ce1152aea9b61d9f1e19370/"
 ARTIFACTS = (
     Artifact("GTSRB_Final_Training_Images.zip", _HOST + "GTSRB_Final_Training_Images.zip",
-             md5="f33fd80ac59bff73c82d25ab499e03a3"),
+             md5="f33fd80ac59bff73c82d25ab499e03a3", size=276294756),
     Artifact("GTSRB_Final_Test_Images.zip", _HOST + "GTSRB_Final_Test_Images.zip",
-             md5="c7e4e6327067d32654124b0fe9e82185"),
+             md5="c7e4e6327067d32654124b0fe9e82185", size=88978620),
     Artifact("GTSRB_Final_Test_GT.zip", _HOST + "GTSRB_Final_Test_GT.zip",
-             md5="fe31e9c9270bbcd7b84b7f21a9d9d9e5"),
+             md5="fe31e9c9270bbcd7b84b7f21a9d9d9e5", size=99620),
 )
 TEST_LABELS = "GT-final_test.csv"
 
@@ -50,7 +56,7 @@ def examples(artifacts_dir: Path):
 
 def _test_labels(truth: Path) -> dict[str, int]:
     (_, data), = _readers.zip_members(truth, keep=lambda name: name.endswith(TEST_LABELS))
-    rows = data.decode("ascii").splitlines()
+    rows = [row.rstrip(";") for row in data.decode("ascii").splitlines()]
     if not rows or not rows[0].startswith("Filename;") or not rows[0].endswith(";ClassId"):
         raise ValueError(f"{TEST_LABELS}: unexpected header {rows[:1]}")
     fields = (row.split(";") for row in rows[1:] if row.strip())
@@ -96,4 +102,11 @@ german_tsr = DatasetSpec(
     write_fixture=write_fixture,
     # 39,209 / 12,630 official; the hash carving of the training pool needs its keys.
     num_examples=None,
+    evidence=Evidence(
+        "documentation",
+        source="datasets-mila/datasets--gtsrb@9f6327e0edb34398fcac1297d3f1bdb687062180:README.rst "
+        "(the provider's description) and md5sums plus annex keys (the pinned md5s; sizes "
+        "276,294,756 / 88,978,620 / 99,620 B); Swiiip/gtsrb@32d42ac95f6c69fe55325206ef9b513b14d6493e:"
+        "GT-final_test.csv (12,630 rows 00000.ppm..12629.ppm, classes 0-42 last, lines ending ';' CRLF)",
+    ),
 )
