@@ -8,6 +8,10 @@ name's prefix), classes sorted (the TFDS order). The 13-band TIFF release is not
 The original host may be unreachable; torchvision fetches the same file (same md5)
 from a pinned Hugging Face copy. No official split: every image is drawn into
 train/dev/dev-test/test (ALL) by a hash of its member path.
+
+Evidence: the provider's README (27,000 images, 10 classes, the RGB zip's URL) only; the
+``2750/<Class>/`` layout is what every loader that reads the zip assumes, but no member
+list of the real zip was found, so no split sizes are declared.
 """
 
 import posixpath
@@ -15,7 +19,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact("EuroSAT.zip", "http://madm.dfki.de/files/sentinel/EuroSAT.zip", size=94280567,
@@ -69,4 +73,12 @@ eurosat = DatasetSpec(
     # Split sizes follow from the member paths, and the per-class file numbering
     # (<Class>_1..<Class>_<count>) is only commonly cited, not verified.
     num_examples=None,
+    unconfirmed="the zip's member list (names and per-class counts); the size and sha256 are TFDS's",
+    evidence=Evidence(
+        "documentation",
+        source=(
+            "phelber/EuroSAT@353fc2ff01447cbcf84c4496dd98e82f197515bd:README.md (27,000 labelled "
+            "images in 10 classes; RGB release EuroSAT.zip at madm.dfki.de, now also on Zenodo 7711810)"
+        ),
+    ),
 )
