@@ -5,14 +5,20 @@ Homepage https://www.kaggle.com/datasets/tthien/shanghaitech (Zhang, Zhou, Chen,
 One Kaggle zip: ``ShanghaiTech/part_<A|B>/<train|test>_data/images/IMG_<n>.jpg`` and,
 beside them, ``.../ground-truth/GT_IMG_<n>.mat`` whose ``image_info`` (a 1x1 cell holding a
 struct) has ``location``, one (x, y) row per annotated head: the count is its number of
-rows. The zip also holds a ``shanghaitech_h5_empty/`` tree, never read. Parts A (300
-train / 182 test, dense crowds from the web) and B (400 / 316, Shanghai streets) are
-merged, as dm_nevis does. Two variants: ``shanghai_tech`` stores the count as a float
-target (like mall); ``shanghai_tech_bins`` stores dm_nevis's task, the count cut into 10
-ordered classes of roughly equal size over all 1,198 images (``_counting.count_bins``).
-Splits: the train images of both parts are drawn into train/dev/dev-test (0.70/0.15/0.15)
-by a hash of the member path (dm_nevis: a seeded permutation); the test images are ``test``. The
-.mat files are read first (zips are random-access), then the images stream.
+rows. The zip also holds a second copy under ``shanghaitech_h5_empty/``, never read. Parts
+A (300 train / 182 test, dense crowds from the web) and B (400 / 316, Shanghai streets)
+are merged, as dm_nevis does. Two variants: ``shanghai_tech`` is dm_nevis's task, the
+count cut into 10 ordered classes of roughly equal size over all 1,198 images
+(``_counting.count_bins``, counts from 5,000 up sharing the top cell); ``shanghai_tech_count``
+keeps the count as a float target. Splits: the train images of both parts are drawn into
+train/dev/dev-test (0.70/0.15/0.15) by a hash of the member path; the test images are
+``test``. The .mat files are read first (zips are random-access), then the images stream.
+
+Evidence: a copy of the original release (MonsterVivy/shanghaitech) has exactly
+``IMG_1 .. IMG_<n>`` with a ``GT_IMG_<n>.mat`` each in all four folders, at the provider's
+sizes, so ``num_examples`` is a tally over real names; its 1,198 head counts run from 9 to
+3,138 and give ten distinct bin edges (41, 61, 91, 124, 162, 210, 270, 377, 601). The
+``ShanghaiTech/`` prefix and the ``shanghaitech_h5_empty/`` copy are as Kaggle loaders read them.
 """
 
 import io
@@ -24,7 +30,7 @@ import numpy as np
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
 from handlers._counting import BIN_NAMES, count_bins
-from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec
+from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact("shanghaitech.zip", kaggle="tthien/shanghaitech", md5="f547d65447063405ea78ab7fa9ae721b"),
@@ -137,26 +143,35 @@ _COMMON = dict(
     write_fixture=write_fixture,
     num_examples=_num_examples(),
     source="shanghai_tech",
-    unconfirmed=(
-        KAGGLE_REPACKED
-        + "; the image names IMG_1 .. IMG_<n> per folder with the provider's sizes (A 300/182, B "
-          "400/316), from which num_examples is computed; the license"
+    unconfirmed=KAGGLE_REPACKED + "; the license",
+    evidence=Evidence(
+        "real listing",
+        source=(
+            "MonsterVivy/shanghaitech@ba0c57684796:part_{A,B}/{train,test}_data (a copy of the original "
+            "release: IMG_1..IMG_n and GT_IMG_1..n.mat per folder, 300/182/400/316, 1,198 head counts)"
+        ),
     ),
 )
 
 shanghai_tech = DatasetSpec(
     name="shanghai_tech",
-    description="1,198 crowd photos (ShanghaiTech parts A and B), each with its count of annotated heads.",
-    features=Features(channels=3, regression_target="count"),
-    **_COMMON,
-)
-
-shanghai_tech_bins = DatasetSpec(
-    name="shanghai_tech_bins",
     description=(
         "1,198 crowd photos (ShanghaiTech parts A and B); label: the head count cut into 10 "
         "ordered classes of roughly equal size over all images (class k holds larger counts than k-1)."
     ),
     features=Features(channels=3, class_names=BIN_NAMES),
+    dm_nevis_differences=(
+        "The training pool is split by a hash of the member path, not by dm_nevis's seeded permutation "
+        "of the zip's listing order (which depends on how the zip was packed); classes are named "
+        "'count bin k' rather than by count ranges."
+    ),
+    **_COMMON,
+)
+
+shanghai_tech_count = DatasetSpec(
+    name="shanghai_tech_count",
+    description="1,198 crowd photos (ShanghaiTech parts A and B), each with its count of annotated heads.",
+    features=Features(channels=3, regression_target="count"),
+    dm_nevis_differences="dm_nevis has only the 10-class task (registered here as shanghai_tech); this variant keeps the count itself.",
     **_COMMON,
 )

@@ -10,11 +10,15 @@ maps, masks) that are not read; ``image_sets/training.txt``, ``validation.txt`` 
 first two, and the ``code/`` folder are not read). The lists and the ``.txt`` files may
 stream before or after the images, so counts and splits are handed over as annotations
 once the archive has been read; an image in no list, or listed twice, fails the build.
-Two variants: ``trancos`` stores the count as a float target (like mall);
-``trancos_bins`` stores dm_nevis's task, the count cut into 10 ordered classes of roughly
-equal size over all images (counts from 200 up share the top histogram cell; see
-``handlers._counting.count_bins``). Splits: the training list is drawn into train/dev
-(0.8/0.2) by a hash of the member path; validation is ``dev-test``; test is ``test``.
+Two variants: ``trancos`` is dm_nevis's task, the count cut into 10 ordered classes of
+roughly equal size over all images (counts from 200 up share the top histogram cell; see
+``handlers._counting.count_bins``); ``trancos_count`` keeps the count as a float target.
+Splits: the training list is drawn into train/dev (0.8/0.2) by a hash of the member path;
+validation is ``dev-test``; test is ``test``.
+
+Evidence: the provider's description and loaders that read ``TRANCOS_v3/image_sets/<set>.txt``
+lines as image file names with ``.jpg`` and pair ``images/<stem>.jpg`` with
+``<stem>dots.png`` and ``<stem>.txt``; no listing or copy of the tar was found.
 """
 
 import re
@@ -23,7 +27,7 @@ from pathlib import Path
 from data.types import Annotation, Example, Features
 from handlers import _fixtures, _readers, _splits
 from handlers._counting import BIN_NAMES, count_bins
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact(
@@ -131,24 +135,38 @@ _COMMON = dict(
         "whether the SharePoint link still serves the file without a browser sign-in (the fetch "
         "layer rejects an HTML page; if so, download TRANCOS_v3.tar.gz from the homepage by hand "
         "and place it under that name); the artifact's file name (dm_nevis took the server's); "
-        "that every image is in exactly one of training/validation/test; the list line format "
-        "(file names with .jpg); the per-list sizes"
+        "that every image is in exactly one of training/validation/test; the per-list sizes; "
+        "whether any .txt has blank lines (dm_nevis would count them as vehicles)"
+    ),
+    evidence=Evidence(
+        "documentation",
+        source=(
+            "homepage and IbPRIA 2015 paper (1,244 images in three sets); "
+            "deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/trancos.py (member paths, "
+            "bin rule); third-party loaders reading image_sets/<set>.txt lines as '<stem>.jpg'"
+        ),
     ),
 )
 
 trancos = DatasetSpec(
     name="trancos",
-    description="About 1,244 road-camera photos of traffic jams, each with its count of annotated vehicles.",
-    features=Features(channels=3, regression_target="count"),
-    **_COMMON,
-)
-
-trancos_bins = DatasetSpec(
-    name="trancos_bins",
     description=(
         "About 1,244 road-camera photos of traffic jams; label: the vehicle count cut into 10 "
         "ordered classes of roughly equal size over all images (class k holds larger counts than k-1)."
     ),
     features=Features(channels=3, class_names=BIN_NAMES),
+    dm_nevis_differences=(
+        "Classes are named 'count bin k' rather than by count ranges; blank lines of a .txt are not "
+        "counted as vehicles, and should two bin edges coincide dm_nevis's scan would shift later "
+        "labels by one where this rule leaves a class empty."
+    ),
+    **_COMMON,
+)
+
+trancos_count = DatasetSpec(
+    name="trancos_count",
+    description="About 1,244 road-camera photos of traffic jams, each with its count of annotated vehicles.",
+    features=Features(channels=3, regression_target="count"),
+    dm_nevis_differences="dm_nevis has only the 10-class task (registered here as trancos); this variant keeps the count itself.",
     **_COMMON,
 )

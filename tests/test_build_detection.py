@@ -1,6 +1,6 @@
 """End to end for detection-derived and counting sources: box crops cut from decoded
 JPEGs in a zip, labels from a JSON read out of another zip (coco_single_label), and a
-float regression target from a .mat inside the image zip (mall)."""
+float regression target from a .mat inside the image zip (mall_count)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import handlers
 from data import images
 
 
-@pytest.mark.parametrize("name", ["coco_single_label", "mall"])
+@pytest.mark.parametrize("name", ["coco_single_label", "mall_count"])
 def test_build_reads_back_pixels_and_targets(workspace, name):
     spec = handlers.get(name)
     for _, record, want in build_and_read_back(workspace, name):

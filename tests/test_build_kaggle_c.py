@@ -1,5 +1,5 @@
-"""Kaggle group C and TRANCOS: two chest X-ray sets, and two counting sets stored as a
-float target and as 10 equal-mass count classes (the ``_bins`` variants).
+"""Kaggle group C, TRANCOS and Mall: two chest X-ray sets, and three counting sets stored
+as 10 equal-mass count classes (dm_nevis's tasks) and as a float target (``_count``).
 
 End to end through the real Luigi graph and TensorFlow, plus the parsing that could go
 wrong: head counts in ShanghaiTech's .mat files, TRANCOS's per-image .txt files and
@@ -28,7 +28,7 @@ from handlers import (
 
 
 @pytest.mark.parametrize("name", ["pneumonia_chest_xray", "tubercolosis", "shanghai_tech",
-                                  "shanghai_tech_bins", "trancos", "trancos_bins"])
+                                  "shanghai_tech_count", "trancos", "trancos_count", "mall"])
 def test_build_reads_back_handler_examples(workspace, name):
     assert set(workspace.fixture(name)) >= {"train", "dev", "test"}
     spec = handlers.get(name)
@@ -47,9 +47,10 @@ def test_build_reads_back_handler_examples(workspace, name):
 
 
 def test_bins_share_the_artifact_and_order_the_counts(tmp_path):
-    spec = handlers.get("trancos_bins")
-    assert spec.source == handlers.get("trancos").source == "trancos"
-    assert handlers.get("shanghai_tech_bins").source == "shanghai_tech"
+    spec = handlers.get("trancos")
+    assert spec.source == handlers.get("trancos_count").source == "trancos"
+    assert handlers.get("shanghai_tech").source == handlers.get("shanghai_tech_count").source == "shanghai_tech"
+    assert handlers.get("mall").source == handlers.get("mall_count").source == "mall"
     spec.write_fixture(tmp_path)
     examples = joined_examples(spec.examples(tmp_path)).values()
     pairs = sorted((e.target, e.label) for e in examples)
@@ -134,7 +135,18 @@ def test_shanghai_tech_num_examples_follow_the_provider_sizes():
     counts = handlers.get("shanghai_tech").num_examples
     assert counts["test"] == 182 + 316
     assert counts["train"] + counts["dev"] + counts["dev-test"] == 300 + 400
-    assert handlers.get("shanghai_tech_bins").num_examples == counts
+    assert handlers.get("shanghai_tech_count").num_examples == counts
+
+
+def test_mall_splits_follow_dm_nevis_permutation_of_the_training_pool():
+    from handlers import mall
+
+    assert handlers.get("mall").num_examples == {"train": 560, "dev": 120, "dev-test": 120, "test": 1200}
+    assert handlers.get("mall_count").num_examples == handlers.get("mall").num_examples
+    pool = [mall.split_of(number) for number in range(1, 801)]
+    assert {split: pool.count(split) for split in set(pool)} == {"train": 560, "dev": 120, "dev-test": 120}
+    # numpy default_rng(1).permutation(800) + 1 starts 234, 465, ...: those frames are train.
+    assert mall.split_of(234) == mall.split_of(465) == "train" and mall.split_of(801) == "test"
 
 
 def test_shanghai_tech_image_without_ground_truth_fails(tmp_path):

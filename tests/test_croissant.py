@@ -15,7 +15,7 @@ from data.croissant import CROISSANT_FILE
 mlc = pytest.importorskip("mlcroissant")
 
 
-@pytest.mark.parametrize("name", ["semeion", "awa2", "mall"])
+@pytest.mark.parametrize("name", ["semeion", "awa2", "mall_count"])
 def test_croissant_validates_and_matches_the_files(workspace, name):
     workspace.fixture(name)
     workspace.build(name)
