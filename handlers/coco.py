@@ -17,6 +17,11 @@ MIN_SIDE px wide and high: the decoded photo cropped to that box (a PIL image), 
 ``<member>/<annotation id>``, labelled with the instance's category. Splits: val2017
 is ``test``; train2017 photos are carved into train/dev/dev-test (0.70/0.15/0.15) by a
 hash of the photo's member path, so all crops of one photo share a split.
+
+Evidence: the three zips' sizes and md5s in a DataLad mirror (sizes equal the pins;
+md5s equal dm_nevis's), and the provider's documented layout, which dm_nevis reads the
+same way (``<set>/<file_name>`` in the image zips, ``annotations/instances_<set>.json``).
+No member list or instances JSON was read, so no counts are declared.
 """
 
 import io
@@ -29,7 +34,7 @@ from PIL import Image
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "http://images.cocodataset.org/"
 ARTIFACTS = (
@@ -151,6 +156,24 @@ def _spec(variant: str) -> DatasetSpec:
         # Which photos have instances and how the hash carves train2017 is known only from the JSON.
         num_examples=None,
         source="coco",
+        unconfirmed="the instances JSON's content (the category table is checked when the build reads it)",
+        evidence=Evidence(
+            "documentation",
+            source=(
+                "datasets-mila/datasets--coco@2c8bd8cf33daf45e9e5909b5323325e9fe9c5449:md5sums and 2017/ "
+                "annex keys (train2017.zip 19,336,861,798 B md5 cced6f7f..., val2017.zip 815,585,330 B md5 "
+                "442b8da7..., annotations_trainval2017.zip 252,907,541 B md5 f4bbac64...); "
+                "https://cocodataset.org/#format-data (instances JSON fields)"
+            ),
+        ),
+        dm_nevis_differences=(
+            "dm_nevis labels by category_id - 1 (90 slots, 10 never used) and carves train2017 by a "
+            "seeded draw per example; here labels are the 80 used categories in id order and the carve "
+            "hashes the photo's path, so crops of one photo never straddle train and dev. "
+            + ("dm_nevis also keeps crowd boxes as crops and tests the 16 px minimum before clipping; "
+               "here crowd regions are skipped and the minimum applies to the clipped box."
+               if crops else "")
+        ).strip(),
     )
 
 
