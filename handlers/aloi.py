@@ -13,6 +13,13 @@ used (dm_nevis downloads it but never reads it) and is not fetched. Splits: the 
 series is ``test`` (24,000); ``col`` and ``view`` (84,000) are drawn into train/dev/
 dev-test (0.70/0.15/0.15) by a hash of ``<object>/<file name>``, so colour and grey split
 identically.
+
+Evidence: no listing of the tars. dm_nevis labels every member of the three tars by
+its second path component, so the object folders sit directly under one top folder;
+public loaders read ``png4/<n>/<n>_<condition>.png`` from the colour tars with these
+condition codes; and 1,000 x (24 + 12 + 72) images plus the 2,250 stereo images make
+the documented 110,250. Until a listing confirms every name, split sizes are not
+declared (``NUM_EXAMPLES`` is what the draw gives the documented names).
 """
 
 import functools
@@ -21,7 +28,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "http://aloi.science.uva.nl/tars/"
 _MD5 = {
@@ -78,7 +85,8 @@ def write_fixture(artifacts_dir: Path, prefix: str) -> dict[str, int]:
 
 def derived_counts() -> dict[str, int]:
     """The split sizes the TR3 hash draw gives the documented names (slow: 84,000
-    hashes; NUM_EXAMPLES holds the result and a test recomputes it)."""
+    hashes; NUM_EXAMPLES holds the result and a test recomputes it). Not declared on
+    the spec until a listing of the tars confirms the names."""
     pool = (f"{n}/{n}_{c}.png" for series in ("col", "view") for n in range(1, 1001) for c in CONDITIONS[series])
     return {**_splits.tally(pool, _splits.TR3), "test": 1000 * len(CONDITIONS["ill"])}
 
@@ -98,10 +106,16 @@ def _spec(prefix: str) -> DatasetSpec:
         features=Features(channels=1 if grey else 3, class_names=CLASS_NAMES),
         examples=functools.partial(examples, prefix=prefix),
         write_fixture=functools.partial(write_fixture, prefix=prefix),
-        # Condition suffixes are documented, so the hash-split sizes follow from the names.
-        num_examples=NUM_EXAMPLES,
+        # The names are documented, not listed: the sizes in NUM_EXAMPLES wait for a listing.
+        num_examples=None,
         source="aloi",
-        unconfirmed="the file names <object>_<condition>.png (condition codes from third-party listings) and the object folders directly above them",
+        unconfirmed="every file name <object>_<condition>.png (seen in public loaders, not in a listing); the grey tars' top folder",
+        evidence=Evidence(
+            "unverified",
+            source="deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/aloi.py (label = "
+            "second path component - 1 for every member); Geusebroek et al. 2005 (24 illumination "
+            "directions, 12 colours, 72 views, 110,250 images)",
+        ),
     )
 
 
