@@ -10,6 +10,11 @@ label is the class folder. Some JPEGs are RGB; all are stored greyscale. Splits:
 official ``train`` part (5,216 images) is drawn into train/dev (0.8/0.2) by a hash of the
 member path; the official ``val`` part (16 images) is ``dev-test``; ``test`` (624) is
 ``test``.
+
+Evidence: no complete listing of the pinned zip was found. A repository that commits the
+unpacked zip, and Kaggle notebooks' paths, show the nested
+``chest_xray/chest_xray/<part>/<CLASS>/`` tree with the provider's file names
+(``IM-0115-0001.jpeg``, ``NORMAL2-IM-1430-0001.jpeg``, ``person1946_bacteria_4875.jpeg``).
 """
 
 import re
@@ -17,7 +22,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec
+from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact("chest-xray-pneumonia.zip", kaggle="paultimothymooney/chest-xray-pneumonia",
@@ -62,7 +67,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
                 seed += 1
                 channels = 3 if seed == 5 else 1
                 data = _fixtures.jpeg_bytes(_fixtures.pixels(seed, 20 + i % 3, 24, channels))
-                file = f"{folder}/{'IM' if c == 0 else 'person'}-{seed:04d}-0001.jpeg"
+                file = f"{folder}/IM-{seed:04d}-0001.jpeg" if c == 0 else f"{folder}/person{seed}_bacteria_{seed * 3}.jpeg"
                 name = f"{ROOT}{part}/{file}"
                 members[name] = data
                 members[f"chest_xray/{part}/{file}"] = data
@@ -97,6 +102,13 @@ pneumonia_chest_xray = DatasetSpec(
     num_examples=None,
     unconfirmed=(
         KAGGLE_REPACKED
-        + "; where the __MACOSX copies sit in the zip; the license"
+        + "; the zip's members outside chest_xray/chest_xray/ (second copy, __MACOSX, "
+          "spreadsheets); the license"
+    ),
+    evidence=Evidence(
+        "unverified",
+        source="Shuaibu78/pneumonia-detection@101c343b3e58ac3da8cc0048f94f3c696126c281:"
+        "chest_xray/chest_xray/ (the unpacked zip committed: <train|val|test>/<NORMAL|PNEUMONIA>/"
+        "<file>.jpeg, e.g. val/NORMAL/NORMAL2-IM-1430-0001.jpeg; too large to list whole here)",
     ),
 )
