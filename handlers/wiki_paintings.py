@@ -4,13 +4,22 @@ Project page https://github.com/cs-chan/ArtGAN/tree/master/WikiArt%20Dataset (Ta
 Aguirre, Tanaka, "ArtGAN: Artwork synthesis with conditional categorical GANs", ICIP
 2017). Two zips shared by the three variants: ``wikiart.zip`` with the images at
 ``wikiart/<Style>/<artist-title>.jpg``, and ``wikiart_csv.zip`` with, per task,
-``<task>_train.csv`` and ``<task>_val.csv``: rows ``<path below wikiart/>,<class id>``
-(a first row whose id is not a number is taken as a header and skipped; dm_nevis always
-dropped the first row). Each variant holds only the images its CSVs list; labels are
-the CSV ids, named by the tables below. The CSVs are read first (a zip allows random
-access). A few members of wikiart.zip cannot be decompressed: they are skipped with a
-warning (as dm_nevis did); a listed image absent from the zip is an error. Full size is
-kept. Splits: ``<task>_val.csv`` is ``test``; ``<task>_train.csv`` goes to train/dev/dev-test by path hash.
+``<task>_train.csv`` and ``<task>_val.csv``: rows ``<path below wikiart/>,<class id>``.
+The provider's published lists differ in form: genre and style rows are
+``path,id`` with CRLF line ends and no header; the artist lists start with a header
+line and a blank line and write ``path,,id``. So the id is a row's last field, and rows
+whose last field is not a number (headers, blanks) are skipped; dm_nevis read each CSV
+with a header, dropping its first row. One genre_val image is listed twice with two
+genres: its first row counts. Each variant holds only the images its CSVs list; labels
+are the CSV ids, named by the tables below (the provider's ``<task>_class`` files). The
+CSVs are read first (a zip allows random access). A few members of wikiart.zip cannot
+be decompressed: they are skipped with a warning (as dm_nevis did); a listed image
+absent from the zip is an error. Full size is kept. Splits: ``<task>_val.csv`` is
+``test``; ``<task>_train.csv`` goes to train/dev/dev-test by path hash.
+
+Evidence: the provider's lists in cs-chan/ArtGAN (``WikiArt Dataset/``): artist 13,346
+train + 5,706 val, genre 45,503 + 19,492 rows (64,994 images), style 57,025 + 24,421, with
+23, 10 and 27 classes named as below; no train path is also a val path.
 """
 
 import csv
@@ -24,7 +33,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "http://web.fsktm.um.edu.my/~cschan/source/ICIP2017/"
 ARTIFACTS = (
@@ -80,15 +89,17 @@ def _listed(csv_zip: Path, task: str) -> dict[str, tuple[int, str]]:
     listed = {}
     for name, data in _readers.zip_members(csv_zip, keep=lambda n: posixpath.basename(n) in wanted):
         for row in csv.reader(io.StringIO(data.decode("utf-8"))):
-            if len(row) >= 2 and row[1].strip().isdigit():
-                listed[IMAGES + row[0].strip()] = (int(row[1]), wanted[posixpath.basename(name)])
+            if len(row) >= 2 and row[-1].strip().isdigit():
+                listed.setdefault(IMAGES + row[0].strip(), (int(row[-1]), wanted[posixpath.basename(name)]))
     if not listed:
         raise ValueError(f"{csv_zip.name} has no rows for {task}")
     return listed
 
 
 def write_fixture(artifacts_dir: Path) -> dict[str, int]:
-    """Both zips; header-less CSVs in a folder; one image listed everywhere but corrupt."""
+    """Both zips; CSVs at the csv zip's root in the provider's two forms (artist: header,
+    blank line, ``path,,id``; genre and style: ``path,id`` with CRLF); a painting listed
+    twice in genre_val; one image listed everywhere but corrupt."""
     paintings = [(f"{style}/{artist.lower()}_{n}.jpg", a, g, s) for n in range(4)
                  for style, artist, a, g, s in (("Impressionism", "Claude_Monet", 4, 4, 12),
                                                 ("Ukiyo_e", "Albrecht_Durer", 0, 3, 26),
@@ -98,7 +109,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
         images[IMAGES + path] = _fixtures.jpeg_bytes(_fixtures.pixels(i, 16, 12 + i % 4, 1 if i == 5 else 3))
         part = "val" if i % 4 == 3 else "train"
         for task, label in zip(TASKS, labels, strict=True):
-            rows.setdefault(f"wikiart_csv/{task}_{part}.csv", []).append(f"{path},{label}")
+            rows.setdefault(f"{task}_{part}.csv", []).append(f"{path},,{label}" if task == "artist" else f"{path},{label}")
             if i != 7:  # painting 7 is corrupted below
                 split = "test" if part == "val" else _splits.by_fraction(IMAGES + path, _splits.TR3)
                 counts.setdefault(task, {}).setdefault(split, 0)
@@ -106,7 +117,10 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     images[IMAGES + "Baroque/unlisted.jpg"] = _fixtures.jpeg_bytes(_fixtures.pixels(99, 8, 8, 3))
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, images)
     _corrupt(artifacts_dir / ARTIFACTS[0].file, IMAGES + paintings[7][0])
-    _fixtures.write_zip(artifacts_dir / ARTIFACTS[1].file, {k: "\n".join(v).encode() for k, v in rows.items()})
+    rows["genre_val.csv"].append(f"{paintings[3][0]},{(paintings[3][2] + 1) % 10}")  # listed twice: first row wins
+    texts = {name: "(Path to image),, (Groundtruth class) \n\n" + "\n".join(lines) + "\n" if name.startswith("artist")
+             else "".join(line + "\r\n" for line in lines) for name, lines in rows.items()}
+    _fixtures.write_zip(artifacts_dir / ARTIFACTS[1].file, {k: v.encode() for k, v in texts.items()})
     return counts
 
 
@@ -138,10 +152,26 @@ def _spec(task: str) -> DatasetSpec:
         features=Features(channels=3, class_names=TASKS[task]),
         examples=_examples(task),
         write_fixture=fixture,
-        # The CSV sizes and which members cannot be decompressed are not known here.
+        # The CSV sizes are known, but not which members of wikiart.zip cannot be decompressed.
         num_examples=None,
         source="wiki_paintings",
-        unconfirmed="CSV member paths inside wikiart_csv.zip and whether the CSVs have a header row",
+        unconfirmed=(
+            "that wikiart_csv.zip holds the provider's published lists as they are (dm_nevis reads "
+            "<task>_train.csv at its root and two columns per row); which wikiart.zip members are corrupt"
+        ),
+        evidence=Evidence(
+            "real listing",
+            source=(
+                "cs-chan/ArtGAN@27876da69ef5:WikiArt Dataset/{Artist/artist_train,Artist/artist_val,"
+                "Genre/genre_{train,val}.csv,Style/style_{train,val}.csv} (the provider's split lists: "
+                "paths, class ids, row counts) and <task>_class files (class names)"
+            ),
+        ),
+        dm_nevis_differences=(
+            "Images keep their full size (dm_nevis shrank the longer side to 256 px); every CSV row "
+            "counts (dm_nevis's header read dropped the first) and the one genre_val image listed twice "
+            "is kept once, with its first genre."
+        ),
     )
 
 
