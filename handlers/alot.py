@@ -9,6 +9,11 @@ classes numbered 1..250, documented as 100 images each (25,000). The label is th
 number minus one; non-PNG members are ignored. No official split: every image is drawn
 into train/dev/dev-test/test (0.56/0.12/0.12/0.20) by a hash of ``<class>/<file name>``,
 so the colour and grey variants split identically whatever their top folders are called.
+
+Evidence: no listing of the tars. dm_nevis labels every member after the first (the
+top folder) by its second path component, so the class folders sit directly under
+one top folder; public code unpacks the grey tar to ``grey4/<class>/`` and names
+images ``<class>_c1l1.png``, ``<class>_cli.png``. The 25,000 total is the provider's.
 """
 
 import functools
@@ -17,7 +22,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "http://aloi.science.uva.nl/public_alot/tars/"
 ARTIFACTS = {
@@ -45,7 +50,7 @@ def write_fixture(artifacts_dir: Path, variant: str, per_class: int = 8) -> dict
     members, split_keys = [(f"{top}/readme.txt", b"unused\n")], []
     for number in (1, 17, 250):
         for i in range(per_class):
-            base = f"{number}_c{i % 4 + 1}l{i // 4 + 1}.png"
+            base = f"{number}_cli.png" if i == 0 else f"{number}_c{i % 4 + 1}l{i // 4 + 1}.png"
             members.append((f"{top}/{number}/{base}", _fixtures.png_bytes(_fixtures.pixels(number * 100 + i, 12, 16, channels))))
             split_keys.append(f"{number}/{base}")
     _fixtures.write_tar(artifacts_dir / ARTIFACTS[variant][0].file, members, mode="w")
@@ -66,7 +71,13 @@ def _spec(variant: str) -> DatasetSpec:
         # Image file names are not documented, so the hash-split sizes are not known.
         num_examples=None,
         source="alot",
-        unconfirmed="the tar layout (class-number folders directly above the PNGs) and the 25,000 image count",
+        unconfirmed="the image file names (seen only in public code) and the 25,000 image count",
+        evidence=Evidence(
+            "unverified",
+            source="deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/alot.py (label = "
+            "second path component - 1 for every member after the first); the provider's page (250 "
+            "classes, 100 images each)",
+        ),
     )
 
 
