@@ -9,6 +9,10 @@ spelling of instrument folders is matched ignoring case, spaces and underscores
 ("French horn"). ``README`` and other non-JPEG members are ignored. The official test
 folders are ``test``; the official training folders are drawn into train/dev/dev-test
 (0.70/0.15/0.15) by a hash of the member path.
+
+Evidence: preparation scripts of a clustering paper unpack the zip into ``README`` and
+``norm_image/<play_instrument|with_instrument>/<instrument>/<train|test>/`` and rename
+files matching ``Norm_Play_<Instrument>_*_*.jpg``; no listing of the zip was found.
 """
 
 import re
@@ -16,7 +20,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact(
@@ -42,13 +46,15 @@ def examples(artifacts_dir: Path):
 
 
 def write_fixture(artifacts_dir: Path, per_folder: int = 8) -> dict[str, int]:
-    """Three classes under a top folder, both official parts, a README and a grey JPEG."""
-    members, counts = {"norm_image/README": b"PPMI\n"}, {}
+    """Three classes under ``norm_image/``, both official parts, the root README and a
+    grey JPEG; file names in the ``Norm_Play_<Instrument>_...`` pattern."""
+    members, counts = {"README": b"PPMI\n"}, {}
     for c, (mode, folder) in enumerate((("play_instrument", "French horn"), ("with_instrument", "erhu"),
                                         ("play_instrument", "violin"))):
         for official in ("train", "test"):
             for i in range(per_folder):
-                name = f"norm_image/{mode}/{folder}/{official}/{folder[:2]}_{official}_{i:03d}.jpg"
+                stem = f"Norm_{mode.split('_')[0].title()}_{folder.title().replace(' ', '')}"
+                name = f"norm_image/{mode}/{folder}/{official}/{stem}_{official}_{i:03d}.jpg"
                 channels = 1 if (c, i) == (2, 3) else 3
                 members[name] = _fixtures.jpeg_bytes(_fixtures.pixels(c * 1000 + len(members), 20, 16, channels))
                 split = "test" if official == "test" else _splits.by_fraction(name, _splits.TR3)
@@ -80,5 +86,15 @@ ppmi = DatasetSpec(
     write_fixture=write_fixture,
     # Training member names are unknown, so the hash-split sizes of the training pool are too.
     num_examples=None,
-    unconfirmed="the spelling of the instrument folders (matched loosely) and the top folder name; per-split counts",
+    unconfirmed="the spelling of the instrument folders (matched loosely); the number of images per folder",
+    evidence=Evidence(
+        "unverified",
+        source="sehyunkwon/ICTC@c6ed8ff6761d0ca231ef08c9b00d4cc611208d2f:README.md and "
+        "scripts/ppmi.sh (unzip gives README and norm_image/{play,with}_instrument/*/{train,test}/; "
+        "files Norm_Play_<Instrument>_*_*.jpg)",
+    ),
+    dm_nevis_differences=(
+        "Class ids follow the sorted '<mode>/<instrument>' names; dm_nevis numbers the same 24 "
+        "classes in the iteration order of a Python set, which changes between runs."
+    ),
 )
