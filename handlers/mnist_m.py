@@ -1,19 +1,24 @@
-"""MNIST-M: MNIST digits blended over colour patches cut from BSDS500 photos, 28x28 RGB.
+"""MNIST-M: MNIST digits blended over colour patches cut from BSDS500 photos, 32x32 RGB.
 
 Made by Ganin & Lempitsky for "Unsupervised Domain Adaptation by Backpropagation"
 (ICML 2015); homepage http://yaroslav.ganin.net/. One tar.gz from Google Drive:
-``mnist_m/mnist_m_{train,test}/<8 digits>.png`` (59,001 / 9,001 images) and
-``mnist_m/mnist_m_{train,test}_labels.txt`` whose lines are ``<file name> <digit>``.
-The train and test folders reuse the same file names, so a label belongs to
-(folder, file name): the key is the member path and each list labels only its own
-folder (dm_nevis keyed labels by bare file name and gave training images the label of
-the test image with the same name). The tar is streamed once and the lists may come
-before or after the images: an image whose list was read is labelled at once, a list
-read later labels earlier images by annotation.
-Both official parts are pooled, as dm_nevis does: exact duplicates (same decoded
-pixels) are dropped, keeping the first in archive order, and every image is drawn
-into train/dev/dev-test/test by the ALL fractions on a hash of its path. An image
-missing from its list, or a listed image that is missing, fails the build.
+``mnist_m/mnist_m_{train,test}/<8 digits>.png`` (59,001 / 9,001 images, numbered from
+00000000) and ``mnist_m/mnist_m_{train,test}_labels.txt`` whose lines are
+``<file name> <digit>`` (LF line ends). The test folder reuses the first 9,001 training
+file names, so a label belongs to (folder, file name): the key is the member path and
+each list labels only its own folder (dm_nevis keyed labels by bare file name, so
+8,084 training images took the digit of the test image of the same name). The tar is
+streamed once and the lists may come before or after the images: an image whose list
+was read is labelled at once, a list read later labels earlier images by annotation.
+Both official parts are pooled, as dm_nevis does, and every image is drawn into
+train/dev/dev-test/test by the ALL fractions on a hash of its path. dm_nevis also
+drops exact duplicates; the real images have none (all 68,002 decode to distinct
+pixels), so no per-image decode is spent on it here, and the build's validation would
+report any that a re-release brought. An image missing from its list, or a listed
+image that is missing, fails the build.
+
+Evidence: a complete unpacked copy of the archive (every image and both lists;
+``tests/listings/mnist_m.json.gz``), not the tar itself, whose md5 was not checked.
 """
 
 import posixpath
@@ -21,7 +26,7 @@ from pathlib import Path
 
 from data.types import Annotation, Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact("mnist_m.tar.gz", gdrive_id="0B_tExHiYS-0veklUZHFYT19KYjg", content_disposition=True,
@@ -32,13 +37,12 @@ ROOT = "mnist_m/"
 LISTS = {f"{ROOT}mnist_m_{part}_labels.txt": f"{ROOT}mnist_m_{part}/" for part in ("train", "test")}
 
 CLASS_NAMES = tuple(str(digit) for digit in range(10))
+SIZES = {"train": 59001, "test": 9001}
 
 
 def examples(artifacts_dir: Path):
     pending: dict[str, int] = {}  # listed labels whose image has not come yet
     unlabelled: set[str] = set()  # images handed over before their list
-    dropped: set[str] = set()
-    seen_pixels: set[bytes] = set()
     members = _readers.tar_members(artifacts_dir / ARTIFACTS[0].file,
                                    keep=lambda n: n in LISTS or _is_image(n))
     for name, data in members:
@@ -47,15 +51,9 @@ def examples(artifacts_dir: Path):
                 if key in unlabelled:
                     unlabelled.discard(key)
                     yield Annotation(key=key, label=label)
-                elif key not in dropped:
+                else:
                     pending[key] = label
             continue
-        digest = _readers.pixel_digest(data, name=f"{ARTIFACTS[0].file}: {name}")
-        if digest in seen_pixels:
-            dropped.add(name)
-            pending.pop(name, None)
-            continue
-        seen_pixels.add(digest)
         label = pending.pop(name, None)
         if label is None:
             unlabelled.add(name)
@@ -79,28 +77,27 @@ def parse_labels(text: str, folder: str, list_name: str):
 
 
 def write_fixture(artifacts_dir: Path) -> dict[str, int]:
-    """Test names reusing train names with other digits, one list before its images and one
-    after, an exact duplicate across the parts (dropped), and a README (unused)."""
+    """32x32 PNGs under the real names; the test part reuses training names with other
+    digits, and one list comes before its images, the other after them."""
     rows = {"train": [], "test": []}
     images = {"train": [], "test": []}
-    counts: dict[str, int] = {}
     for part, count in (("train", 24), ("test", 10)):
         for i in range(count):
             file = f"{i:08d}.png"
             seed = 7000 + i if part == "test" else i
             digit = (i * 3 + (5 if part == "test" else 0)) % 10
             rows[part].append(f"{file} {digit}")
-            images[part].append((f"{ROOT}mnist_m_{part}/{file}", _fixtures.png_bytes(_fixtures.pixels(seed, 28, 28, 3))))
-    # The last test image repeats the first training image's pixels (and label).
-    rows["test"][-1] = f"{len(rows['test']) - 1:08d}.png 0"
-    images["test"][-1] = (images["test"][-1][0], images["train"][0][1])
-    for name, _ in images["train"] + images["test"][:-1]:
-        split = _splits.by_fraction(name, _splits.ALL)
-        counts[split] = counts.get(split, 0) + 1
+            images[part].append((f"{ROOT}mnist_m_{part}/{file}", _fixtures.png_bytes(_fixtures.pixels(seed, 32, 32, 3))))
     lists = {part: (f"{ROOT}mnist_m_{part}_labels.txt", ("\n".join(rows[part]) + "\n").encode()) for part in rows}
-    members = [lists["test"], *images["train"], *images["test"], lists["train"], (f"{ROOT}README", b"fixture\n")]
+    members = [lists["test"], *images["train"], *images["test"], lists["train"]]
     _fixtures.write_tar(artifacts_dir / ARTIFACTS[0].file, members)
-    return counts
+    return _splits.tally((name for name, _ in images["train"] + images["test"]), _splits.ALL)
+
+
+def member_names(sizes=SIZES):
+    """The image paths of the real archive: 00000000.png onwards in each part."""
+    for part, count in sizes.items():
+        yield from (f"{ROOT}mnist_m_{part}/{i:08d}.png" for i in range(count))
 
 
 def _is_image(name: str) -> bool:
@@ -109,7 +106,7 @@ def _is_image(name: str) -> bool:
 
 mnist_m = DatasetSpec(
     name="mnist_m",
-    description="68,002 28x28 colour digits: MNIST strokes blended over random BSDS500 photo patches (pooled train and test, deduplicated).",
+    description="68,002 32x32 colour digits: MNIST strokes blended over random BSDS500 photo patches (official train and test pooled).",
     homepage="http://yaroslav.ganin.net/",
     citation=(
         "Ganin, Y., Lempitsky, V. Unsupervised Domain Adaptation by Backpropagation. ICML 2015."
@@ -119,10 +116,18 @@ mnist_m = DatasetSpec(
     features=Features(channels=3, class_names=CLASS_NAMES),
     examples=examples,
     write_fixture=write_fixture,
-    # How many exact duplicates the pooled parts hold is not known, nor the hash draw.
-    num_examples=None,
+    # The hash draw over the real member names, _splits.tally(member_names(), _splits.ALL),
+    # stored so the registry loads fast; the listing replay derives it again.
+    num_examples={"train": 38145, "dev": 8152, "dev-test": 8196, "test": 13509},
     unconfirmed=(
-        "the Google Drive file is still shared and still named mnist_m.tar.gz; "
-        "the number of exact duplicates in the real archive; the license"
+        "the Google Drive file is still shared and still named mnist_m.tar.gz, and its md5 "
+        "(the evidence is an unpacked copy); the license"
+    ),
+    evidence=Evidence(
+        "real listing",
+        source="ShichengChen/Domain-Adversarial-Training-of-Neural-Networks@dae4e088b27b:mnist_m/ "
+        "(the unpacked archive: 59,001 + 9,001 32x32 RGB PNGs, none an exact duplicate, and both "
+        "label lists)",
+        listing="mnist_m.json.gz",
     ),
 )

@@ -1,4 +1,4 @@
-"""End to end and parsing for mnist_m (labels per folder, dedup), lfwa (people with at
+"""End to end and parsing for mnist_m (labels per folder), lfwa (people with at
 least five photos, last-photos splits), food101n (verification lists) and the EMNIST
 subsets (transposed idx records streamed from a zip)."""
 
@@ -55,11 +55,11 @@ def test_mnist_m_labels_belong_to_their_folder(tmp_path):
     assert all(e.label is not None for e in examples.values())
 
 
-def test_mnist_m_drops_exact_duplicates_keeping_the_first(tmp_path):
+def test_mnist_m_keeps_every_image_of_both_parts(tmp_path):
     examples = _mnist_m(tmp_path)
     assert "mnist_m/mnist_m_train/00000000.png" in examples
-    assert "mnist_m/mnist_m_test/00000009.png" not in examples  # same pixels as train 0
-    assert len(examples) == 24 + 10 - 1
+    assert "mnist_m/mnist_m_test/00000009.png" in examples
+    assert len(examples) == 24 + 10
 
 
 def test_mnist_m_parse_labels_rejects_malformed_lines():
