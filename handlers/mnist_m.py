@@ -123,6 +123,11 @@ mnist_m = DatasetSpec(
         "the Google Drive file is still shared and still named mnist_m.tar.gz, and its md5 "
         "(the evidence is an unpacked copy); the license"
     ),
+    dm_nevis_differences=(
+        "Labels are looked up per folder: dm_nevis merged the two lists by bare file name, so "
+        "8,084 of the 9,001 training images whose names the test part reuses took a test "
+        "image's digit; here every image keeps its own list's digit."
+    ),
     evidence=Evidence(
         "real listing",
         source="ShichengChen/Domain-Adversarial-Training-of-Neural-Networks@dae4e088b27b:mnist_m/ "
