@@ -9,6 +9,13 @@ the class folder, classes are the sorted union below (dm_nevis built them from s
 per zip, so its ids were unstable). An unknown class folder is an error. Stored as
 greyscale. No official split: every image is drawn into train/dev/dev-test/test by a
 hash of ``<zip>/<member path>``.
+
+Evidence: no listing of either zip. dm_nevis takes the second path component of every
+member after the first as a class; public code opens
+``non_rigid_shape_A/non_rigid_shape_A/deer/deer18.tif`` and ``.../cow/cow18.tif`` after
+unzipping, and moves ``non_rigid_shape_A/*`` and ``non_rigid_shape_B/*`` into one folder
+of ``.tif`` files per class (fish, tortoise, hen, butterfly, leopard, rabbit, duck,
+bird, dolphine, elephant among them).
 """
 
 import io
@@ -18,7 +25,7 @@ from PIL import Image
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "http://xiang.bai.googlepages.com/"
 ARTIFACTS = (
@@ -46,7 +53,7 @@ def examples(artifacts_dir: Path):
 def write_fixture(artifacts_dir: Path, per_class: int = 7) -> dict[str, int]:
     """Both zips with disjoint classes; 1-bit and 8-bit TIFF silhouettes; junk beside them."""
     keys = []
-    for z, (artifact, classes) in enumerate(zip(ARTIFACTS, (("deer", "dolphine"), ("cow",)), strict=True)):
+    for z, (artifact, classes) in enumerate(zip(ARTIFACTS, (("cow", "deer"), ("dolphine",)), strict=True)):
         top = artifact.file.removesuffix(".zip")
         members = {f"{top}/Thumbs.db": b"junk"}
         for c, folder in enumerate(classes):
@@ -78,8 +85,15 @@ animal = DatasetSpec(
     # Image counts and names per class are not confirmed (about 100 per class).
     num_examples=None,
     unconfirmed=(
-        "class folder names (confirmed from public code: bird butterfly cow deer dolphine duck elephant "
-        "fish hen leopard rabbit tortoise; guessed: cat crocodile dog flyingbird horse monkey rat spider), "
-        "image format (.tif seen in public code), a live mirror"
+        "eight class folder names (seen in public code: bird butterfly cow deer dolphine duck elephant "
+        "fish hen leopard rabbit tortoise; guessed: cat crocodile dog flyingbird horse monkey rat spider); "
+        "which zip holds which classes; a live mirror"
     ),
+    evidence=Evidence(
+        "unverified",
+        source="deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/animal.py (class = "
+        "second path component of each member after the first; label = parent folder)",
+    ),
+    dm_nevis_differences="Classes are the sorted union of the class folders; dm_nevis numbered each "
+    "zip's folders in the order of a Python set and concatenated the two lists, so its ids vary between runs.",
 )
