@@ -5,9 +5,15 @@ Lazebnik, Schmid, Ponce, "A sparse texture representation using local affine
 regions", IEEE TPAMI, 2005). 40 JPEGs per class (1,000), 640x480, with strong
 viewpoint, scale and non-rigid changes. Five zips (``T01-T05.zip`` ...) hold five
 class folders each, named ``T<nn>_<texture>`` (``T01_bark1`` ... ``T25_plaid``), with
-images ``T<nn>_<kk>.jpg``; the label is the folder. Non-JPEG members are ignored. No
+images ``T<nn>_<kk>.jpg`` (kk = 01 ... 40); the label is the folder, in the order of the
+sorted folder names, which is dm_nevis's order too. Non-JPEG members are ignored. No
 official split: every image is drawn into train/dev/dev-test/test (0.56/0.12/0.12/0.20)
 by a hash of its file name.
+
+Evidence: the provider's description (25 classes x 40, 640x480) and third-party loaders
+that read every ``<folder>/T<nn>_<kk>.jpg`` with exactly these 25 folder names and kk
+zero-padded 01-40; dm_nevis takes the class folders from the zips' directory entries.
+No listing or copy of the zips was found.
 """
 
 import posixpath
@@ -15,7 +21,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "https://web.archive.org/web/20070829035029/http://www-cvr.ai.uiuc.edu/ponce_grp/data/texture_database/"
 ARTIFACTS = (
@@ -70,5 +76,13 @@ uiuc_texture = DatasetSpec(
     write_fixture=write_fixture,
     # File names are T<nn>_<kk>.jpg, kk = 01..40, so the hash splits are known.
     num_examples=_splits.tally((f"T{c:02d}_{k:02d}.jpg" for c in range(1, 26) for k in range(1, PER_CLASS + 1)), _splits.ALL),
-    unconfirmed="the image file names T<nn>_01..40.jpg and the folder spellings (taken from third-party listings)",
+    unconfirmed="that the class folders sit at each zip's root with nothing else beside them (dm_nevis numbers every directory entry)",
+    evidence=Evidence(
+        "documentation",
+        source=(
+            "provider page (web.archive.org snapshot of www-cvr.ai.uiuc.edu/ponce_grp/data); "
+            "deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/uiuc_texture.py (folders "
+            "from directory entries); third-party loaders reading <folder>/T<nn>_01..40.jpg"
+        ),
+    ),
 )

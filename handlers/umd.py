@@ -7,13 +7,19 @@ class folders named by number (``1`` ... ``25``) at their root, PNG images insid
 label is the folder number minus one. ``Thumbs.db`` and other non-PNG files are
 ignored. No official split: every image is drawn into train/dev/dev-test/test
 (0.56/0.12/0.12/0.20) by a hash of its member path.
+
+Evidence: the provider's description, dm_nevis's reader (label = folder number - 1,
+``.db`` files skipped), and a third-party loader (``setupUMD.m``, M. Cimpoi, built on
+VLFeat) that unzips both archives into one folder, expects folder ``25`` at its top and
+reads ``*.png`` from 25 class folders, 20 + 20 per class. The image file names were
+not seen, so split sizes are not declared.
 """
 
 from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "http://users.umiacs.umd.edu/~fer/High-resolution-data-base/"
 ARTIFACTS = (
@@ -59,5 +65,13 @@ umd = DatasetSpec(
     write_fixture=write_fixture,
     # The image file names are not documented, so the hash-split sizes are not known.
     num_examples=None,
-    unconfirmed="the image format (PNG) and the class folders at the zips' root; the homepage address",
+    unconfirmed="the image file names inside the class folders; whether the homepage address still answers",
+    evidence=Evidence(
+        "documentation",
+        source=(
+            "provider page (25 classes x 40, 1280x960); deepmind/dm_nevis@37ccf1e2dd89:"
+            "dm_nevis/datasets_storage/handlers/umd.py (folder number - 1, .db skipped); third-party "
+            "setupUMD.m (M. Cimpoi, VLFeat): class folders 1..25 at the zips' root, *.png"
+        ),
+    ),
 )
