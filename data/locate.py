@@ -5,12 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-DATA_DIR_ENV = "DATASETS_STORAGE_DIR"
-DEFAULT_DATA_DIR = "data_dir"
-
-
-def default_data_dir() -> Path:
-    return Path(os.environ.get(DATA_DIR_ENV) or DEFAULT_DATA_DIR)
+from data import settings
 
 
 def artifacts_dir(data_dir: Path, source: str) -> Path:
@@ -35,7 +30,7 @@ def find_dataset_dir(name_or_path: str | os.PathLike, data_dir: Path | None = No
         return path
     if len(path.parts) > 1:
         raise FileNotFoundError(f"no built dataset at {path}")
-    root = Path(data_dir or default_data_dir()) / "datasets" / str(name_or_path)
+    root = Path(data_dir or settings.data_dir()) / "datasets" / str(name_or_path)
     versions = sorted(
         (p for p in root.glob("*") if p.is_dir()),
         key=lambda p: tuple(int(x) if x.isdigit() else x for x in p.name.split(".")),

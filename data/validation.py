@@ -640,11 +640,11 @@ def passed(section: dict, leakage_fails: bool) -> tuple[bool, list[str]]:
         )
     (errors if leakage_fails else warnings_).extend(leakage)
     total = sum(section["num_records"].values())
-    lines = [f"validation: {total} records in {len(section['num_records'])} splits"]
+    lines = [f"{total} records in {len(section['num_records'])} splits"]
     lines += [f"ERROR: {line}" for line in errors]
     lines += [f"WARNING: {line}" for line in warnings_]
     if not errors and not warnings_:
-        lines.append("validation: no problems found")
+        lines[0] += ", no problems found"
     return not errors, lines
 
 

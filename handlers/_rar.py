@@ -1,15 +1,17 @@
-"""RAR archives: members listed by ``rarfile``, their bytes streamed by an external tool.
+"""RAR archives: members listed by ``rarfile``, their bytes decoded in one streamed pass.
 
-No free library decompresses RAR, so the bytes come from The Unarchiver's ``unar`` (free;
-``apt-get install unar``, ``brew install unar``) or from ``unrar`` when that is what the
-setting names. ``rarfile`` parses the headers in Python (names, sizes, CRCs, link and
-encryption flags), so every safety rule of ``_readers`` is applied before the tool runs.
-The tool is then run once per archive with all members going to its stdout, which is cut
-back into members by the declared sizes in header order: one pass, nothing written to
-disk. The tool is not trusted to notice damage (``unar`` exits 0 and skips a member it
-cannot decode, or a truncated one), so every member's CRC is checked, a short or long
-output is an error, and so is a non-zero exit code; each error names the archive, the
-member and what the tool wrote to stderr.
+The decoder is RARLAB's own UnRAR library through the ``unrar2-cffi`` wheel (installed
+with the project; no system program needed). Where that wheel cannot be installed, or
+when ``DATASETS_STORAGE_RAR_TOOL`` names one, an external tool does the decoding instead:
+The Unarchiver's ``unar`` or ``unrar``, run once per archive with every member going to
+its stdout, cut back into members by the declared sizes.
+
+``rarfile`` parses the headers in Python first (names, sizes, CRCs, link and encryption
+flags), so every safety rule of ``_readers`` is applied before a byte is decompressed.
+Neither decoder is trusted to notice damage (``unar`` exits 0 and skips a member it
+cannot decode), so every kept member's CRC is checked, a short or long output is an
+error, and so is a decoder's failure; the output is counted against the size and ratio
+budget while it streams, so a bomb stops early. Each error names the archive and member.
 
 The fixture section at the end writes RAR 4.x archives with stored (uncompressed)
 members, enough for the tests and for fixtures with the providers' real file names.
@@ -38,23 +40,39 @@ from handlers._readers import (
     wanted,
 )
 
-# The tool that decompresses: a name on PATH or a path. Its file name decides the
-# command line (``unrar``/``rar`` style or ``unar`` style).
+# An external tool to decompress with instead of the library: a name on PATH or a path.
+# Its file name decides the command line (``unrar``/``rar`` style or ``unar`` style).
 TOOL_SETTING = "DATASETS_STORAGE_RAR_TOOL"
 DEFAULT_TOOL = "unar"
 INSTALL_HINT = (
-    "install The Unarchiver (`apt-get install unar` on Debian/Ubuntu, `brew install unar` "
-    f"on macOS) or unrar, and set {TOOL_SETTING} to the tool if it is not `unar` on PATH"
+    "install the decoder wheel (`pip install unrar2-cffi`, a dependency of this project), "
+    "or The Unarchiver (`apt-get install unar`, `brew install unar`) or unrar and set "
+    f"{TOOL_SETTING} to it"
 )
 _CHUNK = 1 << 20
+# UnRAR's dll.hpp: no more headers (the wheel exports only the success and password codes).
+_ERAR_END_ARCHIVE = 10
 
 
 class RarToolError(RuntimeError):
     """The external tool is missing, failed, or its output does not match the headers."""
 
 
-def rar_tool() -> str:
-    return os.environ.get(TOOL_SETTING) or DEFAULT_TOOL
+def rar_tool() -> str | None:
+    """The external tool to decode with, or None for the library (the default when the
+    ``unrar2-cffi`` wheel is installed and no tool is named)."""
+    named = os.environ.get(TOOL_SETTING)
+    if named:
+        return named
+    return None if _library() is not None else DEFAULT_TOOL
+
+
+def _library():
+    try:
+        from unrar.cffi import _unrarlib
+    except ImportError:
+        return None
+    return _unrarlib
 
 
 def rar_members(
@@ -76,14 +94,114 @@ def rar_members(
     infos = list_members(source, max_total_bytes)
     budget = Budget(source.name, source.stat().st_size, max_total_bytes, max_ratio)
     tool = rar_tool()
+    if tool is None:
+        yield from _library_members(source, infos, suffixes, keep, budget)
+    else:
+        yield from _tool_members(source, infos, suffixes, keep, budget, tool)
+
+
+def _library_members(source: Path, infos, suffixes, keep, budget: Budget) -> Iterator[Member]:
+    """One pass of the UnRAR library over the archive: kept members are decoded to memory
+    (CRC checked), others skipped; a callback that counts the budget can stop a bomb."""
+    unrar = _library()
+    ffi, lib = unrar.ffi, unrar.lib
+    archive_data = ffi.new("struct RAROpenArchiveDataEx *")
+    name_buffer = ffi.new("wchar_t[]", str(source))
+    archive_data.ArcNameW = name_buffer
+    archive_data.OpenMode = lib.C_RAR_OM_EXTRACT
+    handle = lib.RAROpenArchiveEx(archive_data)
+    if archive_data.OpenResult != lib.C_ERAR_SUCCESS:
+        raise RarToolError(f"{source.name}: the UnRAR library cannot open it "
+                           f"(error {archive_data.OpenResult})")
+    try:
+        pending = iter(infos)
+        while True:
+            header = ffi.new("struct RARHeaderDataEx *")
+            result = lib.RARReadHeaderEx(handle, header)
+            if result == _ERAR_END_ARCHIVE:
+                break
+            if result != lib.C_ERAR_SUCCESS:
+                raise RarToolError(f"{source.name}: damaged header after the members read so "
+                                   f"far (UnRAR error {result})")
+            name = ffi.string(header.FileNameW).replace("\\", "/")
+            if header.Flags & lib.C_RHDF_DIRECTORY:
+                lib.RARProcessFileW(handle, lib.C_RAR_SKIP, ffi.NULL, ffi.NULL)
+                continue
+            info = next(pending, None)
+            if info is None or info.filename != name:
+                raise RarToolError(f"{source.name}: the UnRAR library found member {name!r} "
+                                   f"where the headers list {getattr(info, 'filename', None)!r}")
+            if not wanted(name, suffixes, keep):
+                lib.RARProcessFileW(handle, lib.C_RAR_SKIP, ffi.NULL, ffi.NULL)
+                continue
+            check_member_size(name, info.file_size, source.name)
+            yield name, _decode_member(handle, unrar, info, budget, source)
+        missing = next(pending, None)
+        if missing is not None:
+            raise RarToolError(f"{source.name}: truncated: member {missing.filename!r} is listed "
+                               "but the UnRAR library found no more members")
+    finally:
+        lib.RARCloseArchive(handle)
+
+
+def _decode_member(handle, unrar, info, budget: Budget, source: Path) -> bytes:
+    ffi, lib = unrar.ffi, unrar.lib
+    parts: list[bytes] = []
+    stopped: list[BaseException] = []
+
+    def on_event(message, p1, p2):
+        if message != lib.UCM_PROCESSDATA:
+            return 1
+        chunk = bytes(ffi.buffer(ffi.cast("char *", p1), p2))
+        try:
+            budget.spend(len(chunk), info.filename)
+        except UnsafeArchiveError as error:  # a bomb: stop decoding now
+            stopped.append(error)
+            return -1
+        parts.append(chunk)
+        return 1
+
+    user_data = ffi.new_handle(on_event)
+    lib.RARSetCallbackPtr(handle, lib.PyUNRARCALLBACKStub, user_data)
+    try:
+        result = lib.RARProcessFileW(handle, lib.C_RAR_TEST, ffi.NULL, ffi.NULL)
+    finally:
+        lib.RARSetCallbackPtr(handle, ffi.NULL, ffi.NULL)
+    if stopped:
+        raise stopped[0]
+    if result != lib.C_ERAR_SUCCESS:
+        raise RarToolError(f"{source.name}: member {info.filename!r} cannot be decoded "
+                           f"(UnRAR error {result}: damaged or truncated archive?)")
+    data = b"".join(parts)
+    _check_member(data, info, source, "the UnRAR library")
+    return data
+
+
+def _check_member(data: bytes, info, source: Path, decoder: str) -> None:
+    if len(data) != info.file_size:
+        raise RarToolError(f"{source.name}: {decoder} gave {len(data)} bytes of member "
+                           f"{info.filename!r}, its header says {info.file_size}")
+    if info.CRC is None and info.blake2sp_hash:
+        digest = rarfile.Blake2SP()
+        digest.update(data)
+        if digest.digest() != info.blake2sp_hash:
+            raise RarToolError(f"{source.name}: {decoder} gave member {info.filename!r} with a "
+                               "wrong BLAKE2sp hash")
+    elif info.CRC is not None and zlib.crc32(data) != info.CRC:
+        raise RarToolError(f"{source.name}: {decoder} gave member {info.filename!r} with CRC "
+                           f"{zlib.crc32(data):08x}, its header says {info.CRC:08x} (damaged archive?)")
+
+
+def _tool_members(source: Path, infos, suffixes, keep, budget: Budget, tool: str) -> Iterator[Member]:
+    """Every member through one run of an external tool's stdout."""
     with tempfile.TemporaryFile() as stderr:
         try:
             process = subprocess.Popen(
                 _command(tool, source), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=stderr
             )
         except OSError as error:  # not found, not executable, not a program
-            raise RarToolError(f"{source.name}: reading RAR archives needs an external tool, and "
-                               f"{tool!r} cannot be run ({error.strerror}); {INSTALL_HINT}") from None
+            raise RarToolError(f"{source.name}: the RAR tool {tool!r} cannot be run "
+                               f"({error.strerror}); {INSTALL_HINT}") from None
         try:
             for info in infos:
                 name = info.filename

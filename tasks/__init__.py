@@ -1,5 +1,6 @@
 """The Luigi module: ``luigi --module tasks BuildDataset --dataset mnist``."""
 
+from tasks.logs import route_to_luigi
 from tasks.graph import (
     BuildDataset,
     ConvertShard,
@@ -11,3 +12,5 @@ from tasks.graph import (
 __all__ = [
     "BuildDataset", "ConvertShard", "FetchArtifact", "PlanExamples", "WriteMetadata",
 ]
+
+route_to_luigi()

@@ -13,7 +13,7 @@ from pathlib import Path
 import handlers
 from handlers._spec import EVIDENCE_KINDS
 from data import format as fmt
-from data import locate, metadata
+from data import locate, metadata, settings
 from data.croissant import CROISSANT_FILE
 from data.tfds_compat import TFDS_DIR
 from data.verify import VerificationError, verify
@@ -54,7 +54,7 @@ def _is_built(spec, data_dir: Path) -> bool:
 
 
 def cmd_list(args) -> int:
-    rows = [("name", "task", "classes", "route", "manual", "evidence", "built")]
+    rows = [("name", "task", "classes", "route", "manual", "built")]
     for spec in handlers.all_specs():
         rows.append((
             spec.name,
@@ -62,7 +62,6 @@ def cmd_list(args) -> int:
             _classes(spec),
             source_route(spec),
             "yes" if spec.needs_manual_download else "no",
-            spec.evidence.kind,
             "yes" if _is_built(spec, args.data_dir) else "no",
         ))
     if args.markdown:  # the "built" column depends on the machine: left out
@@ -88,8 +87,9 @@ def _markdown(rows) -> str:
     still open, and where a dataset deliberately differs from dm_nevis."""
     specs = handlers.all_specs()
     counts = {kind: sum(spec.evidence.kind == kind for spec in specs) for kind in EVIDENCE_KINDS}
+    kinds = ["evidence"] + [spec.evidence.kind for spec in specs]
     parts = [
-        _table([row[:-1] for row in rows]),
+        _table([row[:-1] + (kind,) for row, kind in zip(rows, kinds, strict=True)]),
         "\n## Evidence\n",
         "What each handler's layout (member names, labels, splits, counts) was checked against: "
         + "; ".join(f"*{kind}* ({EVIDENCE_KINDS[kind]}): {counts[kind]}" for kind in EVIDENCE_KINDS)
@@ -264,7 +264,8 @@ def cmd_check_links(args) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m tasks", description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, default=None,
-                        help=f"data dir (default: ${locate.DATA_DIR_ENV} or ./{locate.DEFAULT_DATA_DIR})")
+                        help="data dir (default: [storage] data_dir in the settings, else "
+                        f"${settings.DATA_DIR_ENV}, else {settings.DEFAULT_DATA_DIR})")
     commands = parser.add_subparsers(dest="command", required=True)
     listing = commands.add_parser("list", help="every registered dataset")
     listing.add_argument("--markdown", action="store_true", help="a Markdown table (DATASETS.md)")
@@ -322,28 +323,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     if args.data_dir is None:
-        args.data_dir = _configured_data_dir()
+        args.data_dir = settings.data_dir()
     try:
         return args.run(args)
     except (handlers.UnknownDatasetError, metadata.IncompleteDatasetError,
             VerificationError, FileNotFoundError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-
-
-def _configured(section: str, key: str, fallback: str) -> str:
-    """A luigi.cfg value (LUIGI_CONFIG_PATH wins over ./luigi.cfg), without loading luigi."""
-    import configparser
-    import os
-
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read(["luigi.cfg", os.environ.get("LUIGI_CONFIG_PATH", "")])
-    return parser.get(section, key, fallback=fallback).strip() or fallback
-
-
-def _configured_data_dir() -> Path:
-    configured = _configured("storage", "data_dir", "")
-    return Path(configured) if configured else locate.default_data_dir()
 
 
 if __name__ == "__main__":

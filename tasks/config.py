@@ -6,16 +6,31 @@ import json
 from pathlib import Path
 
 import luigi
+from luigi.configuration import LuigiConfigParser
 
-from data import locate
+from data import settings
 from tasks.download import FetchSettings
+
+
+def _install_defaults() -> None:
+    """The package's defaults.cfg as Luigi's lowest-priority config file, so that a build
+    from any directory gets the project's defaults (retcodes included) and ./luigi.cfg or
+    $LUIGI_CONFIG_PATH override them key by key. Runs on import, which ``luigi --module
+    tasks`` does before it reads any setting."""
+    paths = LuigiConfigParser._config_paths
+    if str(settings.DEFAULTS) not in paths:
+        paths.insert(0, str(settings.DEFAULTS))
+        LuigiConfigParser.reload()
+
+
+_install_defaults()
 
 
 class storage(luigi.Config):  # noqa: N801 - the class name is the luigi.cfg section
     data_dir = luigi.Parameter(
         default="",
         description=f"Root of artifacts/, staging/ and datasets/; empty means the "
-        f"{locate.DATA_DIR_ENV} environment variable, else ./{locate.DEFAULT_DATA_DIR}",
+        f"{settings.DATA_DIR_ENV} environment variable, else {settings.DEFAULT_DATA_DIR}",
     )
 
 
@@ -82,8 +97,10 @@ def conversion_settings() -> dict:
 
 
 def data_dir() -> Path:
+    """``data.settings``' rule, applied to Luigi's value (which a command line may set)."""
     configured = storage().data_dir
-    return Path(configured) if configured else locate.default_data_dir()
+    in_file, source = settings.value("storage", "data_dir")
+    return settings.resolve_data_dir(configured, source if configured == in_file else None)
 
 
 def fetch_settings() -> FetchSettings:

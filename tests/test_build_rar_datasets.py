@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import shutil
 
 import numpy as np
 import pytest
@@ -12,12 +11,6 @@ from PIL import Image
 
 import handlers
 from handlers import _fixtures, _rar, animal_web, tid
-
-
-@pytest.fixture(autouse=True)
-def unar_installed():
-    if shutil.which("unar") is None:
-        pytest.fail("`unar` is not installed: apt-get install unar (or brew install unar)")
 
 
 @pytest.mark.parametrize("name", ["tid2008", "animal_web"])
