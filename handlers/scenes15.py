@@ -7,13 +7,17 @@ The original host is gone; the artifact is the web.archive.org copy dm_nevis use
 zip holds ``<category>/image_<NNNN>.jpg``: the label is the folder name. Images are
 greyscale (a colour one would be converted). No official split: every example is drawn
 into train/dev/dev-test/test (0.56/0.12/0.12/0.20) by a hash of its member path.
+
+Evidence: none beyond dm_nevis's reader, whose label is the member's whole directory
+name looked up in the 15 category names, so the category folders must sit at the zip
+root; the ``image_<NNNN>.jpg`` file names and the 4,485 total are not confirmed.
 """
 
 from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact(
@@ -63,4 +67,15 @@ scenes15 = DatasetSpec(
     write_fixture=write_fixture,
     # The total (4,485) is documented, the member names are not, so hash-split sizes are unknown.
     num_examples=None,
+    unconfirmed="the file names inside the category folders; the total of 4,485",
+    evidence=Evidence(
+        "unverified",
+        source="deepmind/dm_nevis@37ccf1e2dd894a13a8a4f6ceb150d2e7599301d0:"
+        "dm_nevis/datasets_storage/handlers/scenes15.py (label = the member's directory, one of "
+        "the 15 category names: category folders at the zip root)",
+    ),
+    dm_nevis_differences=(
+        "Class ids follow the sorted category names; dm_nevis uses its own fixed order "
+        "(PARoffice, kitchen, MITinsidecity, ...)."
+    ),
 )

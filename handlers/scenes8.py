@@ -2,10 +2,14 @@
 
 Homepage https://people.csail.mit.edu/torralba/code/spatialenvelope/ (Oliva & Torralba,
 IJCV 2001). The zip holds JPEGs named ``<category>_<name>.jpg`` (e.g. ``coast_arnat59.jpg``)
-in one folder; the label is the text before the first underscore of the file name, so
-the folder name does not matter (its exact spelling is not confirmed). Non-JPEG members
-are ignored. No official split: every example is drawn into train/dev/dev-test/test
-(0.56/0.12/0.12/0.20) by a hash of its member path.
+in one folder, ``spatial_envelope_256x256_static_8outdoorcategories/``; the label is the
+text before the first underscore of the file name, so the folder name does not matter.
+Non-JPEG members are ignored. No official split: every example is drawn into
+train/dev/dev-test/test (0.56/0.12/0.12/0.20) by a hash of its member path.
+
+Evidence: scripts that unzip the artifact and read the folder it makes, and many loaders'
+paths (``coast_arnat59.jpg``, ``tallbuilding_urban989.jpg``, ``forest_natu934.jpg``); no
+complete listing was found.
 """
 
 import posixpath
@@ -13,7 +17,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact(
@@ -40,9 +44,9 @@ def examples(artifacts_dir: Path):
 def write_fixture(artifacts_dir: Path, per_class: int = 12) -> dict[str, int]:
     """Three categories in one folder, plus a side file and a Thumbs.db to ignore."""
     members, counts = {}, {}
-    for c, category in enumerate(("coast", "insidecity", "tallbuilding")):
+    for c, (category, source) in enumerate((("coast", "arnat"), ("insidecity", "urb"), ("tallbuilding", "urban"))):
         for i in range(per_class):
-            name = f"{_FOLDER}/{category}_art{c}{i:03d}.jpg"
+            name = f"{_FOLDER}/{category}_{source}{c * 100 + i}.jpg"
             members[name] = _fixtures.jpeg_bytes(_fixtures.pixels(c * 100 + i, 16, 16, 3))
             split = _splits.by_fraction(name, _splits.ALL)
             counts[split] = counts.get(split, 0) + 1
@@ -64,5 +68,15 @@ scenes8 = DatasetSpec(
     write_fixture=write_fixture,
     # The file names are not known in advance, so hash-split sizes are not either.
     num_examples=None,
-    unconfirmed="the name of the folder inside the zip (the handler does not depend on it); the total of 2,688 images",
+    unconfirmed="the zip's complete member list; the total of 2,688 images",
+    evidence=Evidence(
+        "unverified",
+        source="whitphx/lear-gist-python@2379740c1830449b733f33657b09a4191d39a4b2:"
+        "sample/download-8scene.sh and README.md (unzipping gives the folder "
+        "spatial_envelope_256x256_static_8outdoorcategories; class = file name before '_')",
+    ),
+    dm_nevis_differences=(
+        "Class ids follow the sorted category names; dm_nevis uses its own fixed order "
+        "(highway, street, tallbuilding, ...)."
+    ),
 )
