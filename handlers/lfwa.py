@@ -10,6 +10,11 @@ the folders above the person's are ignored. The task keeps the people with at le
 photos: 423 people, 5,985 photos. The list of them, the check of the zip's own listing
 against it and the per-person splits (last 2 photos ``test``, one ``dev-test``, one
 ``dev``, the rest ``train``) are shared with ``lfw``, in ``handlers/_lfw_people.py``.
+
+Evidence: no listing of the zip was found. LFW-a keeps LFW's file names (the real LFW
+listing behind ``lfw`` gives the 423 people and 5,985 photos); dm_nevis asserts those
+two figures over this very zip, and public loaders of it open photos under ``lfw2/``
+(some under ``lfw2/lfw2/``), the level the fixture uses; the handler ignores it.
 """
 
 import zipfile
@@ -18,7 +23,7 @@ from pathlib import Path
 from data.types import Example, Features
 from handlers import _class_splits, _fixtures, _lfw_people, _readers
 from handlers._lfw_people import LABELS, person
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact("lfwa.zip", gdrive_id="1p1wjaqpTh_5RHfJu4vUh8JJCdKwYMHCp", content_disposition=True,
@@ -85,5 +90,16 @@ lfwa = DatasetSpec(
         "the Google Drive file is still shared (dm_nevis flags the link as needing a fix) and "
         "holds the same 13,233 photos in per-person folders (the folder above them is not known); "
         "the license"
+    ),
+    evidence=Evidence(
+        "documentation",
+        source="deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/lfwa.py (asserts 423 "
+        "people and 5,985 photos over lfwa.zip, .jpg members, person = parent folder); the LFW listing "
+        "in tests/listings/lfw.json.gz (same file names); public LFW-a loaders reading lfw2/<person>/",
+    ),
+    dm_nevis_differences=(
+        "dm_nevis numbers people in order of first appearance in the zip and takes each person's "
+        "last photos in zip order; here people are numbered in sorted name order and photos are "
+        "ordered by their number, as for lfw."
     ),
 )
