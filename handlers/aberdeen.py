@@ -10,6 +10,12 @@ merged, as dm_nevis does. dm_nevis lists 92 classes, but its ``jsheenang`` is al
 alias of ``jsheenan`` and never receives an image: 91 people here. Grey images are
 converted to RGB. No official split: every example is drawn into
 train/dev/dev-test/test (0.56/0.12/0.12/0.20) by a hash of its file name.
+
+Evidence: no listing of the zip. dm_nevis opens every member of the pinned zip as an
+image and looks its letter prefix up, case and all, in its identity list: so the zip
+is flat, holds images only and names them in lower case. Public code names images
+such as ``amellanby15.jpg`` and ``chris_harbron1.jpg``, and a re-sorted copy of the
+set holds 688 images in 91 person folders.
 """
 
 import posixpath
@@ -18,7 +24,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact("Aberdeen.zip", "http://pics.stir.ac.uk/zips/Aberdeen.zip", md5="1f7044bd5f0bed01286263aa580a7a87"),
@@ -49,7 +55,8 @@ def examples(artifacts_dir: Path):
 
 
 def write_fixture(artifacts_dir: Path, per_person: int = 6) -> dict[str, int]:
-    """A flat zip with plain and aliased names, one grey JPEG and a Thumbs.db."""
+    """A flat zip of images only (as dm_nevis's reader requires), plain and aliased names,
+    one grey JPEG."""
     stems = ("neil", "neilg", "chris_harbron", "clean_adrian", "adrian", "jsheenang", "dave_faquhar")
     members, counts = {}, {}
     for s, stem in enumerate(stems):
@@ -58,7 +65,6 @@ def write_fixture(artifacts_dir: Path, per_person: int = 6) -> dict[str, int]:
             members[name] = _fixtures.jpeg_bytes(_fixtures.pixels(s * 100 + i, 24, 18, 1 if s == 2 and i == 1 else 3))
             split = _splits.by_fraction(name, _splits.ALL)
             counts[split] = counts.get(split, 0) + 1
-    members["Thumbs.db"] = b"\x00junk"
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, members)
     return counts
 
@@ -82,7 +88,16 @@ aberdeen = DatasetSpec(
     features=Features(channels=3, class_names=CLASS_NAMES),
     examples=examples,
     write_fixture=write_fixture,
-    # Neither the file names nor the exact image count are documented.
+    # The exact image count of the pinned zip is not documented.
     num_examples=None,
-    unconfirmed="the zip layout (flat, images only), the image format and file-name pattern, and the identity list, all from dm_nevis's reader; the image count",
+    unconfirmed="the image count and the file names beyond their letter prefixes",
+    evidence=Evidence(
+        "unverified",
+        source="deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/aberdeen.py (every "
+        "member opened as an image, its [a-zA-Z_]+ prefix looked up in 92 names and 8 aliases); "
+        "MikaR1/Simple-Image-Correction-Data-Analysis@e006542fa318:01_Loading_Database_Aberdeen.ipynb "
+        "(a re-sorted copy: 91 person folders, 688 files)",
+    ),
+    dm_nevis_differences="91 classes in sorted order; dm_nevis lists 92 in its own order, one of "
+    "which (jsheenang) is also an alias of jsheenan and never receives an image.",
 )
