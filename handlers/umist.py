@@ -3,16 +3,21 @@ to frontal.
 
 Homepage http://eprints.lincoln.ac.uk/id/eprint/16081/ (Graham & Allinson, 1998). The
 tar.gz holds one folder per subject, named ``1a`` ... ``1t``; the label is the folder
-directly above the image. Images are PGM files (other members are ignored). Commonly
-cited as 564-575 images. No official split: every example is drawn into
-train/dev/dev-test/test (0.56/0.12/0.12/0.20) by a hash of its member path.
+directly above the image, numbered in dm_nevis's order (1s, 1r, 1n, ...: the order its
+reader listed, kept so that label ids match). Images are PGM files (other image
+suffixes are read too; other members are ignored). Commonly cited as 564-575 images. No official split: every example is drawn
+into train/dev/dev-test/test (0.56/0.12/0.12/0.20) by a hash of its member path.
+
+Evidence: only dm_nevis's reader, which needs every file directly inside a subject
+folder named exactly ``1a`` ... ``1t`` at the top of the tar; no listing, copy or
+provider description of the tar's contents was found.
 """
 
 from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact(
@@ -22,12 +27,16 @@ ARTIFACTS = (
     ),
 )
 
-CLASS_NAMES = tuple(f"1{letter}" for letter in "abcdefghijklmnopqrst")
+# dm_nevis's label order.
+CLASS_NAMES = ("1s", "1r", "1n", "1i", "1d", "1e", "1q", "1c", "1k", "1l", "1h", "1o", "1a", "1b",
+               "1t", "1m", "1g", "1f", "1p", "1j")
+# PGM is expected; other image suffixes are read too, since dm_nevis read every file.
+IMAGE_SUFFIXES = (".pgm", ".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".gif")
 _LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
 
 
 def examples(artifacts_dir: Path):
-    for name, data in _readers.tar_members(artifacts_dir / ARTIFACTS[0].file, suffixes=(".pgm",)):
+    for name, data in _readers.tar_members(artifacts_dir / ARTIFACTS[0].file, suffixes=IMAGE_SUFFIXES):
         label = _readers.folder_label(name, _LABELS, ARTIFACTS[0].file)
         yield Example(key=name, image=data, label=label,
                       split=_splits.by_fraction(name, _splits.ALL))
@@ -60,5 +69,12 @@ umist = DatasetSpec(
     write_fixture=write_fixture,
     # Member names (and the exact total) are not documented, so split sizes are unknown.
     num_examples=None,
-    unconfirmed="the tar layout (subject folders 1a..1t directly above the images) and the .pgm extension, both taken from dm_nevis's reader; the image count",
+    unconfirmed="the .pgm extension (dm_nevis reads every file, whatever its name) and the image count",
+    evidence=Evidence(
+        "unverified",
+        source=(
+            "deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/umist.py (label = the "
+            "member's directory, exactly one of 1a..1t; label order)"
+        ),
+    ),
 )
