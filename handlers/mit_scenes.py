@@ -2,21 +2,26 @@
 
 Homepage https://web.mit.edu/torralba/www/indoor.html (Quattoni & Torralba, "Recognizing
 indoor scenes", CVPR 2009); the artifact is the Kaggle repack dm_nevis used. The zip holds
-``indoorCVPR_09/Images/<category>/<file>`` (about 15,600 photos) and, at its root, the
-official lists ``TrainImages.txt`` and ``TestImages.txt`` (one ``<category>/<file>`` per
-line, 80 training and 20 test photos per category). Only listed photos are examples; the
-label is the category part of the list entry, numbered in sorted order (dm_nevis used an
-unsorted hand-written order). Blank lines are skipped. A photo in both lists, or a listed
-photo missing from the zip, fails the build. Some photos are greyscale or not JPEG
-inside; the engine converts every image to RGB. Splits: ``TestImages`` is ``test``; the
-training list is carved into train/dev/dev-test (0.70/0.15/0.15) by a hash of the member path.
+``indoorCVPR_09/Images/<category>/<file>`` (about 15,600 photos), the annotations
+(``indoorCVPR_09annotations/``, unused) and, at its root, MIT's official lists
+``TrainImages.txt`` and ``TestImages.txt``: one ``<category>/<file>`` per line, LF line
+ends, no newline after the last, some file names with spaces. They name 5,360 training
+and 1,340 test photos, 100 per category but not 80/20 in each (77-83 / 17-23). Only listed
+photos are examples; the label is the category part of the list entry, numbered in
+sorted order. Blank lines are skipped. A photo in both lists, or a listed photo missing
+from the zip, fails the build. Some photos are greyscale or not JPEG inside; the engine
+converts every image to RGB. Splits: ``TestImages`` is ``test``; the training list is
+carved into train/dev/dev-test (0.70/0.15/0.15) by a hash of the member path.
+
+Evidence: MIT's two lists (complete split files); the folder names in the zip come from
+a script that unpacks the Kaggle archive. The zip itself was not seen.
 """
 
 from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec
+from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact("indoor-scenes-cvpr-2019.zip", kaggle="itsahmad/indoor-scenes-cvpr-2019",
@@ -73,13 +78,15 @@ def read_lists(path: Path) -> dict[str, tuple[int, str | None]]:
 
 def write_fixture(artifacts_dir: Path, per_class: int = 10) -> dict[str, int]:
     """Three categories with 7 training and 3 test photos each, unlisted photos, a grey
-    photo, blank lines and CRLF line ends in the lists."""
+    photo, a file name with a space, an annotation file, and lists in the real form (LF,
+    no newline after the last line)."""
     members: dict[str, bytes] = {}
     lines: dict[str, list[str]] = {name: [] for name in LISTS}
     counts: dict[str, int] = {}
     for c, category in enumerate(("bar", "kitchen", "winecellar")):
         for i in range(per_class + 2):
-            entry = f"{category}/{category}_{i:04d}.jpg"
+            file = f"{category} inside.jpg" if i == 5 else f"{category}_{i:04d}.jpg"
+            entry = f"{category}/{file}"
             channels = 1 if i == 3 else 3
             members[IMAGES + entry] = _fixtures.jpeg_bytes(_fixtures.pixels(c * 100 + i, 20, 26, channels))
             if i >= per_class:
@@ -88,15 +95,16 @@ def write_fixture(artifacts_dir: Path, per_class: int = 10) -> dict[str, int]:
             lines[list_name].append(entry)
             split = LISTS[list_name] or _splits.by_fraction(IMAGES + entry, _splits.TR3)
             counts[split] = counts.get(split, 0) + 1
+    members["indoorCVPR_09annotations/Annotations/bar/bar_0000.xml"] = b"<annotation/>\n"
     for list_name, entries in lines.items():
-        members[list_name] = ("\r\n".join(entries) + "\r\n\r\n").encode()
+        members[list_name] = "\n".join(entries).encode()
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, members)
     return counts
 
 
 mit_scenes = DatasetSpec(
     name="mit_scenes",
-    description="6,700 photos of 67 indoor scene categories (official lists: 80 training and 20 test photos per category).",
+    description="6,700 photos of 67 indoor scene categories (official lists: 5,360 training and 1,340 test photos, 100 per category).",
     homepage="https://web.mit.edu/torralba/www/indoor.html",
     citation="Quattoni, A., Torralba, A. Recognizing Indoor Scenes. CVPR, 2009.",
     license="unknown; see homepage",
@@ -104,10 +112,21 @@ mit_scenes = DatasetSpec(
     features=Features(channels=3, class_names=CLASS_NAMES),
     examples=examples,
     write_fixture=write_fixture,
-    # 5,360 training / 1,340 test photos; the hash carving of the 5,360 needs their paths.
-    num_examples=None,
+    # The hash carving of the 5,360 training paths of MIT's list, and its 1,340 test photos.
+    num_examples={"train": 3784, "dev": 771, "dev-test": 805, "test": 1340},
     unconfirmed=(
         KAGGLE_REPACKED
-        + "; the list files' line ends and the homepage address"
+        + "; that the zip's lists are MIT's lists byte for byte; the annotation folder's layout"
+    ),
+    evidence=Evidence(
+        "real listing",
+        source="cdoersch/elementdiscovery@70844ed9d158:TrainImages.txt and TestImages.txt (MIT's "
+        "official lists: 5,360 + 1,340 entries, 67 categories x 100, disjoint); "
+        "francescozoccheddu/bdp-image-classifier@610cde70cc08:datasets/indoor/download.sh "
+        "(the Kaggle zip unpacks to indoorCVPR_09/Images, indoorCVPR_09annotations and the two lists)",
+    ),
+    dm_nevis_differences=(
+        "Categories are numbered in sorted order, as everywhere in this project; dm_nevis "
+        "numbers them in a hand-written order (office, lobby, stairscase, ...)."
     ),
 )
