@@ -9,13 +9,19 @@ class folder of ``image/`` are examples (masks, MATLAB ``.m``/``.asv`` files and
 ``Thumbs.db`` are ignored). The label is that class folder. A few photos may be
 greyscale; they are stored as RGB. No official split: every image is drawn into
 train/dev/dev-test/test (0.56/0.12/0.12/0.20) by a hash of its member path.
+
+Evidence: a public listing of the zip's ``image/`` tree (replayed from
+``tests/listings/flickr_material_database.json``): 100 photos per material, named
+``object`` / ``moderate`` (50 each) except foliage's, all ``final``; the side files sit
+inside class folders (``fabric/normalizeImage.m`` and ``.asv``, ``foliage/Thumbs.db``).
+The ``mask/`` tree was not listed.
 """
 
 from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact(
@@ -36,19 +42,20 @@ def examples(artifacts_dir: Path):
 
 
 def write_fixture(artifacts_dir: Path, per_class: int = 8) -> dict[str, int]:
-    """Photos (one greyscale) and masks of three materials, with the MATLAB side files."""
+    """Photos (one greyscale) and masks of three materials, foliage's named ``final``,
+    with the side files where the real zip has them."""
     members, keys = {}, []
-    for c, material in enumerate(("fabric", "metal", "wood")):
+    for c, material in enumerate(("fabric", "foliage", "metal")):
         for i in range(1, per_class + 1):
-            kind = ("object", "moderate", "final")[i % 3]
+            kind = "final" if material == "foliage" else ("object", "moderate")[i % 2]
             base = f"{material}_{kind}_{i:03d}_new.jpg"
-            grey = c == 1 and i == 3
+            grey = c == 2 and i == 3
             members[f"image/{material}/{base}"] = _fixtures.jpeg_bytes(_fixtures.pixels(c * 100 + i, 12, 16, 1 if grey else 3))
             members[f"mask/{material}/{base}"] = _fixtures.jpeg_bytes(_fixtures.pixels(500 + i, 12, 16, 1))
             keys.append(f"image/{material}/{base}")
-        members[f"image/{material}/Thumbs.db"] = b"\x00"
-    members["image/resize.m"] = b"% unused\n"
-    members["image/resize.asv"] = b"% unused\n"
+    members["image/fabric/normalizeImage.m"] = b"% unused\n"
+    members["image/fabric/normalizeImage.asv"] = b"% unused\n"
+    members["image/foliage/Thumbs.db"] = b"\x00"
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, members)
     return _splits.tally(keys, _splits.ALL)
 
@@ -68,6 +75,12 @@ flickr_material_database = DatasetSpec(
     features=Features(channels=3, class_names=CLASS_NAMES),
     examples=examples,
     write_fixture=write_fixture,
-    # Member names are not documented exactly, so the hash-split sizes are not known.
-    num_examples=None,
+    # The hash split tallied over the real member names.
+    num_examples={"train": 570, "dev": 134, "dev-test": 116, "test": 180},
+    evidence=Evidence(
+        "real listing",
+        source="DongHappyyy/DBTrans@330c43d09997db40d0c5a5a388a51d5f58cddcca:datasets/FMD/splits/"
+        "{train1,test1}.txt (the image/<class>/ folders' contents: 1,000 photos and three side files)",
+        listing="flickr_material_database.json",
+    ),
 )
