@@ -9,6 +9,12 @@ number N (obj1 -> 0); the objects are not named by the provider. Members not mat
 that pattern are ignored. The PNGs are greyscale and are stored as RGB (3 channels),
 as dm_nevis declares. No official split: every image is drawn into train/dev/dev-test/
 test (0.56/0.12/0.12/0.20) by a hash of its member path.
+
+Evidence: dm_nevis's reader, written against the same two zips (same md5s), quotes their
+first members (``coil-20-proc/obj1__11.png``, ``coil-20-unproc/obj1__11.png``: pose
+numbers unpadded), and loaders read ``obj<1..20>__<0..71>.png`` from the extracted
+processed zip, so the processed variant's 1,440 names and their hash splits are
+known. No member list of either zip was read.
 """
 
 import functools
@@ -17,7 +23,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "http://www.cs.columbia.edu/CAVE/databases/SLAM_coil-20_coil-100/coil-20/"
 ARTIFACTS = {
@@ -75,8 +81,23 @@ def _spec(variant: str) -> DatasetSpec:
         # dm_nevis 5 objects (350 examples).
         num_examples=_splits.tally(keys, _splits.ALL) if proc else None,
         source="coil20",
-        unconfirmed=("pose numbering 0..71 in every object (from obj1__0.png onwards)" if proc else
+        unconfirmed=("that the zip holds nothing else named obj<N>__<k>.png (no member list read)" if proc else
                      "the number of objects in coil-20-unproc.zip (5 per dm_nevis; the technical report describes 10) and the image count"),
+        evidence=Evidence(
+            "documentation",
+            source=(
+                "deepmind/dm_nevis@37ccf1e2dd894a13a8a4f6ceb150d2e7599301d0:"
+                "dm_nevis/datasets_storage/handlers/coil20.py (first members of both zips quoted; 20 and 5 "
+                "objects; md5s as pinned); metalearning/JULE-TensorFlow@494a419b324848f58df3cc0d9f3a87fdd97e1482:"
+                "data.py (reads obj<1..20>__<0..71>.png from the extracted processed zip); technical report "
+                "CUCS-005-96"
+            ),
+        ),
+        dm_nevis_differences=(
+            "" if proc else
+            "dm_nevis declares 5 classes but maps any obj<N> to N - 1; here an object number above 5 "
+            "fails the build instead of producing a label outside the declared classes."
+        ),
     )
 
 
