@@ -9,6 +9,12 @@ research", IEEE TPAMI 1994). Two bz2-compressed text files in LIBSVM format, ``u
 to 0-255; an index the line leaves out has the LIBSVM default value 0. Keys are
 ``<file>/<line index>``. Splits: the training file is drawn into train/dev/dev-test
 (TR3) by a hash of the key; the test file is ``test``.
+
+Evidence: the LIBSVM page's counts; the first 299 lines of the decompressed test file
+in a public repository show the line format (dense ``1:`` ... ``256:`` with six
+decimals, a trailing space, label 10 for digit 0). Git LFS pointers elsewhere give
+sizes of 6,579,383 B (usps.bz2) and 1,831,726 B (usps.t.bz2) with sha256s, but not the
+md5s pinned here, so no copy was checked against them.
 """
 
 import bz2
@@ -19,7 +25,7 @@ from PIL import Image
 
 from data.types import Example, Features
 from handlers import _fixtures, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "https://www.csie.ntu.edu.tw/~cjlin/libsvmtools/datasets/multiclass/"
 ARTIFACTS = (
@@ -88,4 +94,16 @@ usps = DatasetSpec(
     write_fixture=write_fixture,
     # One digit per line, so the keys and hence the hash-derived sizes are known.
     num_examples={"test": 2007, **_splits.tally((f"usps.bz2/{i:05d}" for i in range(7291)), _splits.TR3)},
+    evidence=Evidence(
+        "documentation",
+        source=(
+            "LIBSVM multiclass page (7,291 / 2,007); akshay25vyas/learning_from_unseen_features@49692162739b:"
+            "usps.t (line format, first 299 test lines); Lallapallooza/cycle_adv_ot@e38f5b5389ae:"
+            "data/usps.bz2, data/usps.t.bz2 (LFS pointers: sizes and sha256 only)"
+        ),
+    ),
+    dm_nevis_differences=(
+        "Pixels are rounded from [-1, 1] to 0-255 where dm_nevis truncated, so a pixel can be one grey "
+        "level brighter here."
+    ),
 )
