@@ -13,6 +13,13 @@ last column of ``TSTind`` (1-based) gives the official test images. Splits: thos
 ``test`` (dm_nevis computed and then discarded them); every other image goes to
 train/dev/dev-test by a hash of its member path. A listed test name that matches no
 image is an error. No de-duplication (dm_nevis de-duplicated by pixel hash).
+
+Evidence: dm_nevis's reader of the same four archives (same md5s): family markers, the
+``list`` struct's ten fields, the family taken from the list's folder. Loaders of the
+extracted archives confirm the folders (``English/Img/GoodImg/Bmp``, ``BadImag/Bmp``,
+``English/Hnd/Img``, ``English/Fnt``, editor ``*~`` files beside them) and read
+``English/Img/lists.mat``'s names as ``<name>.png`` below ``English/Img``. No member list
+was read, so no counts are declared.
 """
 
 import io
@@ -23,7 +30,7 @@ import numpy as np
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "http://www.ee.surrey.ac.uk/CVSSP/demos/chars74k/"
 ARTIFACTS = tuple(Artifact(file, _HOST + file, md5=md5) for file, md5 in (
@@ -124,5 +131,22 @@ chars74k = DatasetSpec(
     write_fixture=write_fixture,
     # Image counts are only approximate at the provider; hash splits need the member names.
     num_examples=None,
-    unconfirmed="ALLnames format (paths relative to the family folder, no .png); which of lists.mat / lists_var_size.mat is authoritative",
+    unconfirmed=(
+        "ALLnames format for Hnd and Fnt (seen only for Img: relative to the family folder, no .png); "
+        "which of lists.mat / lists_var_size.mat is authoritative where both exist"
+    ),
+    evidence=Evidence(
+        "documentation",
+        source=(
+            "deepmind/dm_nevis@37ccf1e2dd894a13a8a4f6ceb150d2e7599301d0:dm_nevis/datasets_storage/handlers/"
+            "chars74k.py (markers Bmp / Img / any .png under English/<family>/, lists.mat fields, "
+            "test = ALLnames[TSTind[:, -1] - 1]); https://teodecampos.github.io/chars74k/ (7,705 / 3,410 / "
+            "62,992 images)"
+        ),
+    ),
+    dm_nevis_differences=(
+        "dm_nevis computes the official test lists, then merges them back, de-duplicates by pixels and "
+        "draws all images into the four splits; here the official test images are the test split, the "
+        "rest is carved by a hash of the path, and nothing is de-duplicated."
+    ),
 )
