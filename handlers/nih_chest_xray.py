@@ -14,6 +14,10 @@ Splits: the test list is ``test``; the train_val list is drawn into train/dev/de
 (0.70/0.15/0.15) by a hash of the patient id, so that, like the official split, no patient
 has images on both sides (dm_nevis drew per image and leaked patients into dev). An image
 in no list or in both, an unknown finding, or a listed image missing from the zip is an error.
+
+Evidence: the provider's description only (counts, list and CSV names); no complete copy of
+the lists or of the CSV, nor a member list of the zip, was found. The ``images_<NNN>/images/``
+folders are those Kaggle notebooks read.
 """
 
 import csv
@@ -25,7 +29,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec
+from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact("data.zip", kaggle="nih-chest-xrays/data", md5="ddd3acbfa23adf60ac08312b3c4040e2"),
@@ -159,7 +163,18 @@ nih_chest_xray = DatasetSpec(
     num_examples=None,
     unconfirmed=(
         KAGGLE_REPACKED
-        + "; the Kaggle zip's exact member paths (from the catalog); how many images are stored RGBA"
-          " rather than grey; the license"
+        + "; the Kaggle zip's member paths beyond images_<NNN>/images/<file>.png; how many images "
+          "are stored RGBA rather than grey"
+    ),
+    evidence=Evidence(
+        "documentation",
+        source="NIH Clinical Center, README_CHESTXRAY.pdf at https://nihcc.app.box.com/v/ChestXray-NIHCC "
+        "(112,120 images of 30,805 patients; train_val_list.txt / test_list.txt, 86,524 / 25,596; "
+        "Data_Entry_2017.csv); Kaggle notebooks on nih-chest-xrays/data reading "
+        "images_001/images/00000001_000.png",
+    ),
+    dm_nevis_differences=(
+        "The train_val list is drawn into train/dev/dev-test by patient rather than by image, so "
+        "no patient spans train and dev (dm_nevis's per-image draw leaks patients between them)."
     ),
 )
