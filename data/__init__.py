@@ -5,13 +5,14 @@ tools that never read images stay light.
 """
 
 from data.format import FORMAT_VERSION
-from data.metadata import IncompleteDatasetError
+from data.metadata import IncompleteDatasetError, UnknownSplitError
 from data.types import Example, Features
 from data.verify import VerificationError, verify
 
 
 def load(name_or_path, split, data_dir=None, decode=True, as_numpy=False):
-    """A tf.data.Dataset of decoded examples (NumPy dicts with as_numpy); see data/reader.py."""
+    """A tf.data.Dataset of decoded examples (NumPy dicts with as_numpy) of a stored split
+    or a derived one (``train_and_dev``); see data/reader.py."""
     from data.reader import load as _load
 
     return _load(name_or_path, split, data_dir=data_dir, decode=decode, as_numpy=as_numpy)
@@ -29,6 +30,7 @@ __all__ = [
     "Example",
     "Features",
     "IncompleteDatasetError",
+    "UnknownSplitError",
     "VerificationError",
     "info",
     "load",

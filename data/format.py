@@ -27,10 +27,18 @@ Map entries are written in sorted key order, so equal examples give equal bytes.
 citation, license, features {task, channels, and num_classes with class_names |
 label_vocabulary, or regression_target}, splits {<split>: {num_examples, shards: [{file, num_examples,
 num_bytes, sha256}], label_counts, statistics {pixel mean/std per channel, height and
-width min/median/max}}}, artifacts [{file, url, sha256 | md5, size}], provenance
+width min/median/max}}}, derived_splits {<split>: {splits, num_examples}} (present only
+when some derived split exists), artifacts [{file, url, sha256 | md5, size}], provenance
 {fingerprint, code digests, artifact checksums, format_version, settings},
 validation {counts and example keys of every check}, skipped_members {count, keys}.
 It holds nothing that varies between two builds of the same artifacts.
+
+A derived split is read as the union of stored splits and has no shards of its own:
+``train_and_dev`` = ``["train", "dev"]`` (dm_nevis's split of that name) for every
+dataset that stores both; readers take the parts' shards in the listed order. Its
+``num_examples`` is the parts' sum. Readers of builds written before the field
+existed apply the same rule (data/metadata.py). TFDS expresses it as
+``split="train+dev"``: one TFDS split names one set of shard files.
 
 Format versions: 1 = image, key, label | multi_label. 2 adds the ``target`` feature and
 the ``regression`` task. 3 changes only how PNGs are compressed (ISA-L deflate, filter

@@ -24,12 +24,52 @@ class IncompleteDatasetError(FileNotFoundError):
     pass
 
 
+class UnknownSplitError(KeyError):
+    """A split name the dataset neither stores nor derives (the message lists both)."""
+
+    def __str__(self) -> str:  # KeyError would quote the whole message
+        return str(self.args[0])
+
+
+# Splits read as the union of stored ones, in this order, never stored themselves:
+# dm_nevis offers ``train_and_dev`` for every dataset (a final model trained on both).
+DERIVED_SPLITS = {"train_and_dev": ("train", "dev")}
+
+
+def derived_splits(splits: dict) -> dict:
+    """{name: {"splits": [stored parts], "num_examples": n}} for every derived split whose
+    parts are all stored (and whose name is not a stored split itself)."""
+    return {
+        name: {"splits": list(parts), "num_examples": sum(splits[p]["num_examples"] for p in parts)}
+        for name, parts in DERIVED_SPLITS.items()
+        if name not in splits and all(part in splits for part in parts)
+    }
+
+
+def split_parts(info: dict, split: str) -> list[str]:
+    """The stored splits that make up ``split``: itself, or a derived split's parts.
+
+    Builds from before ``derived_splits`` was written get them from the same rule.
+    """
+    if split in info["splits"]:
+        return [split]
+    derived = info.get("derived_splits", derived_splits(info["splits"]))
+    if split in derived:
+        return list(derived[split]["splits"])
+    offered = sorted(info["splits"]) + [
+        f"{name} (= {' + '.join(entry['splits'])})" for name, entry in sorted(derived.items())
+    ]
+    raise UnknownSplitError(f"{info['name']} has no split {split!r}; it has {', '.join(offered)}")
+
+
 def build_info(spec, shard_entries: dict[str, list[dict]]) -> dict:
     """Assemble dataset_info.json from the spec and the per-shard entries of each split.
 
     Each split gets ``statistics`` (data/stats.py: pixel mean and standard deviation
     per channel, image height and width min/median/max) when every shard's sidecar has
     ``image_stats``; sidecars from before statistics existed leave it out.
+    ``derived_splits`` names the splits read as a union of stored ones (train_and_dev
+    when train and dev are both stored), with their counts; no shard is written for them.
     """
     splits = {}
     for split, entries in sorted(shard_entries.items()):
@@ -46,7 +86,7 @@ def build_info(spec, shard_entries: dict[str, list[dict]]) -> dict:
         }
         if entries and all("image_stats" in entry for entry in entries):
             splits[split]["statistics"] = stats.merge([entry["image_stats"] for entry in entries])
-    return {
+    info = {
         "name": spec.name,
         "version": spec.version,
         "format_version": fmt.FORMAT_VERSION,
@@ -58,6 +98,10 @@ def build_info(spec, shard_entries: dict[str, list[dict]]) -> dict:
         "splits": splits,
         "artifacts": [artifact.to_json() for artifact in spec.artifacts],
     }
+    derived = derived_splits(splits)
+    if derived:
+        info["derived_splits"] = derived
+    return info
 
 
 def write_info(directory: Path, info: dict) -> None:

@@ -16,7 +16,7 @@ import numpy as np
 from data import format as fmt
 from data.decoding import decode_image, parse_example
 from data.locate import find_dataset_dir
-from data.metadata import features_of, read_info
+from data.metadata import features_of, read_info, split_parts
 
 
 def info(name_or_path: str | os.PathLike, data_dir: Path | None = None) -> dict:
@@ -25,13 +25,15 @@ def info(name_or_path: str | os.PathLike, data_dir: Path | None = None) -> dict:
 
 
 def shard_paths(name_or_path, split: str, data_dir: Path | None = None) -> list[Path]:
+    """The shard files of ``split``, a stored split or a derived one (see data/format.py);
+    an unknown name raises UnknownSplitError listing the splits there are."""
     directory = find_dataset_dir(name_or_path, data_dir)
-    meta = read_info(directory)
-    if split not in meta["splits"]:
-        raise KeyError(
-            f"{meta['name']} has no split {split!r}; it has {sorted(meta['splits'])}"
-        )
-    return [directory / shard["file"] for shard in meta["splits"][split]["shards"]]
+    return [directory / shard["file"] for shard in _shards(read_info(directory), split)]
+
+
+def _shards(meta: dict, split: str) -> list[dict]:
+    """The shard entries of ``split``: a derived split's are its parts' own, in order."""
+    return [shard for part in split_parts(meta, split) for shard in meta["splits"][part]["shards"]]
 
 
 def load(name_or_path, split: str, data_dir: Path | None = None, decode: bool = True,
@@ -39,16 +41,19 @@ def load(name_or_path, split: str, data_dir: Path | None = None, decode: bool = 
     """A tf.data.Dataset of {"image": uint8 HxWxC, "label" | "multi_label" | "target", "key"}.
 
     Records come in stored order (already shuffled globally at build time); shuffle
-    again per epoch in the training pipeline as usual. ``as_numpy=True`` returns a
-    ``NumpyExamples`` instead: the same examples as dicts of NumPy values, read
+    again per epoch in the training pipeline as usual. ``split`` may be a derived
+    split such as ``train_and_dev``: the shards of train, then those of dev. An unknown
+    split raises UnknownSplitError naming the ones there are. ``as_numpy=True`` returns
+    a ``NumpyExamples`` instead: the same examples as dicts of NumPy values, read
     without TensorFlow.
     """
     directory = find_dataset_dir(name_or_path, data_dir)
     meta = read_info(directory)
     features = features_of(meta)
-    paths = shard_paths(directory, split)
+    shards = _shards(meta, split)
+    paths = [directory / shard["file"] for shard in shards]
     if as_numpy:
-        counts = [shard["num_examples"] for shard in meta["splits"][split]["shards"]]
+        counts = [shard["num_examples"] for shard in shards]
         return NumpyExamples(paths, features, decode=decode, counts=counts)
 
     import tensorflow as tf

@@ -8,6 +8,10 @@ where ours is a mapping. So TFDS gets its own folder, and its split entries poin
 level up (``filepathTemplate`` ``../{DATASET}-{SPLIT}.{FILEFORMAT}-{SHARD_X_OF_Y}``)
 at the very shards we wrote: our naming is TFDS's default one. Nothing is copied.
 
+Derived splits (``train_and_dev``) are not listed: a TFDS split is one file template
+over one run of shard numbers, so it cannot name the train and the dev shards both.
+TFDS's own split syntax reads the same union: ``split="train+dev"``.
+
 Features: ``image`` an Image of unknown height and width with the declared channels
 (PNG or JPEG bytes: TFDS decodes either), ``key`` Text, and ``label`` a ClassLabel,
 ``multi_label`` a Sequence of ClassLabel, or ``target`` a float32 Scalar. Everything
