@@ -7,6 +7,7 @@ leaves an on-disk target, so a killed run resumes and a failed shard reruns alon
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import logging
 import os
@@ -27,7 +28,85 @@ log = logging.getLogger("luigi-interface")
 
 
 class CountMismatchError(ValueError):
-    pass
+    """A real build's split sizes differ from the handler's ``num_examples``."""
+
+
+# A handler that can list the keys it expects declares them in its spec's ``extra``:
+# {"expected_keys": fn}, fn(artifacts_dir) -> {split: keys}. A count mismatch then names
+# a few of the keys produced but not expected, and of those expected but not produced.
+EXPECTED_KEYS = "expected_keys"
+SHOWN_KEYS = 5
+SHOWN_ARTIFACTS = 5
+
+
+def _count_mismatch(spec, found: dict[str, int], plan: dict, directory: Path) -> str:
+    """The CountMismatchError message, one paragraph: which splits differ and by how much,
+    example keys where the handler can know them, how to build anyway, what to report."""
+    declared = dict(spec.num_examples)
+    differ = sorted(s for s in set(declared) | set(found) if declared.get(s, 0) != found.get(s, 0))
+    sizes = "; ".join(
+        f"{s} declared {declared.get(s, 0)}, found {found.get(s, 0)} ({found.get(s, 0) - declared.get(s, 0):+d})"
+        for s in differ
+    )
+    checksums = [f"{file} sha256:{digest or 'unrecorded'}" for file, digest in _artifact_sha256(spec).items()]
+    if len(checksums) > SHOWN_ARTIFACTS:
+        checksums[SHOWN_ARTIFACTS:] = [f"and {len(checksums) - SHOWN_ARTIFACTS} more, recorded in "
+                                       f"artifacts/{spec.source}/.<file>.sha256"]
+    return (
+        f"{spec.name}: the artifacts give other split sizes than the handler declares: {sizes}. "
+        f"{_key_differences(spec, differ, plan, directory)} "
+        f"`python -m tasks doctor {spec.name}` checks the artifacts against their checksums again: "
+        "if they pass, the files are the expected ones and the handler's counts or its reading "
+        "of the files is wrong; if not, the files changed upstream or are truncated. To build "
+        "anyway, set `check_counts = false` in the [convert] section of luigi.cfg (no "
+        "command-line flag turns it off) and run the same command again. Please report it on "
+        f"the project's issue tracker with the dataset name ({spec.name}), the artifacts' "
+        f"checksums ({', '.join(checksums)}) and these counts (declared "
+        f"{dict(sorted(declared.items()))}, found {dict(sorted(found.items()))})."
+    )
+
+
+def _key_differences(spec, splits: list[str], plan: dict, directory: Path) -> str:
+    """A sentence naming up to SHOWN_KEYS keys produced but not expected and expected but
+    not produced in ``splits``, or saying why it cannot."""
+    expected_keys = spec.extra.get(EXPECTED_KEYS)
+    if expected_keys is None:
+        return "The handler declares counts only, not keys, so which examples differ cannot be named."
+    try:
+        listed = expected_keys(locate.artifacts_dir(config.data_dir(), spec.source))
+        expected = {split: set(keys) for split, keys in listed.items() if split in splits}
+    except Exception as error:  # noqa: BLE001 - the count mismatch is the error to report
+        return (f"The handler's expected keys could not be listed ({type(error).__name__}: "
+                f"{error}), so which examples differ cannot be named.")
+    unexpected, missing = [], []
+    with staging.StagedRecords(directory / plan["records"]) as records:
+        for split in splits:
+            produced = set()
+            if split in plan["splits"]:
+                rows, _ = staging.shard_rows(directory, plan, split, 0, 1)
+                produced = {records.key(offset) for offset in rows[:, 1].tolist()}
+            wanted = expected.get(split, set())
+            unexpected += [(key, split) for key in produced - wanted]
+            missing += [(key, split) for key in wanted - produced]
+
+    def some(pairs) -> str:
+        if not pairs:
+            return "none"
+        first = sorted(pairs, key=lambda pair: (pair[1], pair[0]))[:SHOWN_KEYS]
+        shown = ", ".join(
+            ", ".join(repr(key) for key, _ in group) + f" in {split}"
+            for split, group in itertools.groupby(first, key=lambda pair: pair[1]))
+        return f"{len(pairs)} ({'e.g. ' if len(pairs) > SHOWN_KEYS else ''}{shown})"
+
+    return f"Keys produced but not expected: {some(unexpected)}; expected but not produced: {some(missing)}."
+
+
+def _artifact_sha256(spec) -> dict[str, str | None]:
+    """file -> the sha256 recorded when the artifact was accepted (None if unrecorded)."""
+    return {
+        a.file: recorded_sha256(locate.artifacts_dir(config.data_dir(), spec.source_of(a)) / a.file)
+        for a in spec.artifacts
+    }
 
 
 @functools.cache
@@ -194,11 +273,7 @@ class PlanExamples(StorageTask):
         )
         counts = {split: info["num_examples"] for split, info in plan["splits"].items()}
         if settings.check_counts and spec.num_examples is not None and counts != dict(spec.num_examples):
-            raise CountMismatchError(
-                f"{self.dataset}: the artifacts hold {counts} examples per split, the handler "
-                f"expects {dict(spec.num_examples)}. The upstream files changed or are "
-                "truncated; check them (python -m tasks verify) or update the handler."
-            )
+            raise CountMismatchError(_count_mismatch(spec, counts, plan, directory))
         plan["skipped_members"] = sorted(set(skipped))
         staging.write_plan(directory, plan)
 
@@ -325,6 +400,9 @@ class WriteMetadata(StorageTask):
             entries.setdefault(task.split, []).append(json.loads(sidecar.read_text()))
         info = metadata.build_info(handlers.get(self.dataset), entries)
         info["provenance"] = self._provenance()
+        if config.storage().fixture_data:
+            info["fixture_data"] = True
+            info["description"] = "FIXTURE DATA, not the real dataset: " + info["description"]
         skipped = staging.read_plan(staging_of(self.dataset)).get("skipped_members", [])
         info["skipped_members"] = {"count": len(skipped), "keys": skipped}
         if config.validate().enabled:
@@ -354,11 +432,7 @@ class WriteMetadata(StorageTask):
 
     def _provenance(self) -> dict:
         record = dict(provenance_of(self.dataset))
-        spec = handlers.get(self.dataset)
-        record["artifact_sha256"] = {
-            a.file: recorded_sha256(locate.artifacts_dir(config.data_dir(), spec.source_of(a)) / a.file)
-            for a in spec.artifacts
-        }
+        record["artifact_sha256"] = _artifact_sha256(handlers.get(self.dataset))
         return record
 
 
