@@ -9,13 +9,19 @@ folder. The ``<class>.metadata.xlsx`` spreadsheets and ``README.md.txt`` are not
 and are skipped; a PNG in any other folder fails the build. Stored as RGB, as dm_nevis
 declares it (the X-rays are grey, a few PNGs are RGB). No official split: every image is
 drawn into train/dev/dev-test/test (0.56/0.12/0.12/0.20) by a hash of its member path.
+
+Evidence: the provider's figures (3,500 + 700) and, in a public repository, the two
+metadata spreadsheets, whose ``FILE NAME`` column names ``Tuberculosis-1`` ...
+``Tuberculosis-700`` and ``Normal-1`` ... ``Normal-700`` (PNG, 512*512) -- only 700
+normal rows, so whether the Normal folder runs to ``Normal-3500`` is not shown and the
+split sizes are not declared.
 """
 
 from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec
+from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact("tuberculosis-tb-chest-xray-dataset.zip", kaggle="tawsifurrahman/tuberculosis-tb-chest-xray-dataset",
@@ -24,7 +30,7 @@ ARTIFACTS = (
 ROOT = "TB_Chest_Radiography_Database/"
 CLASS_NAMES = ("Normal", "Tuberculosis")
 _LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
-# Provider figures: images per class, named <class>-1.png ... <class>-<n>.png.
+# Provider figures: images per class.
 CLASS_SIZES = {"Normal": 3500, "Tuberculosis": 700}
 
 
@@ -54,11 +60,6 @@ def _member(folder: str, number: int) -> str:
     return f"{ROOT}{folder}/{folder}-{number}.png"
 
 
-def _num_examples() -> dict[str, int]:
-    keys = (_member(folder, n) for folder, size in CLASS_SIZES.items() for n in range(1, size + 1))
-    return _splits.tally(keys, _splits.ALL)
-
-
 tubercolosis = DatasetSpec(
     name="tubercolosis",
     description="4,200 chest X-rays (3,500 normal, 700 tuberculosis) from several public collections.",
@@ -73,10 +74,19 @@ tubercolosis = DatasetSpec(
     features=Features(channels=3, class_names=CLASS_NAMES),
     examples=examples,
     write_fixture=write_fixture,
-    num_examples=_num_examples(),
+    # Split sizes need the member names; only Normal-1..700 and Tuberculosis-1..700 are attested.
+    num_examples=None,
     unconfirmed=(
         KAGGLE_REPACKED
-        + "; the member names TB_Chest_Radiography_Database/<class>/<class>-<n>.png with n = 1..3500"
-          " (Normal) and 1..700 (Tuberculosis), from which num_examples is computed; the license"
+        + "; the Normal names beyond Normal-700 (provider: 3,500 normal); "
+          "the license"
+    ),
+    evidence=Evidence(
+        "documentation",
+        source=(
+            "Kaggle page and IEEE Access 2020 paper (3,500 normal, 700 TB, 512x512 PNG); "
+            "vaibhavi454/Project@7e230a23387a:Normal.metadata.xlsx, Tuberculosis.metadata.xlsx "
+            "(FILE NAME columns: Normal-1..700, Tuberculosis-1..700)"
+        ),
     ),
 )
