@@ -5,14 +5,21 @@ Alexa, "How Do Humans Sketch Objects?", ACM TOG / SIGGRAPH 2012). One zip of gre
 1111x1111 PNGs: ``png/<category>/<n>.png``; the label is the category folder (names hold
 spaces, hyphens and parentheses, e.g. ``crane (machine)``), classes in sorted order
 (dm_nevis used a fixed unsorted order). ``png/filelist.txt`` is ignored. No official
-split: every sketch is drawn into train/dev/dev-test/test by a hash of its member path.
+split: every sketch is drawn into train/dev/dev-test/test by a hash of its key, the
+member path with the crane folder under its class name.
+
+Evidence: the zip's own ``png/filelist.txt`` (a committed copy, 352,894 characters) lists
+``<category>/<n>.png`` for n = 1..20,000, 80 consecutive numbers per category in sorted
+category order, which is how the split sizes are tallied. It names one folder
+``crane``, where dm_nevis's class list (read from the folders) has ``crane (machine)``:
+the handler accepts both spellings for that class.
 """
 
 from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact("sketches_png.zip", "https://cybertron.cg.tu-berlin.de/eitz/projects/classifysketch/sketches_png.zip",
@@ -42,25 +49,44 @@ CLASS_NAMES = tuple(sorted(
     "traffic light|train|tree|trombone|trousers|truck|trumpet|tv|umbrella|van|vase|violin|walkie talkie|wheel|"
     "wheelbarrow|windmill|wine-bottle|wineglass|wrist-watch|zebra".split("|")))
 _LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
+# filelist.txt spells this folder "crane"; dm_nevis's folder-derived list "crane (machine)".
+_FOLDER_ALIASES = {"crane": "crane (machine)"}
+PER_CLASS = 80
 
 
 def examples(artifacts_dir: Path):
     for name, data in _readers.zip_members(artifacts_dir / ARTIFACTS[0].file, suffixes=(".png",)):
-        category = _readers.class_folder(name)
+        folder = _readers.class_folder(name)
+        category = _FOLDER_ALIASES.get(folder, folder)
         if category not in _LABELS:
-            raise ValueError(f"{name}: unknown category folder {category!r}")
-        yield Example(key=name, image=data, label=_LABELS[category], split=_splits.by_fraction(name, _splits.ALL))
+            raise ValueError(f"{name}: unknown category folder {folder!r}")
+        key = f"png/{category}/{name.rsplit('/', 1)[-1]}"
+        yield Example(key=key, image=data, label=_LABELS[category], split=_splits.by_fraction(key, _splits.ALL))
+
+
+def derived_counts() -> dict[str, int]:
+    """The split sizes the hash draw gives filelist.txt's names (category k, 0-based in
+    sorted order, holds sketches 80k+1 .. 80k+80); NUM_EXAMPLES stores the result."""
+    keys = (f"png/{name}/{PER_CLASS * k + n}.png" for k, name in enumerate(CLASS_NAMES)
+            for n in range(1, PER_CLASS + 1))
+    return _splits.tally(keys, _splits.ALL)
+
+
+NUM_EXAMPLES = {"dev": 2343, "dev-test": 2400, "test": 4020, "train": 11237}
 
 
 def write_fixture(artifacts_dir: Path, per_class: int = 8) -> dict[str, int]:
-    """Greyscale PNGs in category folders whose names need quoting; filelist.txt and junk."""
+    """Greyscale PNGs numbered as in the real zip, in category folders whose names need
+    quoting (crane spelled as filelist.txt has it); filelist.txt and junk."""
     members, keys = {}, []
-    for c, category in enumerate(("airplane", "crane (machine)", "teddy-bear")):
-        for i in range(per_class):
-            key = f"png/{category}/{c * per_class + i + 1}.png"
-            members[key] = _fixtures.png_bytes(_fixtures.pixels(c * 100 + i, 32, 32, 1))
-            keys.append(key)
-    members["png/filelist.txt"] = "\n".join(key.removeprefix("png/") for key in keys).encode()
+    for category in ("airplane", "crane (machine)", "teddy-bear"):
+        k = _LABELS[category]
+        folder = "crane" if category == "crane (machine)" else category
+        for n in range(PER_CLASS * k + 1, PER_CLASS * k + per_class + 1):
+            members[f"png/{folder}/{n}.png"] = _fixtures.png_bytes(_fixtures.pixels(n, 32, 32, 1))
+            keys.append(f"png/{category}/{n}.png")
+    members["png/filelist.txt"] = "".join(
+        f"{name.removeprefix('png/')}\n" for name in sorted(members)).encode()
     members["png/airplane/Thumbs.db"] = b"junk"
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, members)
     return _splits.tally(keys, _splits.ALL)
@@ -76,7 +102,16 @@ sketch = DatasetSpec(
     features=Features(channels=1, class_names=CLASS_NAMES),
     examples=examples,
     write_fixture=write_fixture,
-    # 20,000 in all; the hash split needs the exact file numbers, which are not confirmed here.
-    num_examples=None,
-    unconfirmed="the 250 category folder spellings (taken from public copies of the list)",
+    num_examples=NUM_EXAMPLES,
+    unconfirmed="whether the zip's crane folder is 'crane' or 'crane (machine)' (both are read)",
+    evidence=Evidence(
+        "real listing",
+        source="SamuelCr99/AI_Pictionary@123d192a03f7e16af806fb5253048af6599a9d26:png/filelist.txt "
+        "(the zip's list: 20,000 '<category>/<n>.png' lines, 80 consecutive numbers per category "
+        "in sorted order; the crane folder spelled 'crane')",
+    ),
+    dm_nevis_differences=(
+        "Class ids follow the sorted category names; dm_nevis uses the unsorted order of its "
+        "folder listing (snail, candle, crane (machine), ...)."
+    ),
 )
