@@ -11,6 +11,11 @@ unpacked (dm_nevis unpacks it into the artifact folder with ``unrar e``, flatten
 folders and ignoring unrar's exit code). Exact duplicates (same decoded RGB pixels and
 label) are dropped, keeping the first in archive order, as dm_nevis does. No official
 split: ALL by a hash of the member path.
+
+Evidence: no listing of the rar. Public code that unpacks this Drive file finds one
+folder, ``animal_dataset_v1_clean_check/``, of ``<species>_<n>.jpg`` faces with a
+``.pts`` landmark file beside each; dm_nevis's reader (every ``jpg`` looked up by the
+text before its first underscore in its 352 names) bounds the species tokens.
 """
 
 import posixpath
@@ -18,7 +23,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _rar, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact("animal_dataset_v1_c.rar", gdrive_id="13PbHxUofhdJLZzql3TyqL22bQJ3HwDK4",
@@ -98,7 +103,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     """Faces of three species (odd tokens among them), each with its landmark file; one
     greyscale JPEG; an upper-case .JPG (not read); an exact duplicate (dropped) and the same
     pixels under another species (kept)."""
-    root = "animal_dataset_v1_c/"
+    root = "animal_dataset_v1_clean_check/"
     species = ("arcticfox", "lionpd", "uc")
     members, counts = [], {}
 
@@ -132,8 +137,15 @@ animal_web = DatasetSpec(
     examples=examples,
     write_fixture=write_fixture,
     unconfirmed=(
-        "the folders inside the rar (labels come from base names only); the md5 (dm_nevis "
-        "pinned d2d7e0a5... at one commit and e7d6ee76... at another); the number of images and "
-        "of exact duplicates, hence no num_examples"
+        "the md5 (dm_nevis pinned d2d7e0a5... at one commit and e7d6ee76... at another); the number "
+        "of images and of exact duplicates, hence no num_examples"
     ),
+    evidence=Evidence(
+        "unverified",
+        source="deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/animal_web.py (every "
+        "extracted *jpg labelled by the text before its first underscore, one of 352 names)",
+    ),
+    dm_nevis_differences="The rar is read member by member, not unpacked with unrar's flattening "
+    "'e' (where a later file overwrites an earlier one of the same base name); the 352 classes are "
+    "in sorted order rather than dm_nevis's own.",
 )

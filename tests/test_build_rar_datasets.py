@@ -30,8 +30,8 @@ def test_build_reads_back_handler_pixels_and_labels(workspace, name):
             assert np.array_equal(np.asarray(stored), np.asarray(source.convert("RGB"))), key
         seen.add(key)
     if name == "animal_web":
-        assert "animal_dataset_v1_c/arcticfox_100.jpg" not in seen  # the duplicate
-        assert "animal_dataset_v1_c/uc_100.jpg" in seen  # same pixels, other label
+        assert "animal_dataset_v1_clean_check/arcticfox_100.jpg" not in seen  # the duplicate
+        assert "animal_dataset_v1_clean_check/uc_100.jpg" in seen  # same pixels, other label
 
 
 # --- tid -------------------------------------------------------------------------
