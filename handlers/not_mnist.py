@@ -12,6 +12,10 @@ dataset_info.json. Any other member that does not decode fails the build with it
 dm_nevis, exact duplicates (same decoded pixels, same letter) are dropped, keeping the
 first in member-name order. No official split: every kept image is drawn into
 train/dev/dev-test/test (0.56/0.12/0.12/0.20) by a hash of its member path.
+
+Evidence: no member list of the Kaggle zip was found. Kaggle notebooks read the small set
+from ``notMNIST_small/notMNIST_small/<letter>/``; in the original small tar each letter
+holds about 1,873 images, and only the two named below fail to decode.
 """
 
 import base64
@@ -19,7 +23,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec
+from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact("notmnist.zip", kaggle="jwjohnson314/notmnist", md5="e2a47bb2a88c2c6bcae60d9f95223ace"),
@@ -95,7 +99,14 @@ not_mnist = DatasetSpec(
     skip_members=BROKEN,
     unconfirmed=(
         KAGGLE_REPACKED
-        + "; the doubled notMNIST_small/notMNIST_small/ folder of the Kaggle zip (from the catalog);"
-          " the size after de-duplication; the license"
+        + "; the zip's member names (hence the hash draw) and the size after de-duplication; the "
+          "license"
+    ),
+    evidence=Evidence(
+        "documentation",
+        source="http://yaroslavvb.blogspot.com/2011/09/notmnist-dataset.html (the small, hand-cleaned "
+        "set of letters A-J); Kaggle notebooks on jwjohnson314/notmnist reading "
+        "notMNIST_small/notMNIST_small/<letter>/; Udacity notMNIST notebook outputs (about 1,873 "
+        "images per letter; the A and F members named in BROKEN do not decode)",
     ),
 )
