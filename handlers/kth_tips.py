@@ -12,6 +12,13 @@ material folder (parent, or grandparent for TIPS2); only PNGs are examples (the 
 is ignored). No official split: every image is drawn into train/dev/dev-test/test
 (0.56/0.12/0.12/0.20) by a hash of its member path. Images of one physical sample can
 land in different splits (the papers' protocols split by sample instead).
+
+Images are named ``<NN>-scale_<s>_im_<i>_<col|grey>.png`` (``NN`` a number per
+material, e.g. 15 for aluminium_foil) and, in TIPS2, ``<NN><x>-scale_<s>_im_<i>_col.png``
+inside ``sample_<x>`` (x = a-d). Evidence: for KTH-TIPS2-b, a public list of all 4,752
+image paths (replayed from ``tests/listings/kth_tips_2b.json.gz``): the 11 material
+spellings, samples a-d, scales 2-10 x 12 images each. For the other three only image
+paths quoted by loaders (dm_nevis's among them) and the provider's figures.
 """
 
 import functools
@@ -19,7 +26,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "https://www.csc.kth.se/cvap/databases/kth-tips/"
 ARTIFACTS = {
@@ -49,19 +56,42 @@ def examples(artifacts_dir: Path, variant: str):
         yield Example(key=name, image=data, label=labels[material], split=_splits.by_fraction(name, _splits.ALL))
 
 
-def write_fixture(artifacts_dir: Path, variant: str, per_folder: int = 5) -> dict[str, int]:
-    """Three materials (two samples each for TIPS2) and the readme, in an uncompressed tar."""
+def write_fixture(artifacts_dir: Path, variant: str, per_folder: int = 7) -> dict[str, int]:
+    """Three materials (two samples each for TIPS2), real-style names, and a readme, in an
+    uncompressed tar."""
     tips2 = variant.startswith("kth_tips_2")
     top, channels = TOP[variant], 1 if variant == "kth_tips_grey" else 3
+    tone = "grey" if variant == "kth_tips_grey" else "col"
     members, keys = [(f"{top}/README.txt", b"unused\n")], []
-    for m, material in enumerate(("aluminium_foil", "cotton", "linen")):
-        for s, sample in enumerate(("sample_a/", "sample_b/") if tips2 else ("",)):
+    for m, (material, code) in enumerate((("aluminium_foil", 15), ("cotton", 46), ("linen", 44))):
+        for s, sample in enumerate("ab" if tips2 else ("",)):
+            folder = f"{top}/{material}/sample_{sample}/" if tips2 else f"{top}/{material}/"
             for i in range(per_folder):
-                name = f"{top}/{material}/{sample}{m * 10 + s}-scale_{i + 1}_im_{i}.png"
+                scale = i + 2 if tips2 else i + 1
+                name = f"{folder}{code}{sample}-scale_{scale}_im_{i + 1}_{tone}.png"
                 members.append((name, _fixtures.png_bytes(_fixtures.pixels(m * 100 + s * 10 + i, 20, 20, channels))))
                 keys.append(name)
     _fixtures.write_tar(artifacts_dir / ARTIFACTS[variant].file, members, mode="w")
     return _splits.tally(keys, _splits.ALL)
+
+
+# The hash split of KTH-TIPS2-b, tallied over its real image paths.
+NUM_EXAMPLES = {"kth_tips_2b": {"train": 2667, "dev": 586, "dev-test": 602, "test": 897}}
+EVIDENCE = {
+    "kth_tips_2b": Evidence(
+        "real listing",
+        source="calebabr/STATS-TangentProjection-Project@20a9da0a97b34a8a0b08c560291b733ee15061be:"
+        "data/KTH-TIPS2-b/metadata.csv (relative paths of all 4,752 images of the extracted tar)",
+        listing="kth_tips_2b.json.gz",
+    ),
+}
+_QUOTED = Evidence(
+    "documentation",
+    source="https://www.csc.kth.se/cvap/databases/kth-tips/ (materials, 81 images each for KTH-TIPS, "
+    "four samples for TIPS2); deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/"
+    "kth_tips.py (KTH_TIPS/linen/44-scale_3_im_1_col.png, KTH-TIPS2-a/wool/sample_a/"
+    "22a-scale_10_im_10_col.png); loaders quoting KTH_TIPS/<material>/<NN>-scale_<s>_im_<i>_grey.png",
+)
 
 
 def _spec(variant: str, description: str) -> DatasetSpec:
@@ -80,10 +110,12 @@ def _spec(variant: str, description: str) -> DatasetSpec:
                           class_names=TIPS2_MATERIALS if tips2 else TIPS_MATERIALS),
         examples=functools.partial(examples, variant=variant),
         write_fixture=functools.partial(write_fixture, variant=variant),
-        # Image file names are not documented, so the hash-split sizes are not known.
-        num_examples=None,
+        num_examples=NUM_EXAMPLES.get(variant),
         source="kth_tips",
-        unconfirmed="the material folder spellings (all but sponge and wool) and the image count",
+        unconfirmed="" if variant == "kth_tips_2b" else (
+            "the exact image list, so the split sizes and (for 2-a) the image count"
+            + ("" if tips2 else "; the KTH-TIPS material folder spellings beyond loaders' quotes")),
+        evidence=EVIDENCE.get(variant, _QUOTED),
     )
 
 
