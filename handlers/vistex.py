@@ -12,6 +12,11 @@ sections and files nobody links to are ignored. The key is the Reference path. d
 numbers categories in directory-walk order; here they are sorted. No official split:
 every image is drawn into train/dev/dev-test/test (0.56/0.12/0.12/0.20) by a hash of
 its key.
+
+Evidence: only dm_nevis's reader (``VisionTexture/`` holding ``.tar.Z`` archives that
+unpack into ``VisionTexture/VisTex/``; examples ``.../Images/Reference/<category>/*.ppm``,
+reached through links). No listing of the archives was found; an unknown Reference
+category fails the build rather than being guessed.
 """
 
 import io
@@ -22,7 +27,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _lzw, _ppm, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact(
@@ -145,4 +150,15 @@ vistex = DatasetSpec(
     # The number of Reference images and categories was not established offline.
     num_examples=None,
     unconfirmed="the 19 category folder names, where link targets live, and the image count; the .tar.Z layout was not seen (taken from the provider's description and dm_nevis)",
+    evidence=Evidence(
+        "unverified",
+        source=(
+            "deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/vistex.py (outer tar of "
+            ".tar.Z files, VisionTexture/VisTex tree, Images/Reference/<category>/*.ppm)"
+        ),
+    ),
+    dm_nevis_differences=(
+        "Categories are numbered in sorted order; dm_nevis numbered them in the order a directory walk "
+        "met them, which the file system decides."
+    ),
 )
