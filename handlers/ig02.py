@@ -10,6 +10,12 @@ lists at the zip root: names in ``<class>_test.txt`` are ``test``; names in
 the member path. (dm_nevis ignores the test list and draws every image into ALL.) A
 photo in neither or both lists, or a listed photo that is missing, fails the build. No
 de-duplication (dm_nevis dedups by pixel hash).
+
+Evidence: a tutorial's listing of the unzipped bikes and cars zips (``bikes/bike_001``
+and ``cars/carsgraz_001`` photos with ``.mask.<k>.png`` beside them, the two lists and
+``<class>_info.txt`` at the root, ``readme.txt`` in each zip, ``readme2.txt``), and
+dm_nevis's reader (list lines are bare photo names). The people photos' prefix
+(``person_``) and the lists' exact contents were not seen.
 """
 
 import posixpath
@@ -18,10 +24,12 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "http://lear.inrialpes.fr/people/marszalek/data/ig02/"
 CLASS_NAMES = ("bikes", "cars", "people")
+# Photo name prefix per class (bikes and cars as listed; people's assumed).
+_PREFIX = {"bikes": "bike", "cars": "carsgraz", "people": "person"}
 ARTIFACTS = (
     Artifact("ig02-v1.0-bikes.zip", _HOST + "ig02-v1.0-bikes.zip", md5="13266fdf968176fa3aebdd439184254f"),
     Artifact("ig02-v1.0-cars.zip", _HOST + "ig02-v1.0-cars.zip", md5="34de933832755ee009c6f0e9d9c6426e"),
@@ -50,7 +58,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     for c, (artifact, class_name) in enumerate(zip(ARTIFACTS, CLASS_NAMES, strict=True)):
         members, lists = {}, {"train": [], "test": []}
         for i in range(1, 13):
-            stem = f"{class_name[:-1]}_{i:03d}"
+            stem = f"{_PREFIX[class_name]}_{i:03d}"
             pixels = _fixtures.pixels(c * 100 + i, 24, 32, 3)
             members[f"{class_name}/{stem}{SUFFIX}"] = _fixtures.png_bytes(pixels)
             members[f"{class_name}/{stem}.mask.0.png"] = _fixtures.png_bytes(pixels[..., 0] // 128 * 255)
@@ -97,4 +105,15 @@ ig02 = DatasetSpec(
     # The photo names are known only from the zips, so the hash-split sizes are not computed.
     num_examples=None,
     unconfirmed="the exact line format of <class>_train.txt / <class>_test.txt (taken as one photo name per line, with or without folder and .image.png suffix) and that the lists cover every photo",
+    evidence=Evidence(
+        "documentation",
+        source="apple/turicreate@03063e41e4a0:userguide/object_detection/data-preparation.md (the tree of "
+        "the unzipped bikes and cars zips); deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/"
+        "handlers/ig02.py (<class>_{train,test}.txt at the zip root, lines = photo names without suffix)",
+    ),
+    dm_nevis_differences=(
+        "dm_nevis means to read the official lists but takes every photo, de-duplicates by pixels and "
+        "draws all into train/dev/dev-test/test; here the official test list is the test split and "
+        "only the training list is carved, with no de-duplication."
+    ),
 )
