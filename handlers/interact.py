@@ -11,6 +11,10 @@ both files. Three truncated JPEGs are skipped. Splits follow dm_nevis's protocol
 per class, stand-alone images go floor(0.56 n) to train, floor(0.12 n) to dev and to
 dev-test, the rest to test, ordered by key hash instead of a seeded permutation; every
 illustration goes to train.
+
+Evidence: no listing or copy was found. The file names, the ``imgs/`` folder, the line
+format and the three truncated JPEGs are those dm_nevis's reader of these very zips
+relies on; counts per class remain unknown.
 """
 
 import io
@@ -19,7 +23,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _class_splits, _fixtures, _readers
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _BASE = "https://computing.ece.vt.edu/~santol/projects/zsl_via_visual_abstraction/interact/"
 ARTIFACTS = (
@@ -106,4 +110,15 @@ interact = DatasetSpec(
     # Per-class image counts are not documented, so the split sizes are unknown.
     num_examples=None,
     unconfirmed="the 60 category names (class names are the provider's category numbers); image counts",
+    evidence=Evidence(
+        "documentation",
+        source=_BASE + "index.html (the two sets and their zips); deepmind/dm_nevis@37ccf1e2dd89:"
+        "dm_nevis/datasets_storage/handlers/interact.py (annotation file names, '<n>;<file>;<name>' "
+        "lines, imgs/<file> members, the three truncated JPEGs, 60 categories)",
+    ),
+    dm_nevis_differences=(
+        "Same labels and split sizes per class; dm_nevis names classes by the category names read "
+        "from the annotation files and picks each class's photos with a seeded permutation, here "
+        "classes are named by number and photos are picked in key-hash order."
+    ),
 )
