@@ -13,13 +13,19 @@ random access). Splits (a zero-shot protocol): images of the 10 test classes are
 ``test``; images of the 40 training classes go to train/dev/dev-test by a hash of the
 member path. Images are kept at full size (dm_nevis shrank them to 256 px); an unknown
 class folder is an error; ``licenses/`` and the continuous matrix are unused.
+
+Evidence: documentation and dm_nevis's reader, no listing. The provider documents
+37,322 images of 50 classes with 85 attributes; dm_nevis opens these side files under
+``Animals_with_Attributes2/`` in the pinned zip and parses ``classes.txt`` as
+``<id>\t<name>``; a vendored ``predicates.txt`` (85 lines of a right-aligned id, a
+tab and the name) lists the attributes exactly as ``PREDICATES`` does.
 """
 
 from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact("AwA2-data.zip", "https://cvml.ist.ac.at/AwA2/AwA2-data.zip", md5="eaa27cf799d5cf55af372356d7281b5e"),
@@ -63,8 +69,8 @@ def write_fixture(artifacts_dir: Path, per_class: int = 5) -> dict[str, int]:
     classes = ["antelope", "grizzly+bear", "killer+whale"] + [f"animal{i}" for i in range(4, 51)]
     matrix = [[(c * 7 + a * 3) % 5 < 2 for a in range(len(PREDICATES))] for c in range(len(classes))]
     members = {
-        f"{ROOT}classes.txt": "".join(f"{i + 1}\t{name}\n" for i, name in enumerate(classes)),
-        f"{ROOT}predicates.txt": "".join(f"{i + 1}\t{name}\n" for i, name in enumerate(PREDICATES)),
+        f"{ROOT}classes.txt": "".join(f"{i + 1:6d}\t{name}\n" for i, name in enumerate(classes)),
+        f"{ROOT}predicates.txt": "".join(f"{i + 1:6d}\t{name}\n" for i, name in enumerate(PREDICATES)),
         f"{ROOT}predicate-matrix-binary.txt": "".join(" ".join(str(int(v)) for v in row) + "\n" for row in matrix),
         f"{ROOT}predicate-matrix-continuous.txt": "".join(" ".join("12.5" for _ in row) + "\n" for row in matrix),
         f"{ROOT}testclasses.txt": "killer+whale\n" + "".join(f"animal{i}\n" for i in range(4, 13)),
@@ -98,4 +104,15 @@ awa2 = DatasetSpec(
     write_fixture=write_fixture,
     # 37,322 images in all; per-class counts (hence the test size and the carving) are not known here.
     num_examples=None,
+    unconfirmed="the image file names and the per-class counts (no listing of the zip)",
+    evidence=Evidence(
+        "documentation",
+        source="the provider's page (37,322 images, 50 classes, 85 attributes); "
+        "deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/awa2.py (reads "
+        "Animals_with_Attributes2/{classes,trainclasses,testclasses,predicates}.txt and "
+        "predicate-matrix-binary.txt from the pinned zip); "
+        "Stephen-Mayer/20Questions@5e4ed87f053d:predicates.txt (the 85 attributes, in PREDICATES' order)",
+    ),
+    dm_nevis_differences="Images keep their full size and are stored as RGB; dm_nevis shrank them "
+    "to at most 256 px on the longer side, and its RGB conversion discarded its result.",
 )
