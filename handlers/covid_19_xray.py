@@ -13,6 +13,12 @@ greyscale (stored as such). Exact duplicates, the same decoded pixels under the 
 are dropped, keeping the first in member-name order, as dm_nevis does. No official split:
 every image is drawn into train/dev/dev-test/test (0.56/0.12/0.12/0.20) by a hash of its
 member path.
+
+Evidence: dm_nevis's reader of the pinned zip (same md5) labels every member that is not
+a spreadsheet or the README by its parent folder and would stop on any other folder, so
+the pinned version has the flat layout (``COVID-19_Radiography_Dataset/<class>/<class>-<n>.png``,
+as loaders of that version name them); the ``images/`` + ``masks/`` layout is kept for
+re-packed downloads. No member list was read.
 """
 
 import posixpath
@@ -20,7 +26,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec
+from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact("covid19-radiography-database.zip", kaggle="tawsifurrahman/covid19-radiography-database",
@@ -106,7 +112,19 @@ covid_19_xray = DatasetSpec(
     num_examples=None,
     unconfirmed=(
         KAGGLE_REPACKED
-        + "; which folder layout (flat or images/ + masks/) the pinned version has; the number of "
-          "exact duplicates; the license"
+        + "; the image count per class (the provider's page quotes 3,616 / 6,012 / 10,192 / 1,345 for "
+          "its 2021 version) and the number of exact duplicates; the license"
+    ),
+    evidence=Evidence(
+        "documentation",
+        source=(
+            "deepmind/dm_nevis@37ccf1e2dd894a13a8a4f6ceb150d2e7599301d0:dm_nevis/datasets_storage/handlers/"
+            "covid_19_xray.py (label = parent folder, one of the four names; metadata.xlsx and README.md.txt "
+            "ignored; no other folder tolerated); Kaggle page tawsifurrahman/covid19-radiography-database"
+        ),
+    ),
+    dm_nevis_differences=(
+        "dm_nevis de-duplicates in archive order and draws the four splits at random; here the first "
+        "duplicate in member-name order is kept and the split is a hash of the member path."
     ),
 )
