@@ -10,6 +10,11 @@ Row i belongs to path i; the image is member ``images/<path>`` of the images tar
 as a stream. As in dm_nevis, an attribute is present when any annotator voted for it.
 Members not listed in images.mat are ignored. No official split: every example is drawn
 into train/dev/dev-test/test (0.56/0.12/0.12/0.20) by a hash of its member path.
+
+Evidence: the database's README (the three .mat files, 14,340 image names "formatted
+exactly as in the SUN database", a 14,340 x 102 matrix of vote fractions from 3 workers,
+rows and columns in the order of images.mat and attributes.mat); users' label lists show
+paths such as ``a/abbey/sun_aakbdcgfpksytcwj.jpg``. No listing of either tar was found.
 """
 
 import io
@@ -19,7 +24,7 @@ import numpy as np
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _BASE = "https://cs.brown.edu/~gmpatter/Attributes/"
 ARTIFACTS = (
@@ -60,7 +65,9 @@ def write_fixture(artifacts_dir: Path, count: int = 30) -> dict[str, int]:
     from scipy.io import savemat
 
     scenes = ("a/abbey", "b/bedroom", "o/ocean")
-    paths = [f"{scenes[i % 3]}/sun_fixture{i:03d}.jpg" for i in range(count)]
+    # Real names are sun_ and 16 lowercase letters.
+    paths = [f"{scenes[i % 3]}/sun_{''.join(chr(97 + (i * 7 + j * j) % 26) for j in range(16))}.jpg"
+             for i in range(count)]
     rng = np.random.default_rng(0)
     votes = rng.choice([0, 1 / 3, 2 / 3, 1], size=(count, len(ATTRIBUTES)), p=[0.9, 0.05, 0.03, 0.02])
     votes[0] = 0
@@ -121,5 +128,15 @@ sun_attributes = DatasetSpec(
     write_fixture=write_fixture,
     # The image paths live in images.mat, which is not known in advance.
     num_examples=None,
-    unconfirmed="the homepage address; the attribute names and order (from a public copy of attributes.mat, verified at build time when the file is present)",
+    unconfirmed=(
+        "the images tar's 'images/' prefix (dm_nevis's reader uses it); the attribute names and "
+        "order (verified at build time when attributes.mat is present)"
+    ),
+    evidence=Evidence(
+        "documentation",
+        source="the README of SUNAttributeDB.tar.gz (Patterson & Hays), quoted in public "
+        "repositories: attributes.mat (102 words), images.mat (14,340 SUN-style names), "
+        "attributeLabels_continuous.mat (14,340 x 102 vote fractions); hqqasw/sunAttribute@"
+        "3428ef7e47b4a1b227b5bb48ef05bcd7d3f1b67f:data/label/train.txt shows the path form",
+    ),
 )
