@@ -10,13 +10,18 @@ member. The provider's ``reducedSetTS.txt`` (one header line, then 62 sign names
 is not downloaded: its names were not available offline, and the folder ids are the
 labels anyway. Splits: the official test zip is ``test``; the training zip is carved
 into train/dev/dev-test by a hash of the member path.
+
+Evidence: no listing of the zips. dm_nevis reads every member of both pinned zips
+except ``.csv`` and ``.txt`` files as an image labelled by its parent folder, so the
+zips hold nothing else; public code opens ``Training/00000/01153_00000.ppm`` and
+``Testing/00000/00017_00000.ppm``, the two top folders.
 """
 
 from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _ppm, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "http://www.vision.ee.ethz.ch/~timofter/BelgiumTSC/"
 ARTIFACTS = (
@@ -72,5 +77,12 @@ belgium_tsc = DatasetSpec(
     write_fixture=write_fixture,
     # The official pool sizes are only quoted approximately; the hash split needs the keys.
     num_examples=None,
-    unconfirmed="class names (the 62 sign names of reducedSetTS.txt) and the testing zip's top folder name",
+    unconfirmed="the 62 sign names (reducedSetTS.txt) and the image counts",
+    evidence=Evidence(
+        "unverified",
+        source="deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/belgium_tsc.py "
+        "(every non-.csv/.txt member of both zips an image, labelled by its parent folder's number)",
+    ),
+    dm_nevis_differences="Classes are named by their five-digit folder; dm_nevis named them from "
+    "reducedSetTS.txt, which is not fetched here. The labels (folder numbers) are the same.",
 )
