@@ -11,13 +11,18 @@ variants in the zip are skipped. Splits come from the official partition
 (lines ``w-NN/pNNN.png``): the testing list is ``test``; the training list is carved
 into train/dev/dev-test by a hash of the member path; pages in neither list are skipped,
 and a listed page missing from the image zip is an error.
+
+Evidence: dm_nevis's reader of the same two zips (same md5s): the image prefix, the two
+list members, lines joined as ``<writer folder>/<file>``; a MUSCIMA++ loader maps its
+documents to ``CVCMUSCIMA_WI/PNG_GT_Gray/w-NN/pNNN.png``. Neither list nor a member list
+was read, so no split sizes are declared.
 """
 
 from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "http://wwwo.cvc.uab.es/cvcmuscima/"
 ARTIFACTS = (
@@ -86,4 +91,17 @@ cvc_muscima = DatasetSpec(
     write_fixture=write_fixture,
     # The partition lists (hence split keys and sizes) were not available offline.
     num_examples=None,
+    unconfirmed="the partition lists' content (how many of the 1,000 pages each holds)",
+    evidence=Evidence(
+        "documentation",
+        source=(
+            "deepmind/dm_nevis@37ccf1e2dd894a13a8a4f6ceb150d2e7599301d0:dm_nevis/datasets_storage/handlers/"
+            "cvc_muscima.py (CVCMUSCIMA_WI/PNG_GT_Gray prefix, Partitions_Set/set_2_Independent/"
+            "set_2_{training,testing}_01.txt, lines '<w-NN>/<pNNN>.png'); IJDAR 2012 paper (50 writers x 20 pages)"
+        ),
+    ),
+    dm_nevis_differences=(
+        "dm_nevis numbers the writers in a fixed unsorted order (w-23 first) and carves the training "
+        "list by a seeded draw; here writers are sorted (w-01 = 0) and the carve is a hash of the path."
+    ),
 )
