@@ -4,20 +4,25 @@ adaptation: product photos from amazon.com, DSLR photos and low-resolution webca
 Homepage https://faculty.cc.gatech.edu/~judy/domainadapt/ (Saenko, Kulis, Fritz,
 Darrell, "Adapting Visual Category Models to New Domains", ECCV 2010). One tar.gz
 from Google Drive, streamed once: ``<domain>/images/<class>/frame_<NNNN>.jpg`` with
-domain amazon, dslr or webcam; some copies wrap this in a ``domain_adaptation_images/``
-folder, so anything above the domain folder is ignored. The class is the folder,
-numbered in sorted order. Splits follow the domains: amazon and dslr are the training
-pool, drawn into train/dev (TR2, 0.8/0.2), and webcam is drawn 50/50 into dev-test and
-test, both on a hash of the member path. dm_nevis meant the same but misspelt dslr, so
-it never read that domain; here it is read. office_caltech_10 reads the same tar
-(borrowed, fetched once).
+domain amazon (2,817), dslr (498) or webcam (795), at the tar's root. dm_nevis's comments
+show a ``domain_adaptation_images/`` folder above the domains, which its own pattern
+would not match; a folder there is tolerated, and the split hash is taken over the path
+from the domain folder down, so it would not change the splits. The class is the
+folder, numbered in sorted order (which is also dm_nevis's order). Splits follow the
+domains: amazon and dslr are the training pool, drawn into train/dev (TR2, 0.8/0.2), and
+webcam is drawn 50/50 into dev-test and test. dm_nevis meant the same but misspelt
+dslr, so it never read that domain; here it is read. office_caltech_10 reads the same
+tar (borrowed, fetched once).
+
+Evidence: complete per-domain image lists (4,110 paths); the tar itself was not seen.
+Two loaders that unpack it find the domain folders at its root.
 """
 
 from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact("domain_adaptation_images.tar.gz", gdrive_id="0B4IapRTv9pJ1WGZVd1VDMmhwdlE",
@@ -57,9 +62,15 @@ def member_domain(name: str) -> str:
     return parts[-4]
 
 
-def domain_split(key: str, domain: str) -> str:
-    """Training domains are drawn into train/dev, the others into dev-test/test."""
-    return _splits.by_fraction(key, _splits.TR2 if domain in TRAIN_DOMAINS else TEST_FRACTIONS)
+def domain_split(name: str, domain: str) -> str:
+    """Training domains are drawn into train/dev, the others into dev-test/test, on a hash
+    of the member path from its domain folder down."""
+    return _splits.by_fraction(domain_path(name), _splits.TR2 if domain in TRAIN_DOMAINS else TEST_FRACTIONS)
+
+
+def domain_path(name: str) -> str:
+    """``<domain>/images/<class>/<file>``: the member path without any folder above it."""
+    return "/".join(name.split("/")[-4:])
 
 
 # Fixture classes: office_caltech_10 shares back_pack and calculator; ruler it skips.
@@ -97,10 +108,18 @@ office31 = DatasetSpec(
     features=Features(channels=3, class_names=CLASS_NAMES),
     examples=examples,
     write_fixture=write_fixture,
-    # Hash-drawn splits: exact sizes need the tar's member list.
-    num_examples=None,
+    # The hash draw over the 4,110 listed paths (tests/listings/office31.json).
+    num_examples={"train": 2658, "dev": 657, "dev-test": 398, "test": 397},
     unconfirmed=(
-        "domain sizes 2,817 / 498 / 795 are the commonly cited ones; the homepage address; "
+        "the tar's md5 and member sizes (the evidence is image lists); the homepage address; "
         "whether the Drive file still announces the name domain_adaptation_images.tar.gz"
+    ),
+    evidence=Evidence(
+        "real listing",
+        source="thuml/MADA@d33b8e9a442a:data/office/{amazon,dslr,webcam}_list.txt (every image "
+        "path, 2,817 + 498 + 795, 31 classes in each domain); "
+        "google-research/perch@0a59a4a73cc7:chirp/projects/sfda/data/office_31/office_31.py "
+        "(reads <domain>/images/ at the unpacked tar's root)",
+        listing="office31.json",
     ),
 )

@@ -6,9 +6,14 @@ Gong, Shi, Sha, Grauman, "Geodesic Flow Kernel for Unsupervised Domain Adaptatio
 tar.gz, borrowed from those datasets (fetched once, into their folders). Each class
 pairs an Office-31 folder with a Caltech-256 folder (table below); images of other
 classes are skipped. Splits follow the source: Office images of all three domains
-(amazon, dslr, webcam) are drawn into train/dev (TR2, 0.8/0.2), Caltech images 50/50
-into dev-test and test, both on a hash of the member path (the key; the two archives'
-paths cannot collide). Caltech greyscale JPEGs are converted to RGB.
+(amazon, dslr, webcam) are drawn into train/dev (TR2, 0.8/0.2) on a hash of their path
+from the domain folder down (as office31 draws them), Caltech images 50/50 into dev-test
+and test on a hash of the member path. Keys are member paths (the two archives' paths
+cannot collide). Caltech greyscale JPEGs are converted to RGB.
+
+Evidence: office31's complete image lists (1,410 images of the ten classes); for
+Caltech-256 only the size and md5 of the tar in a DataLad mirror and the provider's
+description, so the Caltech part's size is not declared.
 """
 
 import shutil
@@ -18,7 +23,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _readers, _splits, caltech256, office31
-from handlers._spec import DatasetSpec, borrow
+from handlers._spec import DatasetSpec, Evidence, borrow
 
 CALTECH_TAR = caltech256.ARTIFACTS[0].file
 OFFICE_TAR = office31.ARTIFACTS[0].file
@@ -50,7 +55,7 @@ _CALTECH = {caltech256.CLASS_NAMES.index(caltech): label for label, (_, caltech)
 def examples(artifacts_dir: Path):
     for name, data in office_members(artifacts_dir / OFFICE_TAR):
         yield Example(key=name, image=data, label=_OFFICE[_readers.class_folder(name)],
-                      split=_splits.by_fraction(name, _splits.TR2))
+                      split=_splits.by_fraction(office31.domain_path(name), _splits.TR2))
     for name, data, label in caltech256.members(artifacts_dir / CALTECH_TAR):
         if label in _CALTECH:
             yield Example(key=name, image=data, label=_CALTECH[label],
@@ -74,14 +79,14 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
         for artifact in ARTIFACTS:
             shutil.copyfile(scratch / artifact.file, artifacts_dir / artifact.file)
     counts: dict[str, int] = {}
-    for tar, folders, fractions in (
-        (OFFICE_TAR, ("back_pack", "calculator"), _splits.TR2),
-        (CALTECH_TAR, ("003.backpack", "027.calculator"), TEST_FRACTIONS),
+    for tar, folders, fractions, split_key in (
+        (OFFICE_TAR, ("back_pack", "calculator"), _splits.TR2, office31.domain_path),
+        (CALTECH_TAR, ("003.backpack", "027.calculator"), TEST_FRACTIONS, str),
     ):
         with tarfile.open(artifacts_dir / tar) as archive:
             for name in archive.getnames():
                 if name.endswith(".jpg") and name.split("/")[-2] in folders:
-                    split = _splits.by_fraction(name, fractions)
+                    split = _splits.by_fraction(split_key(name), fractions)
                     counts[split] = counts.get(split, 0) + 1
     return dict(sorted(counts.items()))
 
@@ -102,6 +107,18 @@ office_caltech_10 = DatasetSpec(
     features=Features(channels=3, class_names=CLASS_NAMES),
     examples=examples,
     write_fixture=write_fixture,
+    # The Office part is known (office31's lists: train 1,140, dev 270 of 1,410 images); the
+    # Caltech part needs the member list of the Caltech-256 tar.
     num_examples=None,
-    unconfirmed="the homepage (Office-Caltech-10 has no page of its own; Office-31's is given)",
+    unconfirmed=(
+        "the Caltech-256 tar's member names for the ten classes; the homepage (Office-Caltech-10 "
+        "has no page of its own; Office-31's is given)"
+    ),
+    evidence=Evidence(
+        "documentation",
+        source="Office part: thuml/MADA@d33b8e9a442a:data/office/{amazon,dslr,webcam}_list.txt "
+        "(every image path; see tests/listings/office31.json); Caltech part: "
+        "datasets-mila/datasets--caltech256@dd6803ca98db:256_ObjectCategories.tar (annex key: the "
+        "pinned size and md5) and the provider's description",
+    ),
 )
