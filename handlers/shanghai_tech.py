@@ -82,7 +82,8 @@ def head_count(data: bytes, name: str = "GT .mat") -> int:
 def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     """Both parts with train and test images and their .mat files (a cell holding a struct
     with ``location`` and ``number``, as MATLAB writes them), one greyscale JPEG, an image
-    with no heads, and a ``shanghaitech_h5_empty`` tree that must not be read."""
+    with no heads, a ``Thumbs.db`` among the part A training images (as in the release) and a
+    ``shanghaitech_h5_empty`` tree that must not be read."""
     from scipy.io import savemat
 
     members: dict[str, bytes] = {}
@@ -101,6 +102,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     members["shanghaitech_h5_empty/ShanghaiTech/part_A/train_data/images/IMG_1.jpg"] = members[
         f"{ROOT}part_A/train_data/images/IMG_1.jpg"]
     members["shanghaitech_h5_empty/ShanghaiTech/part_A/train_data/ground-truth/GT_IMG_1.mat"] = b"not a .mat"
+    members[f"{ROOT}part_A/train_data/images/Thumbs.db"] = b"\xd0\xcf\x11\xe0 not read"  # as in the release
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, sorted(members.items()))
     return expected
 
