@@ -114,6 +114,10 @@ office31 = DatasetSpec(
         "the tar's md5 and member sizes (the evidence is image lists); the homepage address; "
         "whether the Drive file still announces the name domain_adaptation_images.tar.gz"
     ),
+    dm_nevis_differences=(
+        "The dslr domain (498 images) joins amazon in the train/dev pool: dm_nevis named it "
+        "'dlsr', so its train/dev held amazon alone; webcam's dev-test/test draw is the same."
+    ),
     evidence=Evidence(
         "real listing",
         source="thuml/MADA@d33b8e9a442a:data/office/{amazon,dslr,webcam}_list.txt (every image "
