@@ -14,6 +14,13 @@ counts 53 positives). The tar is streamed once: an image whose ground truth came
 earlier is labelled at once, the others by an annotation when the stream ends. No
 official split: every image is drawn into train/dev/dev-test/test by a hash of its
 member path.
+
+Evidence: a public copy of the package's Images and GroundTruths folders: img1..img134,
+each ``.sdt`` 1,048,576 bytes (1024x1024) beside its ``.spr``; every image has an
+``.lxyr`` (16 of them empty) and a ``.jtri``, and five images also have stale
+``.lxyr-bad`` / ``.jtri-bad`` files, which the suffix filter skips. The rule above gives
+53 positives, dm_nevis's figure. The ``package/`` top folder is dm_nevis's description
+of the same tar; the split sizes are tallied over ``package/Images/img<N>.sdt``.
 """
 
 import math
@@ -24,7 +31,7 @@ from PIL import Image
 
 from data.types import Annotation, Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact(
@@ -58,7 +65,8 @@ def examples(artifacts_dir: Path):
 
 
 def write_fixture(artifacts_dir: Path, count: int = 24) -> dict[str, int]:
-    """The real tree: images with .spr headers, ground truths (some empty), unused folders.
+    """The real tree: images with .spr headers, ground truths (some empty, some stale
+    ``-bad`` copies, ``.jtri`` companions), unused folders.
 
     Half the ground truths precede the images and half follow them, so both orders are
     exercised (the real archive's member order is not known).
@@ -69,6 +77,10 @@ def write_fixture(artifacts_dir: Path, count: int = 24) -> dict[str, int]:
         images.append((f"package/Images/img{n}.spr", b"2\n16\n0\n1.0\n16\n0\n1.0\n0\n"))
         rows = [f"{conf} {n * 3}.0 {n * 5}.0 {n % 7 + 2}.0\n" for conf in ((2, 3), (1, 4), ())[n % 3]]
         truths.append((f"package/GroundTruths/img{n}.lxyr", "".join(rows).encode()))
+        truths.append((f"package/GroundTruths/img{n}.jtri", b"1 2 3 4 5 6\n"))
+        if n % 5 == 0:  # stale ground truths, as five real images have
+            truths.append((f"package/GroundTruths/img{n}.lxyr-bad", b"1 1.0 1.0 5.0\n"))
+            truths.append((f"package/GroundTruths/img{n}.jtri-bad", b"1 2 3 4 5 6\n"))
         split = _splits.by_fraction(f"package/Images/img{n}.sdt", _splits.ALL)
         counts[split] = counts.get(split, 0) + 1
     half = len(truths) // 2
@@ -100,7 +112,14 @@ magellan_venus_volcanoes = DatasetSpec(
     features=Features(channels=1, class_names=CLASS_NAMES),
     examples=examples,
     write_fixture=write_fixture,
-    # Images are probably img1..img134, which would fix the split sizes; not confirmed offline.
-    num_examples=None,
-    unconfirmed="image numbering img1..img134 (so split sizes are left open)",
+    # The hash split tallied over package/Images/img1..img134.sdt.
+    num_examples={"train": 77, "dev": 14, "dev-test": 14, "test": 29},
+    unconfirmed="the top folder's name (package/, as dm_nevis describes the tar), on which the split sizes rest",
+    evidence=Evidence(
+        "real listing",
+        source="svkrishnaveni/PCA--Based_Image_recognition_to_classify_Volcanoes_on_Venus@"
+        "b87b0da742b1004c3cc7407d37dab3cab2cc23b8:{Images,GroundTruths}/ (the package's two folders "
+        "copied whole: 134 .sdt of 1,048,576 B, .spr, .lxyr with 53 confidence-1 images, .jtri, "
+        "five .lxyr-bad/.jtri-bad)",
+    ),
 )
