@@ -11,6 +11,11 @@ last row or column, which never happens at 640x640). Splits (fixed): per plate, 
 crops ordered by a hash of their key (``D<n>.gif/<cell>``, cell = 3 * row + column) give
 5 to train, 1 to dev, 1 to dev-test and the last 2 to test (555/111/111/222). dm_nevis
 labels plates by unsorted directory listing; here labels follow the plate number.
+
+Evidence: none beyond the pins. Each artifact is one whole plate with dm_nevis's md5;
+public code describes the same 111 files (D14 absent) as 640x640 greyscale GIFs. The
+split sizes follow from the grid, not from file names, so they hold for any plate at
+least 3 pixels on a side.
 """
 
 from pathlib import Path
@@ -19,7 +24,7 @@ from PIL import Image
 
 from data.types import Example, Features
 from handlers import _class_splits, _fixtures, _gif
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "http://www.ux.uis.no/~tranden/brodatz/"
 # <plate>:<md5> as dm_nevis pinned each file (the provider publishes no checksums).
@@ -107,4 +112,12 @@ brodatz = DatasetSpec(
     split_rule=SPLIT_RULE,
     num_examples={"train": 555, "dev": 111, "dev-test": 111, "test": 222},
     unconfirmed="the homepage address",
+    evidence=Evidence(
+        "unverified",
+        source="deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/brodatz.py (111 "
+        "per-file md5s, D14 absent; 3x3 crops, 5/1/1/2 per plate)",
+    ),
+    dm_nevis_differences="Plates are numbered in plate order (dm_nevis numbered them in unsorted "
+    "directory-listing order while naming them sorted), and each plate's crops are dealt 5/1/1/2 by "
+    "key hash rather than by one seeded permutation stream in listing order: same sizes, stable labels.",
 )
