@@ -12,9 +12,16 @@ The zip holds JPEGs ``jpeg/<series UID>/<n>.jpg`` and, in ``csv/``, the case des
 zip). Joining the two on the patient id picks the full mammograms: cropped lesions and
 ROI masks carry ids with a suffix and drop out. An image with several abnormalities takes
 the pathology of its first row (calcification rows first, then mass rows), as in
-dm_nevis. Classes are in sorted order. Greyscale. Splits: the official test cases are
+dm_nevis. Classes are in dm_nevis's order (benign, malignant, benign without callback).
+Greyscale. Splits: the official test cases are
 ``test``; the training cases are carved into train/dev/dev-test (0.70/0.15/0.15) by a
 hash of the member path. A joined image missing from the zip fails the build.
+
+Evidence: dm_nevis's reader of the same zip (same md5): the five CSV members, the join on
+the first component of ``image file path`` and dicom_info's ``PatientID``, the
+``jpeg/<folder>/<file>`` rewrite. A copy of the provider's calcification test CSV shows
+the columns and the quoted crop paths with a line break inside; the Kaggle zip's ``csv/``
+folder also holds ``meta.csv`` (LFS sizes in a copy of it). No member list was read.
 """
 
 import csv
@@ -24,7 +31,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec
+from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact("cbis-ddsm-breast-cancer-image-dataset.zip", kaggle="awsaf49/cbis-ddsm-breast-cancer-image-dataset",
@@ -37,7 +44,8 @@ CASES = {
     "test": ("csv/calc_case_description_test_set.csv", "csv/mass_case_description_test_set.csv"),
 }
 
-CLASS_NAMES = ("BENIGN", "BENIGN_WITHOUT_CALLBACK", "MALIGNANT")
+# dm_nevis's order (not sorted), so that label ids match its ddsm task.
+CLASS_NAMES = ("BENIGN", "MALIGNANT", "BENIGN_WITHOUT_CALLBACK")
 _LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
 
 
@@ -167,7 +175,22 @@ ddsm = DatasetSpec(
     num_examples=None,
     unconfirmed=(
         KAGGLE_REPACKED
-        + "; the CSV column names other than 'image file path', 'pathology', 'PatientID' and "
-          "'image_path'; that every full mammogram has exactly one dicom_info row; the license"
+        + "; dicom_info.csv's exact columns and that every full mammogram has exactly one row in it; "
+          "the license"
+    ),
+    evidence=Evidence(
+        "documentation",
+        source=(
+            "deepmind/dm_nevis@37ccf1e2dd894a13a8a4f6ceb150d2e7599301d0:dm_nevis/datasets_storage/handlers/"
+            "ddsm.py (CSV members, join, labels BENIGN / MALIGNANT / BENIGN_WITHOUT_CALLBACK); "
+            "Slaysenfite/CBIS-DDSM-PNG@253e6644eaf6ecb90c35ce5f39f43524fae30fa2:"
+            "calc_case_description_test_set.csv (provider columns, quoted multi-line crop paths); "
+            "nihannihu/AI-Cancer-Care-Navigator@eb5b86c642c157a21ee3af42f5a569118ba200ef:csv/ (the Kaggle "
+            "zip's six CSVs as LFS pointers)"
+        ),
+    ),
+    dm_nevis_differences=(
+        "dm_nevis carves the training pool by a seeded draw in CSV order; here by a hash of the "
+        "member path. Labels and the join are the same."
     ),
 )
