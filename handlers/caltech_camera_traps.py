@@ -13,6 +13,12 @@ last one).
 The annotations are read first, then the images stream. Splits: ``train`` is carved
 into train/dev (0.80/0.20) by a hash of the member path; ``trans_val`` is dev-test and
 ``trans_test`` is test (new camera locations, as in the paper).
+
+Evidence: documentation and dm_nevis's reader, no listing. The paper defines the
+train, cis and trans sets; dm_nevis reads the three annotation files under
+``eccv_18_annotation_files/`` of the pinned tar and maps every annotation's category
+into these 16 names, so the used sets name no other; public code unpacks the images
+tar to ``eccv_18_all_images_sm/<image id>.jpg``.
 """
 
 import io
@@ -22,7 +28,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "https://lilablobssc.blob.core.windows.net/caltechcameratraps/"
 ARTIFACTS = (
@@ -112,5 +118,13 @@ caltech_camera_traps = DatasetSpec(
     write_fixture=write_fixture,
     # How many images have one category, and how the hash carves train, is known only from the JSON.
     num_examples=None,
-    unconfirmed="the URLs (LILA has moved its storage since dm_nevis pinned them) and the images tar's folder name",
+    unconfirmed="the URLs (LILA has moved its storage since dm_nevis pinned them); the image counts",
+    evidence=Evidence(
+        "documentation",
+        source="Beery, Van Horn, Perona, ECCV 2018 (the train / cis / trans sets); "
+        "deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/caltech_camera_traps.py "
+        "(the annotation member paths and the 16 categories they use)",
+    ),
+    dm_nevis_differences="An image whose annotations name two categories is left out (dm_nevis kept "
+    "the last annotation's), and the 16 classes are numbered in sorted order rather than dm_nevis's own.",
 )
