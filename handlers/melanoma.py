@@ -9,13 +9,19 @@ seborrheic keratosis, or neither (benign nevus); both flags set is an error. Off
 parts: 2,000 training, 150 validation, 600 test images. Splits: the training part is
 drawn into train/dev (0.8/0.2) by a hash of the member path (dm_nevis used a seeded
 permutation of CSV rows); validation is ``dev-test``; test is ``test``.
+
+Evidence: real copies of the three ground-truth CSVs (md5s equal the pinned ones):
+CRLF lines, the header above, 2,000 / 150 / 600 rows, training 374 melanoma, 254
+seborrheic keratosis, 1,372 nevi, no row with both flags. The training split sizes are
+tallied over ``ISIC-2017_Training_Data/<image_id>.jpg``, the member path dm_nevis's
+reader of the same zips uses; the zips themselves were not listed.
 """
 
 from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "https://isic-challenge-data.s3.amazonaws.com/2017/"
 ARTIFACTS = tuple(
@@ -70,7 +76,7 @@ def _labels(path: Path) -> dict[str, int]:
 
 
 def write_fixture(artifacts_dir: Path, per_part=(14, 4, 5)) -> dict[str, int]:
-    """Each zip with its folder of JPEGs and superpixel PNGs, each CSV in the real format."""
+    """Each zip with its folder of JPEGs and superpixel PNGs, each CSV in the real format (CRLF)."""
     counts: dict[str, int] = {}
     for p, ((zip_file, csv_file, split), count) in enumerate(zip(PARTS, per_part, strict=True)):
         folder = zip_file.removesuffix(".zip")
@@ -85,7 +91,7 @@ def write_fixture(artifacts_dir: Path, per_part=(14, 4, 5)) -> dict[str, int]:
             chosen = split or _splits.by_fraction(f"{folder}/{image_id}.jpg", _splits.TR2)
             counts[chosen] = counts.get(chosen, 0) + 1
         _fixtures.write_zip(artifacts_dir / zip_file, members)
-        (artifacts_dir / csv_file).write_text("\n".join(rows) + "\n")
+        (artifacts_dir / csv_file).write_bytes(("\r\n".join(rows) + "\r\n").encode())
     return counts
 
 
@@ -103,6 +109,17 @@ melanoma = DatasetSpec(
     features=Features(channels=3, class_names=CLASS_NAMES),
     examples=examples,
     write_fixture=write_fixture,
-    # 2,000 / 150 / 600 official; the hash draw of train vs dev needs the image ids.
-    num_examples=None,
+    # The hash draw of the 2,000 training ids of the real CSV, and the official 150 / 600.
+    num_examples={"train": 1603, "dev": 397, "dev-test": 150, "test": 600},
+    evidence=Evidence(
+        "real artifact",
+        source="iramaniparth/Skin-Lesion-Analysis-for-Melanoma-Detection@c0583e861144a9e571e369cad605919394435c20:"
+        "ISIC-2017_{Training,Validation,Test_v2}_Part3_GroundTruth.csv (44,040 / 3,340 / 13,240 B, the "
+        "pinned md5s); image member paths <zip stem>/<image_id>.jpg from deepmind/dm_nevis@37ccf1e2dd89:"
+        "dm_nevis/datasets_storage/handlers/melanoma.py",
+    ),
+    dm_nevis_differences=(
+        "dm_nevis picks the 1,600 / 400 train/dev images by a seeded permutation of the CSV rows; here "
+        "the training images are drawn 0.8/0.2 by a hash of the member path (1,603 / 397)."
+    ),
 )
