@@ -135,21 +135,21 @@ def test_nih_image_in_no_list_is_an_error(tmp_path):
         list(nih_chest_xray.examples(tmp_path))
 
 
-def test_olivetti_reads_both_layouts_and_has_40_subjects():
-    assert olivetti_face.subject_and_image("ORL/3_40.jpg") == (40, 3)
-    assert olivetti_face.subject_and_image("att_faces/s7/10.pgm") == (7, 10)
-    assert len(handlers.get("olivetti_face").features.class_names) == 40
-    with pytest.raises(ValueError, match="subject 41, outside 1-40"):
-        olivetti_face.subject_and_image("ORL/1_41.jpg")
-    with pytest.raises(ValueError, match="named neither"):
-        olivetti_face.subject_and_image("ORL/face.jpg")
+def test_olivetti_reads_the_kaggle_names_and_has_41_subjects():
+    assert olivetti_face.number_and_subject("archive/393_40.jpg") == (393, 40)
+    assert olivetti_face.number_and_subject("410_41.jpg") == (410, 41)
+    assert len(handlers.get("olivetti_face").features.class_names) == 41
+    with pytest.raises(ValueError, match="subject 42, outside 1-41"):
+        olivetti_face.number_and_subject("1_42.jpg")
+    with pytest.raises(ValueError, match="not named <n>_<subject>.jpg"):
+        olivetti_face.number_and_subject("s7/10.jpg")
 
 
 def test_olivetti_same_image_twice_is_an_error(tmp_path):
-    members = {f"ORL/{i}_1.jpg": _fixtures.jpeg_bytes(_fixtures.pixels(i, 8, 8, 1)) for i in (1, 2)}
-    members["copy/s1/2.pgm"] = _fixtures.pgm_bytes(_fixtures.pixels(2, 8, 8, 1))
+    members = {f"{i}_1.jpg": _fixtures.jpeg_bytes(_fixtures.pixels(i, 8, 8, 1)) for i in (1, 2)}
+    members["copy/2_1.jpg"] = members["2_1.jpg"]
     _fixtures.write_zip(tmp_path / olivetti_face.ARTIFACTS[0].file, members)
-    with pytest.raises(ValueError, match="both image 2 of subject 1"):
+    with pytest.raises(ValueError, match="both image 2"):
         list(olivetti_face.examples(tmp_path))
 
 
