@@ -12,6 +12,11 @@ background sets of the same archive are not part of this dataset (dm_nevis downl
 ``faces.tar`` without using it; it is not an artifact here). No official split: every
 image is drawn into train/dev/dev-test/test (0.56/0.12/0.12/0.20) by a hash of its key
 ``<inner tar>/<member>``.
+
+Evidence: no listing of the tars. dm_nevis unpacks the pinned zips, opens these three
+inner paths and reads every member but ``README`` (matched as the whole member name,
+so at the tar's root) and ``.mat`` files as an image; public code notes that the cars
+tar holds its JPEGs at its root.
 """
 
 import posixpath
@@ -19,7 +24,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _RECORDS = "https://data.caltech.edu/records/"
 ARTIFACTS = (
@@ -49,19 +54,19 @@ def examples(artifacts_dir: Path):
 
 
 def write_fixture(artifacts_dir: Path) -> dict[str, int]:
-    """Each zip with its tar (images, a README, a .mat of boxes); one greyscale JPEG."""
+    """Each zip with its tar, everything at the tar's root (images, a README, a .mat of
+    boxes); one greyscale JPEG."""
     counts = {}
     for a, artifact in enumerate(ARTIFACTS):
         tar_name, _ = INNER[artifact.file]
-        folder = posixpath.basename(tar_name).removesuffix(".tar")
         members = []
         for i in range(1, 11):
             grey = a == 0 and i == 3
-            members.append((f"{folder}/image_{i:04d}.jpg",
+            members.append((f"image_{i:04d}.jpg",
                             _fixtures.jpeg_bytes(_fixtures.pixels(a * 100 + i, 18, 24 + i % 3, 1 if grey else 3))))
-            split = _splits.by_fraction(f"{tar_name}/{folder}/image_{i:04d}.jpg", _splits.ALL)
+            split = _splits.by_fraction(f"{tar_name}/image_{i:04d}.jpg", _splits.ALL)
             counts[split] = counts.get(split, 0) + 1
-        members += [(f"{folder}/README", b"unused\n"), (f"{folder}/ground_truth_locations.mat", b"MATLAB 5.0\n")]
+        members += [("README", b"unused\n"), ("ground_truth_locations.mat", b"MATLAB 5.0\n")]
         _fixtures.write_zip(artifacts_dir / artifact.file, {tar_name: _fixtures.tar_bytes(members, "w")})
     return counts
 
@@ -82,5 +87,10 @@ caltech_categories = DatasetSpec(
     write_fixture=write_fixture,
     # The tars' member names are not known in advance, so the hash-split sizes are not either.
     num_examples=None,
-    unconfirmed="the member names inside the three tars (images are taken as every member but README and .mat files)",
+    unconfirmed="the image names inside the three tars and their counts",
+    evidence=Evidence(
+        "unverified",
+        source="deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/caltech_categories.py "
+        "(inner tar paths; every member but ^README$ and .mat read as an image)",
+    ),
 )
