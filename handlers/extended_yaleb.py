@@ -10,6 +10,11 @@ are not examples, and any other PGM name fails the build. The label is the subje
 of the file name: 28 subjects, yaleB11 to yaleB39 without yaleB14. Splits, fixed by pose
 so that held-out faces are seen from angles never trained on (P00 is frontal): train
 P00, P02, P03, P04, P07; dev P05; dev-test P01; test P06, P08.
+
+Evidence: dm_nevis's reader of the same zip (same md5) takes the class list from the
+parent folder of every zip entry and asserts there are exactly 28, so every entry sits
+in a subject folder; it reads the pose at characters 8-11 of the file name and ignores
+``info`` and ``Ambient.pgm`` names. No member list was read, so no counts are declared.
 """
 
 import posixpath
@@ -18,7 +23,7 @@ from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers
-from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec
+from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
     Artifact("extended-yale-dataset-b.zip", kaggle="souvadrahati/extended-yale-dataset-b",
@@ -90,7 +95,15 @@ extended_yaleb = DatasetSpec(
     num_examples=None,
     unconfirmed=(
         KAGGLE_REPACKED
-        + "; the folder above the subject folders and whether every subject has all 9 x 64 images; "
-          "the license"
+        + "; whether a folder without its own zip entry sits above the subject folders, and whether "
+          "every subject has all 9 x 64 images; the license"
+    ),
+    evidence=Evidence(
+        "documentation",
+        source=(
+            "deepmind/dm_nevis@37ccf1e2dd894a13a8a4f6ceb150d2e7599301d0:dm_nevis/datasets_storage/handlers/"
+            "extended_yaleb.py (28 parent folders asserted over the whole namelist, yaleB<NN>_P<pp>A..E...pgm, "
+            "info / Ambient.pgm ignored, pose splits); provider page ExtYaleB.html"
+        ),
     ),
 )
