@@ -15,6 +15,13 @@ lowest MS-SSIM, i.e. the strongest distortions. The human scores (mos.txt) are n
 The rar is streamed once: images read before the metric file (its folder sorts after
 theirs) are labelled by annotations once it comes. No official split: ALL by a hash of
 the lower-cased file name, so the split does not depend on the folder or the case.
+
+Evidence: an unpacked TID2013 (distorted_images/, metrics_values/MSSIM.txt among 14
+metric files, mos.txt, mos_with_names.txt) whose mos_with_names.txt names all 3,000
+distorted images in the metric files' order, mostly ``i01_01_2.bmp`` but ``I01_01_1.bmp``
+for level-1 images of kind 1 and ``I01_11_1.BMP`` / ``I01_13_1.BMP`` for kinds 11 and 13.
+For TID2008 only the published structure (25 x 17 x 4 = 1,700) and dm_nevis's reader
+(the same name scheme, ``MSSIM.TXT``) were found.
 """
 
 import bisect
@@ -25,7 +32,7 @@ from pathlib import Path
 
 from data.types import Annotation, Example, Features
 from handlers import _fixtures, _rar, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 REFERENCES = 25
 GROUPS = 5
@@ -118,14 +125,16 @@ def _write_fixture(year: int):
     order = image_names(kinds, levels)
 
     def write_fixture(artifacts_dir: Path) -> dict[str, int]:
-        """Thirty distorted images in the real layout (one named in upper case, as some
-        are), reference images, and the metric files after the images. The metric
-        values repeat, so ties cross group boundaries."""
-        chosen = [order[(index * 37) % len(order)] for index in range(30)]
+        """Thirty distorted images in the real layout, named in the real mix of cases
+        (``I01_01_1.bmp``, ``I01_11_1.BMP``, ``i01_01_2.bmp``), reference images, and the
+        metric files after the images. The metric values repeat, so ties cross group
+        boundaries."""
+        chosen = [order[(index * 37) % len(order)] for index in range(28)]
+        chosen += ["i01_11_1.bmp", "i02_13_1.bmp"]
         members, counts = [], {}
         for index, image in enumerate(chosen):
-            file = image.upper() if index == 3 else image
-            members.append((f"distorted_images/{file}", _fixtures.bmp_bytes(_fixtures.pixels(year + index, 8, 10, 3))))
+            pixels = _fixtures.bmp_bytes(_fixtures.pixels(year + index, 8, 10, 3))
+            members.append((f"distorted_images/{_real_case(image)}", pixels))
             split = _splits.by_fraction(image, _splits.ALL)
             counts[split] = counts.get(split, 0) + 1
         for ref in (1, 2):
@@ -143,6 +152,15 @@ def _write_fixture(year: int):
     return write_fixture
 
 
+def _real_case(image: str) -> str:
+    """A TID2013 file name's case: ``I`` for level 1 of kind 1, ``I..BMP`` for level 1 of
+    kinds 11 and 13 (as mos_with_names.txt lists them), lower case otherwise."""
+    kind, level = image[4:6], image[7]
+    if level == "1" and kind in ("11", "13"):
+        return image.upper()
+    return "I" + image[1:] if level == "1" and kind == "01" else image
+
+
 def _image_name(name: str) -> str | None:
     base = posixpath.basename(name).lower()
     return base if _IMAGE.fullmatch(base) else None
@@ -150,6 +168,26 @@ def _image_name(name: str) -> str | None:
 
 def _is_metric_file(name: str, metric_file: str) -> bool:
     return posixpath.basename(name).lower() == metric_file.lower()
+
+
+_UNCONFIRMED = {
+    2008: "the rar's member names (TID2013's scheme assumed, as dm_nevis does) and that it "
+          "holds metrics_values/MSSIM.TXT",
+    2013: "whether the rar wraps everything in a tid2013/ folder (base names are matched)",
+}
+_EVIDENCE = {
+    2013: Evidence(
+        "real listing",
+        source="yy3948/IQA@c38a3262b488138c6ad0f60d4d8b17b9f0f990ce:tid2013/ (the unpacked rar: "
+        "mos_with_names.txt names all 3,000 distorted_images in order; metrics_values/MSSIM.txt)",
+    ),
+    2008: Evidence(
+        "documentation",
+        source="QUALINET/databases@7e6ed837dcdb14d3c918bcd20d5908eee3b2dc61:_posts/"
+        "2020-01-01-tampere_image_database_tid2008.md (25 "
+        "references, 17 distortions x 4 levels = 1,700 images, 512x384, RAR of ~550 MB)",
+    ),
+}
 
 
 def _spec(year: int) -> DatasetSpec:
@@ -165,9 +203,10 @@ def _spec(year: int) -> DatasetSpec:
         features=Features(channels=3, class_names=CLASS_NAMES),
         examples=_examples(year),
         write_fixture=_write_fixture(year),
-        num_examples=_splits.tally(image_names(kinds, levels), _splits.ALL),
-        unconfirmed=("the folders inside the rar (distorted_images/, metrics_values/: the handler "
-                     "matches base names only) and that the metric file comes after the images"),
+        # Split sizes follow from the names, confirmed for 2013 only.
+        num_examples=_splits.tally(image_names(kinds, levels), _splits.ALL) if year == 2013 else None,
+        unconfirmed=_UNCONFIRMED[year],
+        evidence=_EVIDENCE[year],
     )
 
 

@@ -87,7 +87,7 @@ def test_tid_refuses_layouts_it_cannot_label(tmp_path, members, error):
 
 
 def test_tid_counts_are_the_papers():
-    assert sum(tid.tid2008.num_examples.values()) == 1700
+    assert tid.tid2008.num_examples is None  # TID2008's member names are not confirmed
     assert sum(tid.tid2013.num_examples.values()) == 3000
 
 
