@@ -30,7 +30,7 @@ def _chooser(fractions: Mapping[str, float]):
 
     def choose(key: str) -> str:
         point = unit_interval(key, "split") * total
-        for name, bound in zip(names, bounds):
+        for name, bound in zip(names, bounds, strict=True):
             if point < bound:
                 return name
         return names[-1]

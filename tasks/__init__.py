@@ -1,6 +1,7 @@
 """The Luigi module: ``luigi --module tasks BuildDataset --dataset mnist``."""
 
-from tasks.logs import route_to_luigi
+import warnings
+
 from tasks.graph import (
     BuildDataset,
     ConvertShard,
@@ -8,9 +9,13 @@ from tasks.graph import (
     PlanExamples,
     WriteMetadata,
 )
+from tasks.logs import quiet_known_failures, route_to_luigi
 
 __all__ = [
     "BuildDataset", "ConvertShard", "FetchArtifact", "PlanExamples", "WriteMetadata",
 ]
 
+# Luigi's RPC client reads these [core] keys, its `core` config class does not know them.
+warnings.filterwarnings("ignore", message=r".*parameter 'rpc_\w+' .* consumed by the task 'core'")
 route_to_luigi()
+quiet_known_failures()

@@ -11,12 +11,12 @@ import sys
 from pathlib import Path
 
 import handlers
-from handlers._spec import EVIDENCE_KINDS
 from data import format as fmt
 from data import locate, metadata, settings
 from data.croissant import CROISSANT_FILE
 from data.tfds_compat import TFDS_DIR
 from data.verify import VerificationError, verify
+from handlers._spec import EVIDENCE_KINDS
 
 
 class UsageError(ValueError):
@@ -226,10 +226,16 @@ def cmd_status(args) -> int:
 def cmd_scheduler(args) -> int:
     from tasks import scheduler
 
-    host, port = _configured("core", "scheduler_host", "127.0.0.1"), \
-        int(_configured("core", "scheduler_port", "8082"))
-    scheduler.run_luigid(args.data_dir, args.address or host, args.port or port, args.background)
-    return 0
+    host = settings.value("core", "scheduler_host", "127.0.0.1")[0]
+    port = int(settings.value("core", "scheduler_port", "8082")[0])
+    return scheduler.run_luigid(args.data_dir, args.address or host, args.port or port, args.background)
+
+
+def cmd_demo(args) -> int:
+    from tasks import demo
+
+    handlers.get(args.name)  # an unknown name fails here, with suggestions
+    return demo.run(args.name, args.data_dir, workers=args.workers)
 
 
 def cmd_doctor(args) -> int:
@@ -299,6 +305,13 @@ def build_parser() -> argparse.ArgumentParser:
     central.add_argument("--port", type=int, help="default: [core] scheduler_port, 8082")
     central.add_argument("--background", action="store_true", help="daemonize")
     central.set_defaults(run=cmd_scheduler)
+    show = commands.add_parser(
+        "demo", help="build a dataset's tiny fixture end to end, offline, to watch it work",
+        description="Serve NAME's fixture on 127.0.0.1 and build it through the real graph "
+                    "into <data dir>/fixture-builds (marked as fixture data), then read it back.")
+    show.add_argument("name", nargs="?", default="mnist", help="dataset (default: mnist)")
+    show.add_argument("--workers", type=int, default=2, help="Luigi workers (default: 2)")
+    show.set_defaults(run=cmd_demo)
     doctor = commands.add_parser(
         "doctor", help="which artifacts are verified, wrong or missing, and how to get them",
         description="Check every artifact of the datasets (default: all) against its "

@@ -64,6 +64,10 @@ class HtmlPageError(FetchError):
     """A web page was served where the artifact was expected."""
 
 
+class NoNetworkError(FetchError):
+    """The host cannot be looked up or reached at all: not retried."""
+
+
 class _NotInMirror(FetchError):
     """A mirror that does not hold the artifact (normal: mirrors are partial)."""
 
@@ -411,6 +415,14 @@ def open_url(session, url: str, settings: FetchSettings, headers=None, auth=None
             response = session.get(url, headers=headers, auth=auth if same_host else None,
                                    stream=True, timeout=settings.timeout, allow_redirects=False)
         except (requests.ConnectionError, requests.Timeout) as error:
+            if _no_network(error):  # retrying cannot help: say so at once
+                raise NoNetworkError(
+                    f"no network: {_origin(url)} cannot be reached ({_no_network(error)}). "
+                    "Ways out: put the artifacts in a mirror folder or URL ([fetch] mirrors), "
+                    "file hand-downloaded copies into place with `python -m tasks doctor "
+                    "--drop-folder DIR`, or set [fetch] offline = true to use only files already "
+                    "fetched"
+                ) from None
             raise _Retryable(f"connection to {_origin(url)} failed: {_short(error)}") from error
         except requests.RequestException as error:
             raise FetchError(f"request to {_origin(url)} failed: {_short(error)}") from error
@@ -434,8 +446,27 @@ def _origin(url: str) -> str:
     return f"{parts.scheme}://{parts.netloc}{parts.path}"
 
 
-def _short(error: Exception) -> str:
-    return str(error)[:300]
+def _short(error: Exception, limit: int = 300) -> str:
+    """The error's text, cut at a word boundary when long."""
+    text = str(error)
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " ..."
+
+
+_NO_NETWORK_SIGNS = {
+    "Name or service not known": "the host name cannot be looked up",
+    "Temporary failure in name resolution": "the host name cannot be looked up",
+    "nodename nor servname provided": "the host name cannot be looked up",
+    "No address associated with hostname": "the host name cannot be looked up",
+    "Network is unreachable": "the network is unreachable",
+}
+
+
+def _no_network(error: Exception) -> str:
+    """Why the machine has no way to the host (a failed name lookup, no route), or ""."""
+    text = str(error)
+    return next((why for sign, why in _NO_NETWORK_SIGNS.items() if sign in text), "")
 
 
 def _download(location, partial: _Partial, artifact, settings, session, progress) -> None:

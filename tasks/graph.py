@@ -16,10 +16,11 @@ import time
 from pathlib import Path
 
 import luigi
+import luigi.interface
 
 import handlers
 from data import format as fmt
-from data import locate, metadata, shards, staging, validation
+from data import locate, metadata, settings, shards, staging, validation
 from data.atomic import write_json_atomic, write_text_atomic
 from tasks import config, provenance, status
 from tasks.download import download_host, fetch, is_verified, record_path, recorded_sha256
@@ -423,8 +424,9 @@ class WriteMetadata(StorageTask):
         features = handlers.get(self.dataset).features
         section = validation.merge(by_split, features, settings.near_duplicate_distance)
         ok, lines = validation.passed(section, settings.leakage_fails)
+        level = logging.INFO if len(lines) == 1 else logging.WARNING  # one line: clean
         for line in lines:
-            log.warning("%s validation: %s", self.dataset, line)
+            log.log(level, "%s validation: %s", self.dataset, line)
         self.set_status_message("; ".join(lines) or "validation clean")
         if not ok:
             raise ValidationError(f"{self.dataset} failed validation:\n  " + "\n  ".join(lines))
@@ -459,6 +461,17 @@ class BuildDataset(luigi.WrapperTask):
     """
 
     dataset = DatasetList()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # An unknown name fails here, before scheduling, as one line with suggestions
+        # (in complete() Luigi would log it with a traceback and go on).
+        handlers.expand(self.dataset)
+        workers = luigi.interface.core().workers
+        if workers < 1:
+            raise settings.SettingsError(
+                f"--workers {workers}: at least one worker is needed to build anything "
+                "(--workers 2 converts two shards at a time)")
 
     def requires(self):
         return [WriteMetadata(dataset=name) for name in handlers.expand(self.dataset)]

@@ -33,3 +33,62 @@ def route_to_luigi() -> None:
             logger.addHandler(_ToLuigi())
         if logger.level == logging.NOTSET:
             logger.setLevel(logging.INFO)
+
+
+def _clear_error_types() -> tuple[type, ...]:
+    """Errors whose message already says what happened and what to do: no traceback."""
+    import handlers
+    from data.settings import SettingsError
+    from data.staging import PlanError
+    from tasks.download import FetchError
+
+    types: list[type] = [FetchError, handlers.UnknownDatasetError, PlanError, SettingsError]
+    from tasks import graph
+
+    types += [getattr(graph, name) for name in ("CountMismatchError", "ValidationError")
+              if hasattr(graph, name)]
+    return tuple(types)
+
+
+_DATA_DIR_ERRNOS = {30: "the data dir is on a read-only file system",
+                    28: "the disk of the data dir is full",
+                    122: "the disk quota of the data dir is exceeded",
+                    13: "permission denied in the data dir"}
+
+
+def explain(error: BaseException) -> str | None:
+    """One readable paragraph for an error a user can act on, or None (keep the traceback)."""
+    from luigi.rpc import RPCError
+
+    if isinstance(error, RPCError):
+        return (f"no central scheduler answers ({error}). Run with --local-scheduler for a "
+                "build on this machine alone, or start one with `python -m tasks scheduler` "
+                "(see [core] scheduler_host and scheduler_port)")
+    if isinstance(error, OSError) and error.errno in _DATA_DIR_ERRNOS:
+        return (f"{_DATA_DIR_ERRNOS[error.errno]}: {error}. Point [storage] data_dir (or "
+                "$DATASETS_STORAGE_DIR) at a writable disk with room, or free space, and "
+                "run the same command again: finished work is kept")
+    if isinstance(error, _clear_error_types()):
+        return str(error)
+    return None
+
+
+class _WithoutTraceback(logging.Filter):
+    """Turns a logged exception that ``explain`` knows into its paragraph."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.exc_info and record.exc_info[1] is None:  # logged outside an exception
+            record.exc_info = None
+        if record.exc_info:
+            text = explain(record.exc_info[1])
+            if text is not None:
+                record.msg = f"{record.getMessage()}:\n  {text}"
+                record.args = ()
+                record.exc_info = record.exc_text = None
+        return True
+
+
+def quiet_known_failures() -> None:
+    logger = logging.getLogger(LUIGI_LOGGER)
+    if not any(isinstance(f, _WithoutTraceback) for f in logger.filters):
+        logger.addFilter(_WithoutTraceback())

@@ -7,15 +7,22 @@ reverse proxy with authentication (see README).
 
 from __future__ import annotations
 
-import os
-import shutil
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
+
+# luigid's own entry point, run by this interpreter: found whether or not the
+# environment's scripts folder is on PATH.
+_LUIGID = "import sys; from luigi.cmdline import luigid; luigid(sys.argv[1:])"
+LISTEN_TIMEOUT = 15.0
 
 
 def luigid_command(data_dir: Path, address: str, port: int, background: bool) -> list[str]:
     root = Path(data_dir).resolve() / "scheduler"
     command = [
-        shutil.which("luigid") or "luigid",
+        sys.executable, "-c", _LUIGID,
         "--address", address,
         "--port", str(port),
         "--state-path", str(root / "state.pickle"),
@@ -25,10 +32,42 @@ def luigid_command(data_dir: Path, address: str, port: int, background: bool) ->
     return command + (["--background"] if background else [])
 
 
-def run_luigid(data_dir: Path, address: str, port: int, background: bool) -> None:
-    """Replace this process with luigid (foreground), or start it as a daemon."""
+def run_luigid(data_dir: Path, address: str, port: int, background: bool) -> int:
+    """Start luigid, say so only once it accepts connections, then wait for it (foreground)
+    or leave it running (background). Returns the exit code for the command."""
     command = luigid_command(data_dir, address, port, background)
-    (Path(data_dir) / "scheduler" / "log").mkdir(parents=True, exist_ok=True)
-    print(f"luigid on http://{address}:{port} (state and logs in {Path(data_dir).resolve() / 'scheduler'})",
-          flush=True)
-    os.execvp(command[0], command)
+    root = Path(data_dir).resolve() / "scheduler"
+    (root / "log").mkdir(parents=True, exist_ok=True)
+    process = subprocess.Popen(command)
+    deadline = time.monotonic() + LISTEN_TIMEOUT
+    while not _listening(address, port):
+        code = process.poll()
+        if code is not None and not background:
+            print(f"error: luigid exited with code {code} before listening on {address}:{port} "
+                  "(is the port taken? see the lines above)", file=sys.stderr)
+            return 1
+        if time.monotonic() > deadline:
+            print(f"error: luigid did not listen on {address}:{port} within {LISTEN_TIMEOUT:.0f} s; "
+                  f"its log is in {root / 'log'}", file=sys.stderr)
+            if process.poll() is None and not background:
+                process.terminate()
+            return 1
+        time.sleep(0.1)
+    print(f"luigid listening on http://{address}:{port} (state and logs in {root}); "
+          f"build with: luigi --module tasks BuildDataset --dataset NAME "
+          f"--scheduler-host {address} --scheduler-port {port}", flush=True)
+    if background:
+        return 0
+    try:
+        return process.wait()
+    except KeyboardInterrupt:
+        process.terminate()
+        return process.wait()
+
+
+def _listening(address: str, port: int) -> bool:
+    try:
+        with socket.create_connection((address, port), timeout=0.5):
+            return True
+    except OSError:
+        return False

@@ -7,19 +7,15 @@ are never contacted (offline = true), and fixture checksums replace the real one
 
 from __future__ import annotations
 
-import functools
-import hashlib
-import http.server
-import json
 import os
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
 
 import handlers
+from tasks import fixture_mirror
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGINS = Path(__file__).resolve().parent / "plugin_handlers"
@@ -31,35 +27,17 @@ sys.path.insert(0, str(PLUGINS))
 handlers._registry.cache_clear()
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
 @pytest.fixture(scope="session")
 def http_mirror(tmp_path_factory):
     """(folder, base URL): a real HTTP server on 127.0.0.1 serving the folder."""
     root = tmp_path_factory.mktemp("mirror")
-    server = http.server.ThreadingHTTPServer(
-        ("127.0.0.1", 0), functools.partial(_QuietHandler, directory=str(root))
-    )
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
+    with fixture_mirror.serve(root) as url:
+        yield root, url
 
 
 def write_fixture(name: str, mirror_root: Path) -> dict[str, int]:
     """Write ``name``'s fixture artifacts under <mirror>/<source>/ (once per session)."""
-    spec = handlers.get(name)
-    folder = mirror_root / spec.source
-    counts_file = folder / f".{name}.counts.json"
-    if counts_file.exists():
-        return json.loads(counts_file.read_text())
-    folder.mkdir(parents=True, exist_ok=True)
-    counts = dict(spec.write_fixture(folder))
-    counts_file.write_text(json.dumps(counts))
-    return counts
+    return fixture_mirror.write(name, mirror_root)
 
 
 class Workspace:
@@ -80,22 +58,9 @@ class Workspace:
     def fixture(self, name: str) -> dict[str, int]:
         """Serve ``name``'s fixture; a borrowed artifact is served from its owner's fixture
         (a borrower's fixture must copy the owner's, byte for byte)."""
-        spec = handlers.get(name)
-        for source in sorted({artifact.source for artifact in spec.borrowed}):
-            owner = next(s for s in handlers.all_specs() if s.source == source and not s.borrowed)
-            write_fixture(owner.name, self.mirror_root)
-        counts = write_fixture(name, self.mirror_root)
-        self._pin_checksums(spec)
+        counts = fixture_mirror.write(name, self.mirror_root)
+        fixture_mirror.pin_checksums(name, self.mirror_root, Path(self.settings["fetch"]["checksum_overrides"]))
         return counts
-
-    def _pin_checksums(self, spec) -> None:
-        path = Path(self.settings["fetch"]["checksum_overrides"])
-        table = json.loads(path.read_text()) if path.exists() else {}
-        for artifact in spec.artifacts:
-            source = spec.source_of(artifact)
-            data = (self.mirror_root / source / artifact.file).read_bytes()
-            table[f"{source}/{artifact.file}"] = {"sha256": hashlib.sha256(data).hexdigest()}
-        path.write_text(json.dumps(table, indent=1))
 
     def write_config(self) -> None:
         base = (ROOT / "luigi.cfg").read_text()

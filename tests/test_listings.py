@@ -4,9 +4,9 @@ about member names, labels or splits fails here, not at a user's first real buil
 from __future__ import annotations
 
 import pytest
+from listing_replay import listing_files, load, replay
 
 import handlers
-from listing_replay import listing_files, load, replay
 
 CASES = [(path, name) for path in listing_files() for name in load(path)["expect"]]
 
