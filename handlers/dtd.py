@@ -12,10 +12,11 @@ annotations (the engine joins them to the images; an unlisted image, or a listed
 that is missing, fails the build). ``labels_joint_anno.txt`` (multi-attribute labels),
 ``imdb/imdb.mat`` and the other folds are not used.
 
-Evidence: the provider's README (folder layout, list names, ``<class>/<class>_XXXX.jpg``
-names relative to ``images/``) and the archive's size in a DataLad mirror, equal to the
-pin; no copy of the fold lists or of the member list was found, so the per-split counts
-are the provider's published 40 per class per split.
+Evidence: OpenOOD's list of the DTD images, 5,640 distinct ``<class>/<class>_NNNN.jpg``
+(numbers between 0001 and 0232), 120 in each of exactly the 47 folders named here; the
+provider's README (folder layout, list names) and the archive's size in a DataLad mirror,
+equal to the pin. No copy of the fold lists was found: the split sizes are the provider's
+40 per class per split.
 """
 
 from pathlib import Path
@@ -92,12 +93,13 @@ dtd = DatasetSpec(
     num_examples={"train": 1880, "validation": 1880, "test": 1880},
     unconfirmed="the fold-1 lists themselves (not seen; split sizes are the provider's 40 per class each)",
     evidence=Evidence(
-        "documentation",
+        "real listing",
         source=(
+            "glhr/ood-labelnoise@12cecfc3bb4fadcd2487e6d57aae6c913a0a681c:data/benchmark_imglist/cifar10/"
+            "test_texture.txt (OpenOOD's list of all 5,640 DTD images, 47 x 120); "
             "datasets-mila/datasets--dtd@7f1867379eff29a0b5b977d9c1fa6550b5327a6f:README.txt (the "
-            "provider's README: dtd/images/<class>/, dtd/labels/{train,val,test}1..10.txt, "
-            "labels_joint_anno.txt, imdb/imdb.mat, 5,640 images in 47 classes) and :md5sums (annex key "
-            "of dtd-r1.0.1.tar.gz: 625,239,812 bytes, md5 fff73e5086ae6bdbea199a49dfb8a4c1)"
+            "provider's README: dtd/images/<class>/, dtd/labels/{train,val,test}1..10.txt) and :md5sums "
+            "(annex key of dtd-r1.0.1.tar.gz: 625,239,812 bytes, md5 fff73e5086ae6bdbea199a49dfb8a4c1)"
         ),
     ),
     dm_nevis_differences=(
