@@ -18,8 +18,8 @@ the paper's (Table II), which the real letters label files confirm: 124,800 / 20
 not what the idx files hold.)
 
 Evidence: a copy of the zip's 30 members (names as in the zip, idx files as LFS
-pointers with their sizes, the six mapping files verbatim) and the real letters label
-files, read and counted.
+pointers with their sizes, the six mapping files verbatim: all six pass the mapping
+check below) and the real letters label files, read and counted.
 """
 
 import gzip
