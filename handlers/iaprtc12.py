@@ -175,7 +175,8 @@ iaprtc12 = DatasetSpec(
     ),
     evidence=Evidence(
         "documentation",
-        source="deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/iaprtc12.py (member "
+        source="https://www.imageclef.org/SIAPRdata (the benchmark's parts); "
+        "deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/iaprtc12.py (member "
         "paths, wlist.txt format, the .mat variables); xiami2019/Cross-modal-retrieval@e031b3104e5a:"
         "dataset.py (asserts 20,000 photos labelled by labels.txt rows, 255 distinct concept ids)",
     ),

@@ -111,7 +111,7 @@ interact = DatasetSpec(
     num_examples=None,
     unconfirmed="the 60 category names (class names are the provider's category numbers); image counts",
     evidence=Evidence(
-        "documentation",
+        "unverified",
         source=_BASE + "index.html (the two sets and their zips); deepmind/dm_nevis@37ccf1e2dd89:"
         "dm_nevis/datasets_storage/handlers/interact.py (annotation file names, '<n>;<file>;<name>' "
         "lines, imgs/<file> members, the three truncated JPEGs, 60 categories)",

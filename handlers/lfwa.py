@@ -93,7 +93,8 @@ lfwa = DatasetSpec(
     ),
     evidence=Evidence(
         "documentation",
-        source="deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/lfwa.py (asserts 423 "
+        source="https://talhassner.github.io/home/projects/lfwa/index.html (LFW's images, aligned); "
+        "deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/lfwa.py (asserts 423 "
         "people and 5,985 photos over lfwa.zip, .jpg members, person = parent folder); the LFW listing "
         "in tests/listings/lfw.json.gz (same file names); public LFW-a loaders reading lfw2/<person>/",
     ),
