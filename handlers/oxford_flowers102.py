@@ -11,6 +11,10 @@ label = value - 1); ``setid.mat`` holds the official split as image numbers: ``t
 image in no list, in two lists, or listed but missing is an error. The provider
 publishes no label-to-name file: the names below are the community list in label
 order that TFDS uses (its "pink-yellow dahlia?" written without the question mark).
+
+Evidence: copies of both .mat files with the pinned sha256 (their lists cover images
+1-8189 once each, 10 training images per class); the tgz is known by the size and md5
+in a DataLad mirror's annex key, its member names from TFDS's builder.
 """
 
 import posixpath
@@ -20,7 +24,7 @@ import numpy as np
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "https://www.robots.ox.ac.uk/~vgg/data/flowers/102/"
 ARTIFACTS = (
@@ -116,5 +120,15 @@ oxford_flowers102 = DatasetSpec(
     examples=examples,
     write_fixture=write_fixture,
     num_examples={"train": 1020, "validation": 1020, "test": 6149},
-    unconfirmed="the class names' order (a community list used by TFDS; the provider publishes no label-to-name file)",
+    unconfirmed=(
+        "the class names' order (a community list used by TFDS; the provider publishes no "
+        "label-to-name file); the tgz's member names (jpg/image_<5 digits>.jpg, from TFDS)"
+    ),
+    evidence=Evidence(
+        "real artifact",
+        source="wallace-zhou/FloralVision@c76755263ca3:imagelabels.mat and setid.mat (sizes and "
+        "sha256 = the pinned ones; trnid/valid/tstid = 1,020/1,020/6,149, covering 1-8189 once); "
+        "datasets-mila/datasets--flowers102@666fc420e66f:102flowers.tgz (annex key "
+        "MD5E-s344862509--52808999861908f626f3c1f4e79d11fa: the pinned size)",
+    ),
 )

@@ -10,8 +10,12 @@ drawn into train/dev (TR2, 0.8/0.2) by a hash of the member path, val1 (340) is
 ``dev-test`` and tst1 (340) is ``test``. dm_nevis's extra ``all`` split (every image
 again) is not reproduced: splits here are disjoint. The .mat is read first, then the
 images stream; an image in no split-1 list, or a listed image that is missing, is an
-error. Class names, in label order, are the commonly used list; the provider's own
-naming was not verified.
+error. Class names, in label order, are the commonly used list.
+
+Evidence: the provider's README (17 classes x 80, three splits in datasplits.mat) and a
+copy of all 1,360 images under their original names sorted into class folders, which
+puts image_0001-0080 under Daffodil, 0081-0160 under Snowdrop and so on in the order
+below. datasplits.mat itself was not found, so the TR2 draw of trn1 is not declared.
 """
 
 import posixpath
@@ -21,7 +25,7 @@ import numpy as np
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "https://www.robots.ox.ac.uk/~vgg/data/flowers/17/"
 ARTIFACTS = (
@@ -100,5 +104,19 @@ oxford_flowers_17 = DatasetSpec(
     write_fixture=write_fixture,
     # 340 dev-test and 340 test; how TR2 divides trn1 needs the .mat's image numbers.
     num_examples=None,
-    unconfirmed="the 17 class names and their order (commonly used list, not verified against the provider)",
+    unconfirmed=(
+        "datasplits.mat's content (split 1 assumed to cover all 1,360 images, 40/20/20 per "
+        "class); the class names come from a third party's sorting, not from the provider"
+    ),
+    evidence=Evidence(
+        "documentation",
+        source="the provider's README for 17flowers (80 images per category; trn/val/tst 1-3 in "
+        "datasplits.mat), as quoted in quocthang0507/17-FlowerCategoryClassificationWithML.NET"
+        "@5ac534500d60:README.md; that repo's imageset/ holds the 1,360 images as "
+        "image_<NNNN>.jpg, 80 consecutive numbers per class folder in this order",
+    ),
+    dm_nevis_differences=(
+        "dm_nevis's extra split 'all' (all 1,360 images again, overlapping the others) is not "
+        "produced: every split here is disjoint."
+    ),
 )
