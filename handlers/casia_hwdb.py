@@ -12,6 +12,13 @@ records are skipped and the classes are the level-1 characters in GB2312 code or
 (dm_nevis numbered 3,926 codes in set order). Keys are ``<zip stem>/<gnt member>/<record>``.
 Splits: the test zip is ``test``; both training zips are carved into train/dev/dev-test
 by a hash of the key.
+
+Evidence: documentation and dm_nevis's reader, no listing. The paper gives 1,172,907
+samples, the 1,121,749 Chinese ones split 897,758 (240 training writers) / 223,991
+(60 test writers), so ``test`` should hold 223,991. dm_nevis parses every member of
+the three pinned zips as a ``.gnt`` stream (so they hold nothing else) and counted
+1,172,907 records of 3,926 codes; public code lists the members as
+``<writer>-c.gnt``, 120 per training zip (writers 1001-1240) and 60 in the test zip.
 """
 
 import struct
@@ -21,7 +28,7 @@ from PIL import Image
 
 from data.types import Example, Features
 from handlers import _fixtures, _readers, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "http://www.nlpr.ia.ac.cn/databases/Download/Offline/CharData/"
 ARTIFACTS = (
@@ -66,13 +73,14 @@ def _gnt_records(member: str, data: bytes):
 
 
 def write_fixture(artifacts_dir: Path) -> dict[str, int]:
-    """Real GNT records in each zip: two writers, Chinese characters plus skipped symbols."""
+    """Real GNT records in each zip: two writers (numbered as in the real zips), Chinese
+    characters plus skipped symbols."""
     chars = [_CODES[0], _CODES[1], _CODES[-1], "Ａ".encode("gb2312"), b"\xff\xff"]
     counts: dict[str, int] = {}
     for z, artifact in enumerate(ARTIFACTS):
         members = {}
         for w in range(2):
-            writer = f"{1001 + z * 10 + w}-c.gnt"
+            writer = f"{(1001, 1121, 1241)[z] + w}-c.gnt"
             records = []
             for i, code in enumerate(chars):
                 pixels = 255 - (_fixtures.pixels(z * 100 + w * 10 + i, 9 + i, 7 + w, 1) // 2)
@@ -100,7 +108,16 @@ casia_hwdb = DatasetSpec(
     features=Features(channels=1, class_names=CLASS_NAMES),
     examples=examples,
     write_fixture=write_fixture,
-    # Per-writer record keys are unknown until read, so the hash carving has no fixed sizes.
+    # test is 223,991 by the paper; the hash carving of the training zips needs every record's key.
     num_examples=None,
-    unconfirmed="member paths of the .gnt files inside the zips (any .gnt member is read)",
+    unconfirmed="the .gnt member names (seen only in public code; any .gnt member is read)",
+    evidence=Evidence(
+        "documentation",
+        source="Liu, Yin, Wang, Wang, ICDAR 2011 (1,172,907 samples; 897,758 / 223,991 Chinese); "
+        "deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/casia_hwdb.py (every zip "
+        "member parsed as GNT records; 1,172,907 records, 3,926 codes)",
+    ),
+    dm_nevis_differences="Only the 3,755 level-1 characters are classes, in GB2312 order: the 171 "
+    "symbols (51,158 samples) are skipped, where dm_nevis kept all 3,926 codes in set order; pixels "
+    "keep their published polarity (dm_nevis inverted them to a black background).",
 )
