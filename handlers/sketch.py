@@ -109,6 +109,7 @@ sketch = DatasetSpec(
         source="SamuelCr99/AI_Pictionary@123d192a03f7e16af806fb5253048af6599a9d26:png/filelist.txt "
         "(the zip's list: 20,000 '<category>/<n>.png' lines, 80 consecutive numbers per category "
         "in sorted order; the crane folder spelled 'crane')",
+        listing="sketch.json.gz",
     ),
     dm_nevis_differences=(
         "Class ids follow the sorted category names; dm_nevis uses the unsorted order of its "
