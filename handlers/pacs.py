@@ -17,6 +17,10 @@ below are assigned in dm_nevis's listing order, alphabetically, and each artifac
 requires Drive to announce its declared name, so a wrong pairing fails the fetch with
 the served name (fix the pairing here) instead of mixing sketches into training.
 Files are read in blocks of rows, never whole.
+
+Evidence: the file names and their ``images``/``labels`` datasets (labels 1-7) are those the
+domain-generalisation loaders of the authors' circle read; no copy of a file, nor the
+id-to-name pairing, was found.
 """
 
 import hashlib
@@ -26,7 +30,7 @@ import numpy as np
 
 from data.types import Example, Features
 from handlers import _fixtures, _splits
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 DOMAINS = ("art_painting", "cartoon", "photo", "sketch")
 TEST_DOMAINS = ("sketch",)
@@ -151,5 +155,11 @@ pacs = DatasetSpec(
         "which Drive id holds which of the twelve files (pairing guessed, checked at fetch by "
         "the announced name); the images' stored dtype; that each <domain>_test.hdf5 repeats "
         "its domain's train and val images (the 9,991 total after de-duplication)"
+    ),
+    evidence=Evidence(
+        "documentation",
+        source="Li et al., ICCV 2017 and its project page (9,991 images, 7 classes, 4 domains, "
+        "227x227); MLDG-style PACS loaders reading <domain>_{train,val,test}.hdf5 with datasets "
+        "images and labels (label - 1)",
     ),
 )
