@@ -82,7 +82,8 @@ def _spec(variant: str) -> DatasetSpec:
         num_examples=_splits.tally(keys, _splits.ALL) if proc else None,
         source="coil20",
         unconfirmed=("that the zip holds nothing else named obj<N>__<k>.png (no member list read)" if proc else
-                     "the number of objects in coil-20-unproc.zip (5 per dm_nevis; the technical report describes 10) and the image count"),
+                     "the image count of coil-20-unproc.zip (dm_nevis and loaders of the extracted zip see 5 objects "
+                     "x 72 poses, dm_nevis notes 350; the technical report describes 10 objects)"),
         evidence=Evidence(
             "documentation",
             source=(
