@@ -95,6 +95,7 @@ pascal_voc2007 = DatasetSpec(
         source="varun-nagaraja/BING-Objectness@2a1665415d50de0f2e0294f4ccd3ac5aad018fbe:"
         "VOC2007/ImageSets/Main/ (the 20 <class>_trainval.txt and <class>_test.txt lists with "
         "CRLF line ends, 5,011 and 4,952 ids, every id with at least one class flagged 1)",
+        listing="pascal_voc2007.json.gz",
     ),
     dm_nevis_differences=(
         "Class ids follow the sorted class names; dm_nevis numbers classes in the order the list "
