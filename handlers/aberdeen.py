@@ -13,9 +13,10 @@ train/dev/dev-test/test (0.56/0.12/0.12/0.20) by a hash of its file name.
 
 Evidence: no listing of the zip. dm_nevis opens every member of the pinned zip as an
 image and looks its letter prefix up, case and all, in its identity list: so the zip
-is flat, holds images only and names them in lower case. Public code names images
-such as ``amellanby15.jpg`` and ``chris_harbron1.jpg``, and a re-sorted copy of the
-set holds 688 images in 91 person folders.
+is flat, holds images only and names them in lower case. A public copy of the first
+100 images in name order (``adrian1.jpg`` ... ``catherine8.jpg``, JPEGs of 52-104 KB)
+shows the quirks the prefix rule must survive: ``andrew!22.jpg``, ``bfegan17a.jpg``.
+A re-sorted copy of the whole set holds 688 images in 91 person folders.
 """
 
 import posixpath
@@ -56,12 +57,13 @@ def examples(artifacts_dir: Path):
 
 def write_fixture(artifacts_dir: Path, per_person: int = 6) -> dict[str, int]:
     """A flat zip of images only (as dm_nevis's reader requires), plain and aliased names,
-    one grey JPEG."""
-    stems = ("neil", "neilg", "chris_harbron", "clean_adrian", "adrian", "jsheenang", "dave_faquhar")
+    names with the real set's quirks (``andrew!22.jpg``, ``bfegan17a.jpg``), one grey JPEG."""
+    stems = ("neil", "neilg", "chris_harbron", "clean_adrian", "adrian", "jsheenang", "dave_faquhar",
+             "andrew!", "bfegan")
     members, counts = {}, {}
     for s, stem in enumerate(stems):
         for i in range(1, per_person + 1):
-            name = f"{stem}{i}.jpg"
+            name = f"{stem}{i + 15}a.jpg" if stem == "bfegan" else f"{stem}{i}.jpg"
             members[name] = _fixtures.jpeg_bytes(_fixtures.pixels(s * 100 + i, 24, 18, 1 if s == 2 and i == 1 else 3))
             split = _splits.by_fraction(name, _splits.ALL)
             counts[split] = counts.get(split, 0) + 1
@@ -95,6 +97,8 @@ aberdeen = DatasetSpec(
         "unverified",
         source="deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/aberdeen.py (every "
         "member opened as an image, its [a-zA-Z_]+ prefix looked up in 92 names and 8 aliases); "
+        "Micasou/catFaceSwapSendToTodd@2055144e9e22:Aberdeen/ (the first 100 images by name, "
+        "adrian1.jpg to catherine8.jpg); "
         "MikaR1/Simple-Image-Correction-Data-Analysis@e006542fa318:01_Loading_Database_Aberdeen.ipynb "
         "(a re-sorted copy: 91 person folders, 688 files)",
     ),
