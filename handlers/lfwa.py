@@ -87,9 +87,9 @@ lfwa = DatasetSpec(
     split_rule=SPLIT_RULE,
     num_examples=_lfw_people.NUM_EXAMPLES,
     unconfirmed=(
-        "the Google Drive file is still shared (dm_nevis flags the link as needing a fix) and "
-        "holds the same 13,233 photos in per-person folders (the folder above them is not known); "
-        "the license"
+        "the Google Drive file is still shared (dm_nevis flags the link as needing a fix); that it "
+        "holds all 13,233 photos under LFW's names (only the 423 people's 5,985 are attested); the "
+        "license"
     ),
     evidence=Evidence(
         "documentation",
