@@ -11,13 +11,18 @@ with objects of several classes, or only difficult ones, are left out (dm_nevis 
 them under whichever class list it read last). Splits: the official test set is
 ``test``; trainval is carved into train/dev/dev-test (0.70/0.15/0.15) by a hash of the
 member path.
+
+Evidence: the provider's development kit (its VOCinit.m builds the paths
+``VOC2006/ImageSets/<class>_<set>.txt``, ``VOC2006/PNGImages/<id>.png``) and challenge
+report (10 classes; 2,618 trainval and 2,686 test images). No copy of the lists was
+found, so how many images are single-class is not known.
 """
 
 from pathlib import Path
 
 from data.types import Example, Features
 from handlers import _fixtures, _splits, _voc
-from handlers._spec import Artifact, DatasetSpec
+from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "http://host.robots.ox.ac.uk/pascal/VOC/download/"
 ARTIFACTS = (
@@ -82,5 +87,19 @@ pascal_voc2006 = DatasetSpec(
     write_fixture=write_fixture,
     # How many images are single-class is known only from the lists.
     num_examples=None,
-    unconfirmed="that voc2006_test.tar carries the <class>_test.txt lists with flags, and that all class lists of a set name the same images",
+    unconfirmed=(
+        "that voc2006_test.tar carries the <class>_test.txt lists with flags, and that all class "
+        "lists of a set name the same images"
+    ),
+    evidence=Evidence(
+        "documentation",
+        source="the VOC2006 development kit's VOCinit.m paths (VOC2006/ImageSets/%s_%s.txt, "
+        "VOC2006/PNGImages/%s.png) as copied in code that reads it, and Everingham et al., The 2006 "
+        "PASCAL Visual Object Classes Challenge (10 classes, trainval and test statistics)",
+    ),
+    dm_nevis_differences=(
+        "Images positive for several classes are left out, where dm_nevis keeps each under the "
+        "class list it read last; class ids are in sorted order rather than in the order the "
+        "lists sit in the tar (expected to be the same)."
+    ),
 )
