@@ -10,6 +10,7 @@ from tasks.graph import (
     WriteMetadata,
 )
 from tasks.logs import quiet_known_failures, route_to_luigi
+from tasks.progress import start_for_this_run
 
 __all__ = [
     "BuildDataset", "ConvertShard", "FetchArtifact", "PlanExamples", "WriteMetadata",
@@ -19,3 +20,4 @@ __all__ = [
 warnings.filterwarnings("ignore", message=r".*parameter 'rpc_\w+' .* consumed by the task 'core'")
 route_to_luigi()
 quiet_known_failures()
+start_for_this_run()

@@ -11,6 +11,7 @@ never passes for the real dataset.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -18,7 +19,7 @@ import time
 from pathlib import Path
 
 import handlers
-from data import reader
+from data import locate, reader
 from tasks import fixture_mirror
 
 FIXTURE_BUILDS = "fixture-builds"
@@ -40,6 +41,11 @@ def config_text(data_dir: Path, mirror_url: str, checksums: Path) -> str:
 def run(name: str, data_dir: Path, workers: int = 2) -> int:
     spec = handlers.get(name)
     target = demo_data_dir(data_dir)
+    # Every run shows the whole build: the previous demo of this dataset goes first (it is
+    # fixture data in the demo's own data dir, nothing else is touched).
+    for stale in (locate.artifacts_dir(target, spec.source), locate.staging_dir(target, name),
+                  target / "datasets" / name):
+        shutil.rmtree(stale, ignore_errors=True)
     target.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix="fixture-mirror-") as scratch:

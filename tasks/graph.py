@@ -22,7 +22,7 @@ import handlers
 from data import format as fmt
 from data import locate, metadata, settings, shards, staging, validation
 from data.atomic import write_json_atomic, write_text_atomic
-from tasks import config, provenance, status
+from tasks import config, progress, provenance, status
 from tasks.download import download_host, fetch, is_verified, record_path, recorded_sha256
 
 log = logging.getLogger("luigi-interface")
@@ -200,16 +200,18 @@ class FetchArtifact(StorageTask):
             record_path(path).unlink(missing_ok=True)
             log.warning("%s was verified against another checksum; moved to %s", path.name, aside.name)
 
+        reporter = progress.Reporter(self, self.source, "fetch", "bytes")
+
         def report(done, total):
             rate = done / max(time.monotonic() - started, 1e-6) / 1e6
             size = f"/{total / 1e6:.1f}" if total else ""
-            self.set_status_message(f"{self.file}: {done / 1e6:.1f}{size} MB at {rate:.1f} MB/s")
-            if total:
-                self.set_progress_percentage(min(100, round(100 * done / total)))
+            reporter.update(done, total, f"{self.file}: {done / 1e6:.1f}{size} MB at {rate:.1f} MB/s")
 
         spec = self._spec()
         fetch(spec.artifact(self.file), self.source, path,
               config.fetch_settings(), report, page=spec.homepage)
+        size = path.stat().st_size
+        reporter.finish(size, size, f"{self.file}: {size / 1e6:.1f} MB verified")
         expected = self._expected()
         if expected:
             write_text_atomic(self._pin(), expected + "\n")
@@ -263,6 +265,7 @@ class PlanExamples(StorageTask):
                     continue
                 yield item
 
+        reporter = progress.Reporter(self, self.dataset, "plan", "examples")
         plan = staging.stage(
             kept(spec.examples(artifacts_dir)),
             spec.features,
@@ -270,9 +273,12 @@ class PlanExamples(StorageTask):
             spec.split_rule,
             target_shard_bytes=int(settings.target_shard_mb * 1e6),
             min_shards=settings.min_shards,
-            progress=lambda n: self.set_status_message(f"read {n} examples"),
+            progress=lambda n: reporter.update(n, None, f"read {n} examples"),
         )
         counts = {split: info["num_examples"] for split, info in plan["splits"].items()}
+        total = sum(counts.values())
+        reporter.finish(total, total, f"planned {total} examples: "
+                        + ", ".join(f"{split} {n}" for split, n in sorted(counts.items())))
         if settings.check_counts and spec.num_examples is not None and counts != dict(spec.num_examples):
             raise CountMismatchError(_count_mismatch(spec, counts, plan, directory))
         plan["skipped_members"] = sorted(set(skipped))
@@ -316,9 +322,10 @@ class ConvertShard(StorageTask):
     def run(self):
         spec = handlers.get(self.dataset)
 
+        reporter = progress.Reporter(self, self.dataset, "convert", "examples")
+
         def report(done, total):
-            self.set_status_message(f"{done}/{total} examples written")
-            self.set_progress_percentage(round(100 * done / max(total, 1)))
+            reporter.update(done, total, f"{done}/{total} examples written")
 
         outputs = self.output()
         scan_path = _path(outputs["scan"]) if "scan" in outputs else None
@@ -344,6 +351,8 @@ class ConvertShard(StorageTask):
             write_json_atomic(scan_path, scan)
             total = scan["num_records"]
             self.set_status_message(f"{total}/{total} examples written; read back and checked")
+        written = json.loads(_path(outputs["sidecar"]).read_text())["num_examples"]
+        reporter.finish(written, written, f"{written} examples in {_path(outputs['shard']).name}")
 
 
 class ValidationError(ValueError):
@@ -409,6 +418,10 @@ class WriteMetadata(StorageTask):
         if config.validate().enabled:
             info["validation"] = self._validation(tasks)
         metadata.write_info(self._directory(), info)
+        total = sum(split["num_examples"] for split in info["splits"].values())
+        progress.Reporter(self, self.dataset, "metadata", "examples").finish(
+            total, total, f"{total} examples in {len(info['splits'])} splits; "
+            + (self._validation_summary if config.validate().enabled else "validation off"))
         for stale in self._directory().glob("[!.]*.tfrecord-*"):
             # Shards of an earlier build with another shard count are not part of this one.
             if stale.name not in {entry["file"] for split in entries.values() for entry in split}:
@@ -427,7 +440,8 @@ class WriteMetadata(StorageTask):
         level = logging.INFO if len(lines) == 1 else logging.WARNING  # one line: clean
         for line in lines:
             log.log(level, "%s validation: %s", self.dataset, line)
-        self.set_status_message("; ".join(lines) or "validation clean")
+        self._validation_summary = "; ".join(lines)
+        self.set_status_message(self._validation_summary)
         if not ok:
             raise ValidationError(f"{self.dataset} failed validation:\n  " + "\n  ".join(lines))
         return section

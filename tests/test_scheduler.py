@@ -8,6 +8,7 @@ import os
 import shutil
 import signal
 import socket
+import re
 import subprocess
 import sys
 import time
@@ -93,11 +94,14 @@ def test_build_against_luigid_reports_done_with_progress(workspace, luigid):
     families = {task["name"] for task in done.values()}
     assert {"BuildDataset", "WriteMetadata", "ConvertShard", "PlanExamples", "FetchArtifact"} <= families
     assert not luigid.tasks("FAILED") and not luigid.tasks("PENDING")
-    shards = [t for t in done.values() if t["name"] == "ConvertShard"]
-    assert shards and all(t["progress_percentage"] == 100 for t in shards)
-    assert all("examples written" in t["status_message"] for t in shards)
-    fetches = [t for t in done.values() if t["name"] == "FetchArtifact"]
-    assert all(" MB at " in (t["status_message"] or "") for t in fetches)
+    # Every task type that runs ends at 100% with a final count in its status message.
+    for family, final in (("ConvertShard", r"^\d+ examples in .+tfrecord"),
+                          ("FetchArtifact", r" MB verified$"),
+                          ("PlanExamples", r"^planned \d+ examples: "),
+                          ("WriteMetadata", r"^\d+ examples in \d+ splits; ")):
+        tasks = [t for t in done.values() if t["name"] == family]
+        assert tasks and all(t["progress_percentage"] == 100 for t in tasks), family
+        assert all(re.search(final, t["status_message"] or "") for t in tasks), (family, tasks)
     for name in DATASETS:
         assert data.verify(workspace.dataset_dir(name))
 
