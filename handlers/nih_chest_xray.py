@@ -15,9 +15,11 @@ Splits: the test list is ``test``; the train_val list is drawn into train/dev/de
 has images on both sides (dm_nevis drew per image and leaked patients into dev). An image
 in no list or in both, an unknown finding, or a listed image missing from the zip is an error.
 
-Evidence: the provider's description only (counts, list and CSV names); no complete copy of
-the lists or of the CSV, nor a member list of the zip, was found. The ``images_<NNN>/images/``
-folders are those Kaggle notebooks read.
+Evidence: copies of the official lists (86,524 + 25,596 names, LF, no newline after the
+last; no name and no patient in both), so the split sizes are a tally over them, taking
+the patient from the file name's first eight digits as Data_Entry_2017.csv does (checked
+on 40,000 rows of a partial copy). The CSV itself and the zip's member list were not
+seen; the ``images_<NNN>/images/`` folders are those Kaggle notebooks read.
 """
 
 import csv
@@ -121,7 +123,7 @@ _FIXTURE_TEST = {"00000004_000.png", "00000009_000.png", "00000013_000.png", "00
 
 
 def write_fixture(artifacts_dir: Path) -> dict[str, int]:
-    """The CSV with its real header (trailing comma included), both lists, images in two
+    """The CSV with its header (trailing comma included), both lists, images in two
     ``images_<NNN>/images/`` folders (one stored RGBA), and files that are not read."""
     header = ("Image Index,Finding Labels,Follow-up #,Patient ID,Patient Age,Patient Gender,"
               "View Position,OriginalImage[Width,Height],OriginalImagePixelSpacing[x,y],")
@@ -138,8 +140,9 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     members[ENTRIES] = ("\n".join(rows) + "\n").encode()
     members["BBox_List_2017.csv"] = b"Image Index,Finding Label,Bbox [x,y,w,h],,,\n00000004_000.png,Mass,1,2,3,4\n"
     members["README_CHESTXRAY.pdf"] = b"%PDF-1.4 fixture\n"
-    members["test_list.txt"] = "".join(f"{f}\n" for f in sorted(_FIXTURE_TEST)).encode()
-    members["train_val_list.txt"] = "".join(f"{f}\n" for f, _ in _FIXTURE if f not in _FIXTURE_TEST).encode()
+    # The real lists end without a newline.
+    members["test_list.txt"] = "\n".join(sorted(_FIXTURE_TEST)).encode()
+    members["train_val_list.txt"] = "\n".join(f for f, _ in _FIXTURE if f not in _FIXTURE_TEST).encode()
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, members)
     return counts
 
@@ -158,20 +161,21 @@ nih_chest_xray = DatasetSpec(
     features=Features(channels=1, label_vocabulary=LABELS),
     examples=examples,
     write_fixture=write_fixture,
-    # test is 25,596 (the official list); train/dev/dev-test depend on the patient hash draw
-    # over the 86,524 train_val images, whose patients are not known in advance.
-    num_examples=None,
+    # test is the official list; train/dev/dev-test are the patient hash draw over the
+    # 86,524 train_val names (28,008 patients), the patient read from each name's prefix.
+    num_examples={"train": 60478, "dev": 12757, "dev-test": 13289, "test": 25596},
     unconfirmed=(
         KAGGLE_REPACKED
-        + "; the Kaggle zip's member paths beyond images_<NNN>/images/<file>.png; how many images "
-          "are stored RGBA rather than grey"
+        + "; the Kaggle zip's member paths beyond images_<NNN>/images/<file>.png; that every CSV "
+          "row's Patient ID equals its name's prefix (checked on 40,000 rows); how many images are "
+          "stored RGBA rather than grey"
     ),
     evidence=Evidence(
-        "documentation",
-        source="NIH Clinical Center, README_CHESTXRAY.pdf at https://nihcc.app.box.com/v/ChestXray-NIHCC "
-        "(112,120 images of 30,805 patients; train_val_list.txt / test_list.txt, 86,524 / 25,596; "
-        "Data_Entry_2017.csv); Kaggle notebooks on nih-chest-xrays/data reading "
-        "images_001/images/00000001_000.png",
+        "real listing",
+        source="lulucikyo/CheXNet@b46cdd5e8a70:preprocess/train_val_list.txt and test_list.txt (the "
+        "official lists, 86,524 / 25,596 names of 28,008 / 2,797 patients, disjoint); "
+        "qqto2008/capstone@cfe6522a181f:Data_Entry_2017.csv (first 40,000 rows: Patient ID = the "
+        "name's prefix); NIH's README_CHESTXRAY.pdf (112,120 images, 30,805 patients)",
     ),
     dm_nevis_differences=(
         "The train_val list is drawn into train/dev/dev-test by patient rather than by image, so "
