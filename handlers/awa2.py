@@ -17,7 +17,7 @@ class folder is an error; ``licenses/`` and the continuous matrix are unused.
 Evidence: documentation and dm_nevis's reader, no listing. The provider documents
 37,322 images of 50 classes with 85 attributes; dm_nevis opens these side files under
 ``Animals_with_Attributes2/`` in the pinned zip and parses ``classes.txt`` as
-``<id>\t<name>``; a vendored ``predicates.txt`` (85 lines of a right-aligned id, a
+``<id>\\t<name>``; a vendored ``predicates.txt`` (85 lines of a right-aligned id, a
 tab and the name) lists the attributes exactly as ``PREDICATES`` does.
 """
 
