@@ -85,9 +85,8 @@ animal = DatasetSpec(
     # Image counts and names per class are not confirmed (about 100 per class).
     num_examples=None,
     unconfirmed=(
-        "eight class folder names (seen in public code: bird butterfly cow deer dolphine duck elephant "
-        "fish hen leopard rabbit tortoise; guessed: cat crocodile dog flyingbird horse monkey rat spider); "
-        "which zip holds which classes; a live mirror"
+        "eight of the 20 class folder names, guessed: cat crocodile dog flyingbird horse monkey rat "
+        "spider (the other twelve are seen in public code); which zip holds which classes; a live mirror"
     ),
     evidence=Evidence(
         "unverified",

@@ -14,8 +14,8 @@ reads the same tar (borrowed, fetched once).
 Evidence: a DataLad mirror fetched the same Drive file and recorded it as 1,183,006,720
 bytes with the pinned md5, so the pins are those of the real tar; the provider
 documents 30,607 images of 256 categories plus clutter. The 257 folder names are the
-list dm_nevis reads the tar with; no member list was found, so the per-folder image
-names and counts are not checked here.
+list dm_nevis asserts each member's folder against as it reads the tar; no member list
+was found, so the per-folder image names and counts are not checked here.
 """
 
 import re
