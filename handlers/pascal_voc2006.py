@@ -14,8 +14,10 @@ member path.
 
 Evidence: the provider's development kit (its VOCinit.m builds the paths
 ``VOC2006/ImageSets/<class>_<set>.txt``, ``VOC2006/PNGImages/<id>.png``) and challenge
-report (10 classes; 2,618 trainval and 2,686 test images). No copy of the lists was
-found, so how many images are single-class is not known.
+report (10 classes; 2,618 trainval and 2,686 test images). One real list,
+``bicycle_trainval.txt``, was read: six-digit ids, the flag right-aligned in two columns
+(``000020  1``, ``000004 -1``, ``000248  0``), LF line ends. The other lists were not
+read, so how many images are single-class is not known.
 """
 
 from pathlib import Path
@@ -95,7 +97,9 @@ pascal_voc2006 = DatasetSpec(
         "documentation",
         source="the VOC2006 development kit's VOCinit.m paths (VOC2006/ImageSets/%s_%s.txt, "
         "VOC2006/PNGImages/%s.png) as copied in code that reads it, and Everingham et al., The 2006 "
-        "PASCAL Visual Object Classes Challenge (10 classes, trainval and test statistics)",
+        "PASCAL Visual Object Classes Challenge (10 classes, trainval and test statistics); "
+        "sorydi3/probable-enigma@9f783d2741a5:VOC2006/ImageSets/bicycle_trainval.txt (one real "
+        "list: the line format)",
     ),
     dm_nevis_differences=(
         "Images positive for several classes are left out, where dm_nevis keeps each under the "
