@@ -3,35 +3,48 @@
 A scan (``scan_shard``) reads one shard and checks every record: it parses, its image
 decodes with the declared channels and 8-bit depth, its label is in range (regression:
 the target is finite). It keeps per record only the key, a 64-bit exact hash and a
-64-bit difference hash, plus a label histogram; the caller writes it as JSON. ``merge``
-combines the scans of all shards into the ``validation`` section of dataset_info.json:
-duplicate keys, keys in several splits, classes missing from train, exact duplicate
-images within and across splits, and near-duplicates between train and the held-out
-splits. ``passed`` decides whether the build fails and writes the summary lines.
+64-bit difference hash (null for an image smaller than the hash's grid), plus a label
+histogram; the caller writes it as JSON. ``merge`` combines the scans of all shards into
+the ``validation`` section of dataset_info.json: duplicate keys, keys in several splits,
+classes missing from train, exact duplicate images within and across splits, and groups
+of near-duplicates. ``passed`` decides whether the build fails and writes the summary
+lines.
 
 Hashes:
 
 - exact: the first 64 bits of a SHA-1. For PNG, of the pixels (with mode and size), so
   two encodings of the same pixels match. For JPEG, of the encoded bytes (identical
   files), unless ``full_decode=True`` asks for the pixels: a re-encoded JPEG differs in
-  its pixels anyway, which is what the near-duplicate search is for.
+  its pixels anyway, which is what the near-duplicate search is for. Every valid image
+  gets one, whatever its size: exact duplicates are checked everywhere.
 - dHash: greyscale, box-resized to 9x8, one bit per pair of horizontally adjacent cells
   (1 where the right one is brighter). A JPEG's greyscale is its luma, decoded at the
-  smallest DCT scale that keeps 72x64 (unless ``full_decode``).
+  smallest DCT scale that keeps 72x64 (unless ``full_decode``). Only images at least as
+  large as the grid (``DHASH_GRID``, width >= 9 and height >= 8) get one: a smaller image
+  would be enlarged, and the 64 bits of a 3x3 patch compare a handful of pixel values
+  repeated, so unrelated patches match by the hundred thousand. Such images are checked
+  for exact duplicates only; the section says so per split (``near_duplicates.method``)
+  and why.
 
-Conversion scans as it writes (``ShardScan``), at little cost: a PNG it encoded itself
-is hashed from the pixels it was written from (lossless, so equal to hashing the decoded
-file), a passed-through PNG is decoded once for the statistics and the hashes together,
-and a passed-through JPEG is hashed at reduced scale. ``scan_shard`` reads a written
-shard back instead (``tasks verify``, or a shard built before validation was enabled),
-and gives the same scan.
+Near-duplicates (Hamming distance <= d between dHashes) are grouped, not listed in
+pairs: images are nodes, a pair within distance d an edge, and a group is a connected
+component (union-find). Candidates come from multi-index hashing: the 64 bits are cut
+into d + 1 bands, and by the pigeonhole principle two hashes within distance d agree
+exactly on at least one band. For each band the images are sorted by (band, hash rotated
+so that the next band leads), and
+each is compared with the next images of its bucket (same band value) only, at most
+``BUCKET_CAP`` of them, and never with one already in its group. A bucket of at most
+``BUCKET_CAP + 1`` images is thus searched completely; in a larger one (many similar
+images) each image still meets its ``BUCKET_CAP`` nearest neighbours in hash order, so
+the work is at most (d + 1) * ``BUCKET_CAP`` comparisons per image, linear in the
+dataset's size, and the number of images in capped buckets is reported
+(``search.capped_records``). Hashes with at most d bits set, or at most d bits clear
+(blank images, plain horizontal gradients), say nothing about the picture and would all
+match each other: they are left out of the search and counted.
 
-Near-duplicates (Hamming distance <= d) are found by banding: the 64 bits are cut into
-d + 1 bands, and by the pigeonhole principle two hashes within distance d agree exactly
-on at least one band; candidates sharing a band are found by sorting, then verified
-with a popcount. Hashes with at most d bits set, or at most d bits clear (blank images,
-plain horizontal gradients), say nothing about the picture and would all match each
-other: they are left out of the search and counted.
+Reporting is capped, totals are not: every group is counted (per split pair, held-out
+images with a near-duplicate in train), and the ``NUM_GROUPS`` largest are listed with
+up to ``NUM_EXAMPLES`` keys per split.
 """
 
 from __future__ import annotations
@@ -55,6 +68,15 @@ from data.types import REGRESSION, SINGLE_LABEL, Features
 NUM_EXAMPLES = 5
 HELD_OUT_SPLITS = ("test", "dev-test", "validation")
 NEAR_DUPLICATE_DISTANCE = 4
+# The dHash's grid (width, height): smaller images get no dHash, exact checks only.
+DHASH_GRID = (9, 8)
+# Each image is compared with at most this many others of its bucket, per band.
+BUCKET_CAP = 32
+# Groups of near-duplicates listed in the section (all are counted).
+NUM_GROUPS = 10
+# Bumped when a scan's content changes: the caller keeps scans under this version, so a
+# rebuild reads its shards back instead of merging scans of an older kind.
+SCAN_VERSION = 2
 # Records whose key cannot be read are named "<shard>#<record index>".
 RECORD_PROBLEMS = ("undecodable", "wrong_channels", "label_out_of_range")
 # About 10 int64 arrays of this length live at once: 80 MB, whatever the dataset size.
@@ -128,10 +150,16 @@ def decode(data: bytes) -> Image.Image:
     return image
 
 
+def has_dhash(width: int, height: int) -> bool:
+    """Whether an image of this size gets a dHash (it is at least as large as the grid)."""
+    return width >= DHASH_GRID[0] and height >= DHASH_GRID[1]
+
+
 def _image_hashes(data: bytes, mode: str, full_decode: bool,
-                  image: Image.Image | None = None) -> tuple[str, int]:
-    """(exact hash, dHash) of a stored image, ``image`` its decoding when at hand;
-    raises _Invalid when it is not valid."""
+                  image: Image.Image | None = None) -> tuple[str, int | None, tuple[int, int]]:
+    """(exact hash, dHash or None when the image is smaller than the grid, size) of a
+    stored image, ``image`` its decoding when at hand; raises _Invalid when it is not
+    valid."""
     is_png = data.startswith(PNG_SIGNATURE)
     if not is_png and not data.startswith(JPEG_SIGNATURE):
         raise _Invalid("undecodable", f"neither PNG nor JPEG (starts {data[:8].hex()})")
@@ -145,10 +173,13 @@ def _image_hashes(data: bytes, mode: str, full_decode: bool,
     # PIL opens 16-bit RGB PNGs as "RGB"; the IHDR bit depth (byte 24) tells.
     if is_png and data[24:25] != b"\x08":
         raise _Invalid("wrong_channels", f"PNG bit depth {data[24]}, expected 8")
+    size = image.size
     if is_png or full_decode:
         image.load()
         header = f"{image.mode} {image.size[0]}x{image.size[1]}".encode()
-        return _sha64(header, image.tobytes()), _dhash(image)
+        return _sha64(header, image.tobytes()), _dhash(image) if has_dhash(*size) else None, size
+    if not has_dhash(*size):
+        return _sha64(data), None, size
     if reduced:
         # The JPEG's own reduced-scale decoding of its luma (no chroma, a fraction of
         # the inverse DCTs), kept at 8x the 9x8 grid or more so the box averages
@@ -156,7 +187,7 @@ def _image_hashes(data: bytes, mode: str, full_decode: bool,
         width, height = image.size
         image.draft("L", (min(width, _DRAFT_SIZE[0]), min(height, _DRAFT_SIZE[1])))
         image.load()
-    return _sha64(data), _dhash(image)
+    return _sha64(data), _dhash(image), size
 
 
 class _Invalid(ValueError):
@@ -215,6 +246,16 @@ class ShardScan:
         self.exact: list[str | None] = []
         self.dhashes: list[int | None] = []
         self.num_records = 0
+        # Valid images too small for a dHash, and the smallest size seen (width, height).
+        self.small_images = 0
+        self.smallest: tuple[int, int] | None = None
+
+    def _sized(self, width: int, height: int, count: int = 1) -> None:
+        if not has_dhash(width, height):
+            self.small_images += count
+        if self.smallest is None or (width * height, width) < (self.smallest[0] * self.smallest[1],
+                                                               self.smallest[0]):
+            self.smallest = (width, height)
 
     def unreadable(self, reason: str, framed: bool = True) -> None:
         """A record whose key cannot be read, named "<shard>#<record index>"; one whose
@@ -229,7 +270,9 @@ class ShardScan:
         try:
             if len(images) != 1:
                 raise _Invalid("undecodable", f"{len(images)} images, expected 1")
-            self.exact[-1], self.dhashes[-1] = _image_hashes(images[0], self.mode, self.full_decode, decoded)
+            self.exact[-1], self.dhashes[-1], size = _image_hashes(images[0], self.mode, self.full_decode,
+                                                                   decoded)
+            self._sized(*size)
         except _Invalid as error:
             self.problems.add(error.problem, key, str(error))
         except Exception as error:
@@ -250,7 +293,9 @@ class ShardScan:
         header = f"{kind} {width}x{height}".encode()
         pixels = np.ascontiguousarray(stack).reshape(count, -1)
         self.exact[-count:] = [_sha64(header, image.data) for image in pixels]
-        self.dhashes[-count:] = _stacked_dhashes(stack)
+        self._sized(width, height, count)
+        if has_dhash(width, height):
+            self.dhashes[-count:] = _stacked_dhashes(stack)
 
     def _add_record(self, key: str, labels: dict) -> None:
         """The record's key and label checks, its hashes None until they are known."""
@@ -271,6 +316,9 @@ class ShardScan:
             "exact": self.exact,
             "dhash": self.dhashes,
             "label_counts": self.label_counts,
+            "version": SCAN_VERSION,
+            "small_images": self.small_images,
+            "smallest": list(self.smallest) if self.smallest else None,
             **self.problems.to_json(),
         }
 
@@ -279,11 +327,14 @@ def scan_shard(path: Path, split: str, features: Features, full_decode: bool = F
     """Read one shard back and check every record; return the JSON-serializable scan.
 
     Returns ``{"shard", "split", "num_records", "keys", "exact", "dhash", "label_counts",
-    "undecodable", "wrong_channels", "label_out_of_range"}``: ``keys``, ``exact`` (16 hex
-    digits) and ``dhash`` (int) are parallel lists over the records whose key could be
-    read, hashes null when the image is invalid; ``label_counts`` counts, per class,
-    the records carrying it (empty for regression); each problem is ``{"count",
-    "examples", "reasons"}`` with up to five examples, the smallest keys.
+    "version", "small_images", "smallest", "undecodable", "wrong_channels",
+    "label_out_of_range"}``: ``keys``, ``exact`` (16 hex digits) and ``dhash`` (int) are
+    parallel lists over the records whose key could be read, hashes null when the image
+    is invalid, the dHash also null when the image is smaller than ``DHASH_GRID``
+    (``small_images`` counts those, ``smallest`` is the smallest [width, height] seen);
+    ``label_counts`` counts, per class, the records carrying it (empty for regression);
+    each problem is ``{"count", "examples", "reasons"}`` with up to five examples, the
+    smallest keys.
     """
     path = Path(path)
     scan = ShardScan(path.name, split, features, full_decode)
@@ -330,7 +381,8 @@ class _Records:
         self.sources: list[dict | Path] = []
         self.summaries: dict[str, list[dict]] = {}
         columns: dict[str, list[np.ndarray]] = {name: [] for name in
-                                                ("split_id", "exact", "dhash", "valid", "key_hash", "source", "position")}
+                                                ("split_id", "exact", "dhash", "valid", "hashed", "key_hash",
+                                                 "key_order", "source", "position")}
         for split_id, split in enumerate(self.splits):
             for scan in scans[split]:
                 data = _load(scan)
@@ -341,6 +393,12 @@ class _Records:
                                                  dtype=np.uint64))
                 columns["dhash"].append(np.array([h if h is not None else 0 for h in data["dhash"]],
                                                  dtype=np.uint64))
+                columns["hashed"].append(np.array([h is not None for h in data["dhash"]], dtype=bool))
+                # A hash of the key that is the same in every process: the canonical order
+                # of the records, so the search does not depend on the order of the shards.
+                columns["key_order"].append(np.array(
+                    [int.from_bytes(hashlib.blake2b(k.encode(), digest_size=8).digest(), "big") for k in data["keys"]],
+                    dtype=np.uint64))
                 # Python's string hash: equal keys hash equal within this process; equal
                 # hashes are confirmed on the keys themselves.
                 columns["key_hash"].append(np.array([hash(k) for k in data["keys"]], dtype=np.int64))
@@ -349,8 +407,8 @@ class _Records:
                 self.sources.append(scan)
                 self.summaries.setdefault(split, []).append(
                     {name: value for name, value in data.items() if name not in _PER_RECORD})
-        empty = {"split_id": np.int8, "exact": np.uint64, "dhash": np.uint64, "valid": bool,
-                 "key_hash": np.int64, "source": np.int32, "position": np.int32}
+        empty = {"split_id": np.int8, "exact": np.uint64, "dhash": np.uint64, "valid": bool, "hashed": bool,
+                 "key_hash": np.int64, "key_order": np.uint64, "source": np.int32, "position": np.int32}
         for name, parts in columns.items():
             setattr(self, name, np.concatenate(parts) if parts else np.zeros(0, empty[name]))
 
@@ -381,7 +439,7 @@ def merge(
     JSON files, read one at a time), keyed by split.
 
     Deterministic: the same records give the same section whatever the order of the
-    shards; example keys are the smallest ones, pairs are sorted.
+    shards; example keys are the smallest ones, groups come in a fixed order.
     """
     if not 0 <= near_duplicate_distance < 32:
         raise ValueError(f"near_duplicate_distance must be in [0, 32), not {near_duplicate_distance}")
@@ -405,9 +463,7 @@ def merge(
     within, across = _exact_duplicates(records)
     section["exact_duplicates_within_split"] = within
     section["exact_duplicates_across_splits"] = across
-    section["near_duplicates_train_test"] = _near_duplicates(
-        records, near_duplicate_distance, held_out_splits
-    )
+    section["near_duplicates"] = _near_duplicates(records, near_duplicate_distance, held_out_splits)
     return section
 
 
@@ -502,86 +558,198 @@ def _bands(distance: int) -> list[tuple[int, int]]:
     return [(lo, (1 << (hi - lo)) - 1) for lo, hi in zip(edges, edges[1:], strict=False)]
 
 
-def near_duplicate_pairs(
-    first: np.ndarray, second: np.ndarray, distance: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Index pairs (i, j) with popcount(first[i] ^ second[j]) <= distance, and distances.
+def _find(parent: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """The roots of ``nodes`` in the union-find forest ``parent``, compressing their paths."""
+    roots = parent[nodes]
+    while True:
+        up = parent[roots]
+        if np.array_equal(up, roots):
+            break
+        roots = up
+    parent[nodes] = roots
+    return roots
 
-    Sorted by (i, j). Banding keeps the work near the number of candidate pairs instead
-    of len(first) * len(second); the second side is processed in chunks that bound the
-    candidates held in memory.
+
+def _union(parent: np.ndarray, first: np.ndarray, second: np.ndarray) -> None:
+    """Join the trees of every pair (first[k], second[k]); a root always points to a
+    smaller index, so the forest never has a cycle."""
+    while len(first):
+        a, b = _find(parent, first), _find(parent, second)
+        apart = a != b
+        first, second, a, b = first[apart], second[apart], a[apart], b[apart]
+        # Each larger root is hooked below the smallest root it must join this round;
+        # pairs it leaves apart are joined in the next rounds.
+        np.minimum.at(parent, np.maximum(a, b), np.minimum(a, b))
+
+
+class SearchStats:
+    """What a search did: the pairs whose hashes it compared (its work, bounded by
+    (d + 1) * cap per image), and the buckets too large to be searched completely."""
+
+    def __init__(self):
+        self.comparisons = 0
+        self.capped_buckets = 0
+        self.capped_records = 0
+
+    def to_json(self) -> dict:
+        return {"comparisons": self.comparisons, "capped_buckets": self.capped_buckets,
+                "capped_records": self.capped_records}
+
+
+def near_duplicate_groups(hashes: np.ndarray, distance: int, cap: int = BUCKET_CAP,
+                          stats: SearchStats | None = None) -> np.ndarray:
+    """Connected components of the graph "Hamming distance <= ``distance``" over
+    ``hashes``: for each hash, the smallest index of its component.
+
+    Multi-index hashing: in each of ``distance + 1`` bands, the hashes are sorted by
+    (band value, hash rotated to start with the next band) and each is compared with at most ``cap`` following hashes of its
+    bucket (equal band value), skipping pairs already joined. Complete (every pair within
+    ``distance`` is joined) when no bucket holds more than ``cap + 1`` hashes; otherwise
+    a hash meets its ``cap`` neighbours in hash order, and ``stats`` counts the capped
+    buckets. Work: at most ``(distance + 1) * cap * len(hashes)`` comparisons.
     """
-    first = np.asarray(first, dtype=np.uint64)
-    second = np.asarray(second, dtype=np.uint64)
-    found_i, found_j = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
-    for shift, mask in _bands(distance):
-        band_first = (first >> np.uint64(shift)) & np.uint64(mask)
-        band_second = (second >> np.uint64(shift)) & np.uint64(mask)
-        order = np.argsort(band_first, kind="stable")
-        ordered = band_first[order]
-        lo = np.searchsorted(ordered, band_second, side="left")
-        counts = np.searchsorted(ordered, band_second, side="right") - lo
-        cumulative = np.cumsum(counts)
-        start = 0
-        while start < len(second):
-            # Grow the chunk until it would hold too many candidates (at least one row).
-            before = int(cumulative[start - 1]) if start else 0
-            stop = max(start + 1, int(np.searchsorted(cumulative, before + _CANDIDATES_PER_CHUNK, "right")))
-            chunk_counts = counts[start:stop]
-            total = int(chunk_counts.sum())
-            if total:
-                j = np.repeat(np.arange(start, stop, dtype=np.int64), chunk_counts)
-                offsets = np.arange(total, dtype=np.int64) - np.repeat(
-                    np.cumsum(chunk_counts) - chunk_counts, chunk_counts
-                )
-                i = order[np.repeat(lo[start:stop], chunk_counts) + offsets]
-                close = _popcount(first[i] ^ second[j]) <= distance
-                found_i.append(i[close])
-                found_j.append(j[close])
-            start = stop
-    i = np.concatenate(found_i)
-    j = np.concatenate(found_j)
-    # A pair agreeing on several bands was found once per band.
-    pairs = np.unique(np.stack([i, j], axis=1), axis=0) if len(i) else np.zeros((0, 2), np.int64)
-    i, j = pairs[:, 0], pairs[:, 1]
-    return i, j, _popcount(first[i] ^ second[j])
+    hashes = np.asarray(hashes, dtype=np.uint64)
+    stats = stats if stats is not None else SearchStats()
+    count = len(hashes)
+    parent = np.arange(count, dtype=np.int64)
+    if count < 2:
+        return parent
+    capped = np.zeros(count, dtype=bool)
+    bands = _bands(distance)
+    for number, (shift, mask) in enumerate(bands):
+        band = (hashes >> np.uint64(shift)) & np.uint64(mask)
+        # Within a bucket, the hashes rotated so that the next band leads: a pair that
+        # agrees on both bands is adjacent even in a bucket too large to search fully.
+        next_shift, next_mask = bands[(number + 1) % len(bands)]
+        turn = (next_shift + next_mask.bit_length()) % 64
+        rotated = (hashes >> np.uint64(turn)) | (hashes << np.uint64((64 - turn) % 64)) if turn else hashes
+        order = np.lexsort((rotated, band))
+        ordered = band[order]
+        starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+        sizes = np.diff(np.r_[starts, count])
+        large = sizes > cap + 1
+        stats.capped_buckets += int(large.sum())
+        capped[order[np.repeat(large, sizes)]] = True
+        # Positions p whose bucket continues at p + offset; a shrinking set, since a
+        # bucket that reaches p + offset + 1 reaches p + offset.
+        positions = np.arange(count - 1, dtype=np.int64)
+        for offset in range(1, cap + 1):
+            positions = positions[positions + offset < count]
+            positions = positions[ordered[positions] == ordered[positions + offset]]
+            if not len(positions):
+                break
+            a, b = order[positions], order[positions + offset]
+            apart = _find(parent, a) != _find(parent, b)
+            a, b = a[apart], b[apart]
+            stats.comparisons += len(a)
+            close = _popcount(hashes[a] ^ hashes[b]) <= distance
+            _union(parent, a[close], b[close])
+    stats.capped_records += int(capped.sum())
+    return _find(parent, np.arange(count, dtype=np.int64))
+
+
+def _split_method(records: _Records, split: str, usable: np.ndarray) -> dict:
+    """How the split's images were checked: "dhash" (near-duplicates and exact), "exact"
+    (exact duplicates only: no image has an informative dHash) or "dhash+exact"."""
+    in_split = records.valid & (records.split_id == records.splits.index(split))
+    hashed = int((in_split & usable).sum())
+    small = int((in_split & ~records.hashed).sum())
+    low_detail = int((in_split & records.hashed & ~usable).sum())
+    method = "exact" if not hashed else "dhash" if not small and not low_detail else "dhash+exact"
+    smallest = [scan["smallest"] for scan in records.summaries.get(split, []) if scan.get("smallest")]
+    return {
+        "method": method,
+        "dhash_records": hashed,
+        "exact_only_small": small,
+        "exact_only_low_detail": low_detail,
+        "smallest_image": min(smallest, key=lambda size: (size[0] * size[1], size[0])) if smallest else None,
+    }
+
+
+def _exact_only_reason(methods: dict[str, dict], distance: int) -> str | None:
+    """Why some images of the dataset were checked for exact duplicates only."""
+    small = sum(m["exact_only_small"] for m in methods.values())
+    low = sum(m["exact_only_low_detail"] for m in methods.values())
+    if not small and not low:
+        return None
+    parts = []
+    if small:
+        sizes = [m["smallest_image"] for m in methods.values() if m["smallest_image"]]
+        width, height = min(sizes, key=lambda size: (size[0] * size[1], size[0]))
+        everything = all(m["method"] == "exact" for m in methods.values())
+        parts.append(
+            f"{'all ' if everything else ''}{small} images are smaller than the "
+            f"{DHASH_GRID[0]}x{DHASH_GRID[1]} dHash grid (smallest {width}x{height}): their 64 bits "
+            "would compare a few repeated pixels, so unrelated images would match")
+    if low:
+        parts.append(f"{low} images have at most {distance} dHash bits set or clear (blank or "
+                     "plain gradients), which would match every other such image")
+    return "; ".join(parts) + ": exact duplicates only for them"
 
 
 def _near_duplicates(records: _Records, distance: int, held_out_splits: tuple[str, ...]) -> dict:
     present = [s for s in held_out_splits if s in records.splits]
-    section: dict = {
-        "distance": distance,
-        "held_out_splits": present,
-        "count": 0,
-        "held_out_records": 0,
-        "by_split": {},
-        "skipped_low_detail": 0,
-        "examples": [],
-    }
-    if "train" not in records.splits or not present:
-        return section
     bits = _popcount(records.dhash)
-    usable = records.valid & (bits > distance) & (bits < 64 - distance)
-    wanted = np.isin(records.split_id, [records.splits.index(s) for s in ["train", *present]])
-    section["skipped_low_detail"] = int((records.valid & wanted & ~usable).sum())
-    train = np.flatnonzero(usable & (records.split_id == records.splits.index("train")))
-    found = []
-    for split in present:
-        held_out = np.flatnonzero(usable & (records.split_id == records.splits.index(split)))
-        i, j, distances = near_duplicate_pairs(records.dhash[train], records.dhash[held_out], distance)
-        i, j = train[i], held_out[j]
-        not_exact = records.exact[i] != records.exact[j]
-        i, j, distances = i[not_exact], j[not_exact], distances[not_exact]
-        section["by_split"][split] = len(i)
-        section["held_out_records"] += len(np.unique(j))
-        found.extend(zip(i.tolist(), [split] * len(i), j.tolist(), distances.tolist(), strict=True))
-    keys = records.keys_of([index for a, _, b, _ in found for index in (a, b)]) if found else {}
-    pairs = sorted((keys[a], split, keys[b], d) for a, split, b, d in found)
-    section["count"] = len(pairs)
-    section["examples"] = [
-        {"train": a, split: b, "distance": d} for a, split, b, d in pairs[:NUM_EXAMPLES]
-    ]
-    return section
+    usable = records.valid & records.hashed & (bits > distance) & (bits < 64 - distance)
+    methods = {split: _split_method(records, split, usable) for split in records.splits}
+    stats = SearchStats()
+    candidates = np.flatnonzero(usable)
+    # The canonical order: the search's result and its work do not depend on the shards' order.
+    candidates = candidates[np.lexsort((records.dhash[candidates], records.key_order[candidates]))]
+    roots = near_duplicate_groups(records.dhash[candidates], distance, BUCKET_CAP, stats)
+    members = _groups(roots)
+    # A group whose images are all pixel-identical is an exact duplicate, reported as such.
+    members = [candidates[m] for m in members if len(np.unique(records.exact[candidates[m]])) > 1]
+    train_id = records.splits.index("train") if "train" in records.splits else -1
+    held_out_ids = {records.splits.index(s) for s in present}
+    by_pair: dict[str, int] = defaultdict(int)
+    held_out_records: dict[str, int] = dict.fromkeys(present, 0)
+    leaking = within = 0
+    summaries = []
+    for group in members:
+        split_ids = records.split_id[group]
+        in_splits = sorted(set(split_ids.tolist()))
+        names = [records.splits[i] for i in in_splits]
+        for i, first in enumerate(names):
+            for second in names[i + 1:]:
+                by_pair[f"{first}/{second}"] += 1
+        leaks = train_id in in_splits and bool(held_out_ids & set(in_splits))
+        if leaks:
+            leaking += 1
+            for split_id in held_out_ids & set(in_splits):
+                held_out_records[records.splits[split_id]] += int((split_ids == split_id).sum())
+        within += len(in_splits) == 1
+        # Listed first: groups that leak, then larger ones, then a fixed tie-break.
+        summaries.append(((not leaks, -len(group), int(records.key_order[group].min())), group))
+    summaries.sort(key=lambda item: item[0])
+    shown = [group for _, group in summaries[:NUM_GROUPS]]
+    key_of = records.keys_of(np.concatenate(shown)) if shown else {}
+    examples = []
+    for group in shown:
+        by_split: dict[str, list[str]] = defaultdict(list)
+        for index in group.tolist():
+            by_split[records.splits[records.split_id[index]]].append(key_of[index])
+        examples.append({
+            "size": len(group),
+            "by_split": {split: len(keys) for split, keys in sorted(by_split.items())},
+            "keys": {split: sorted(keys)[:NUM_EXAMPLES] for split, keys in sorted(by_split.items())},
+        })
+    return {
+        "signature": f"dhash64 ({DHASH_GRID[0]}x{DHASH_GRID[1]} grid)",
+        "distance": distance,
+        "method": methods,
+        "exact_only_reason": _exact_only_reason(methods, distance),
+        "held_out_splits": present,
+        "count": leaking,
+        "held_out_records": sum(held_out_records.values()),
+        "held_out_records_by_split": held_out_records,
+        "groups": len(members),
+        "groups_within_split": within,
+        "records_in_groups": int(sum(len(group) for group in members)),
+        "by_split_pair": dict(sorted(by_pair.items())),
+        "search": {"bucket_cap": BUCKET_CAP, **stats.to_json()},
+        "examples": examples,
+    }
 
 
 # --- The verdict --------------------------------------------------------------------
@@ -591,8 +759,8 @@ def passed(section: dict, leakage_fails: bool) -> tuple[bool, list[str]]:
     """Whether the build may complete, and the lines for the build summary.
 
     Invalid records, duplicate keys and keys in several splits always fail; leakage
-    (exact duplicates across splits, near-duplicates between train and held-out splits)
-    fails only when ``leakage_fails``; duplicates within a split and classes missing
+    (exact duplicates across splits, groups of near-duplicates spanning train and a
+    held-out split) fails only when ``leakage_fails``; duplicates within a split and classes missing
     from train are warnings.
     """
     errors: list[str] = []
@@ -629,14 +797,13 @@ def passed(section: dict, leakage_fails: bool) -> tuple[bool, list[str]]:
             f"{across['count']} images occur in several splits ({by_pair}), "
             f"e.g. {_group_text(across['examples'][0])}"
         )
-    near = section["near_duplicates_train_test"]
+    near = section["near_duplicates"]
     if near["count"]:
-        example = near["examples"][0]
-        text = ", ".join(f"{k}: {v!r}" for k, v in example.items())
+        by_split = ", ".join(f"{s}: {n}" for s, n in near["held_out_records_by_split"].items() if n)
         leakage.append(
-            f"{near['count']} near-duplicate pairs between train and "
-            f"{'/'.join(near['by_split'])} (dHash distance <= {near['distance']}; "
-            f"{near['held_out_records']} held-out records), e.g. {text}"
+            f"{near['count']} near-duplicate groups span train and held-out splits "
+            f"({near['held_out_records']} held-out images have a near-duplicate in train: {by_split}; "
+            f"dHash distance <= {near['distance']}), e.g. {_group_text(near['examples'][0]['keys'])}"
         )
     (errors if leakage_fails else warnings_).extend(leakage)
     total = sum(section["num_records"].values())

@@ -315,8 +315,10 @@ class ConvertShard(StorageTask):
             "shard": luigi.LocalTarget(locate.dataset_dir(root, self.dataset, spec.version) / name),
             "sidecar": luigi.LocalTarget(staging_of(self.dataset) / "shards" / f"{name}.json"),
         } | ({
-            # The per-shard half of the validation stage, read back from the written file.
-            "scan": luigi.LocalTarget(staging_of(self.dataset) / "validation" / f"{name}.json"),
+            # The per-shard half of the validation stage, built while converting (or read
+            # back from the written file); a scan of an older kind is not merged.
+            "scan": luigi.LocalTarget(staging_of(self.dataset) / f"validation-v{validation.SCAN_VERSION}"
+                                      / f"{name}.json"),
         } if config.validate().enabled else {})
 
     def run(self):

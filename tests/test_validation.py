@@ -145,9 +145,11 @@ def test_clean_dataset_reports_zero(tmp_path, channels):
     assert section["num_records"] == {"test": 12, "train": 33}
     for name in ("undecodable", "wrong_channels", "label_out_of_range", "duplicate_keys",
                  "classes_missing_from_train", "exact_duplicates_within_split",
-                 "exact_duplicates_across_splits", "near_duplicates_train_test"):
+                 "exact_duplicates_across_splits", "near_duplicates"):
         assert section[name]["count"] == 0, name
-    assert section["near_duplicates_train_test"]["skipped_low_detail"] == 0
+    near = section["near_duplicates"]
+    assert near["groups"] == 0 and near["exact_only_reason"] is None
+    assert {split: m["method"] for split, m in near["method"].items()} == {"test": "dhash", "train": "dhash"}
     ok, lines = validation.passed(section, leakage_fails=True)
     assert ok and lines == [f"{sum(section['num_records'].values())} records in "
                             f"{len(section['num_records'])} splits, no problems found"]
@@ -176,15 +178,19 @@ def test_planted_duplicates_are_reported_with_their_keys(tmp_path):
     assert across["examples"] == [{"test": ["t-exact"], "train": ["a-07"]}]
     within = section["exact_duplicates_within_split"]
     assert within["count"] == 1 and within["examples"] == [{"train": ["a-05", "a-05-copy"]}]
-    near = section["near_duplicates_train_test"]
-    pairs = [(e["train"], e["test"]) for e in near["examples"]]
-    assert pairs == [("a-03", "t-shifted"), ("a-20", "t-reencoded")]  # not the exact a-07
-    assert near["count"] == 2 and near["by_split"] == {"test": 2} and near["held_out_records"] == 2
+    near = section["near_duplicates"]
+    groups = [e["keys"] for e in near["examples"]]
+    # One group each, not the exact a-07 / t-exact (reported as exact).
+    assert groups == [{"test": ["t-shifted"], "train": ["a-03"]}, {"test": ["t-reencoded"], "train": ["a-20"]}]
+    assert near["count"] == 2 and near["by_split_pair"] == {"test/train": 2}
+    assert near["held_out_records"] == 2 and near["held_out_records_by_split"] == {"test": 2}
 
     ok, lines = validation.passed(section, leakage_fails=False)
     assert ok and any(line.startswith("WARNING: 1 images occur in several splits") for line in lines)
     ok, lines = validation.passed(section, leakage_fails=True)
-    assert not ok and any("near-duplicate pairs" in line for line in lines if line.startswith("ERROR"))
+    assert not ok and any(line.startswith("ERROR: 2 near-duplicate groups span train and held-out splits "
+                                          "(2 held-out images have a near-duplicate in train: test: 2;")
+                          for line in lines)
 
 
 def test_full_decode_hashes_jpeg_pixels(tmp_path):
@@ -293,34 +299,178 @@ def _flip(value: int, bits: list[int]) -> int:
     return value
 
 
-def test_near_duplicate_search_finds_planted_pairs_in_large_sets():
-    rng = np.random.default_rng(0)
-    train = rng.integers(0, 2**63, size=20_000, dtype=np.int64).astype(np.uint64) * np.uint64(2)
-    train |= rng.integers(0, 2, size=20_000).astype(np.uint64)
-    test = rng.integers(0, 2**63, size=5_000, dtype=np.int64).astype(np.uint64) * np.uint64(2)
-    planted = {}
-    for n, (i, j) in enumerate(zip(rng.choice(20_000, 12, replace=False),
-                                   rng.choice(5_000, 12, replace=False), strict=True)):
-        flips = rng.choice(64, n % 7, replace=False).tolist()  # 0 to 6 bits
-        test[j] = _flip(int(train[i]), flips)
-        if len(flips) <= 4:
-            planted[(int(i), int(j))] = len(flips)
-    i, j, distances = validation.near_duplicate_pairs(train, test, 4)
-    assert dict(zip(zip(i.tolist(), j.tolist(), strict=True), distances.tolist(), strict=True)) == planted
+def _components(hashes: np.ndarray, distance: int) -> set[frozenset[int]]:
+    """Brute force: the connected components of "within distance", as sets of indices."""
+    close = np.bitwise_count(hashes[:, None] ^ hashes[None, :]) <= distance
+    label = np.arange(len(hashes))
+    for _ in range(len(hashes)):
+        spread = np.where(close, label[None, :], len(hashes)).min(axis=1)
+        if np.array_equal(spread, label):
+            break
+        label = spread
+    return {frozenset(np.flatnonzero(label == x).tolist()) for x in np.unique(label)}
 
 
-def test_near_duplicate_search_agrees_with_brute_force(monkeypatch):
-    # Few distinct bits make bands collide a lot; tiny chunks exercise the chunking.
-    monkeypatch.setattr(validation, "_CANDIDATES_PER_CHUNK", 97)
+def _found(roots: np.ndarray) -> set[frozenset[int]]:
+    return {frozenset(np.flatnonzero(roots == x).tolist()) for x in np.unique(roots)}
+
+
+def test_near_duplicate_groups_agree_with_brute_force():
+    # Few distinct bits make bands collide a lot; a cap larger than any bucket searches all.
     rng = np.random.default_rng(1)
-    first = rng.integers(0, 2**12, size=600).astype(np.uint64) << np.uint64(20)
-    second = rng.integers(0, 2**12, size=150).astype(np.uint64) << np.uint64(20)
+    hashes = rng.integers(0, 2**12, size=500).astype(np.uint64) << np.uint64(20)
     for distance in (0, 2, 5):
-        i, j, distances = validation.near_duplicate_pairs(first, second, distance)
-        brute = np.bitwise_count(first[:, None] ^ second[None, :])
-        expected_i, expected_j = np.nonzero(brute <= distance)
-        assert i.tolist() == expected_i.tolist() and j.tolist() == expected_j.tolist()
-        assert distances.tolist() == brute[expected_i, expected_j].tolist()
+        stats = validation.SearchStats()
+        roots = validation.near_duplicate_groups(hashes, distance, cap=10_000, stats=stats)
+        assert _found(roots) == _components(hashes, distance)
+        assert stats.capped_buckets == 0 and stats.comparisons < 500 * 499 / 2 * (distance + 1)
+
+
+def test_near_duplicate_groups_find_planted_pairs_in_large_sets():
+    rng = np.random.default_rng(0)
+    hashes = rng.integers(0, 2**64 - 1, size=25_000, dtype=np.uint64)
+    planted = []
+    for n, (i, j) in enumerate(zip(rng.choice(12_500, 40, replace=False),
+                                   12_500 + rng.choice(12_500, 40, replace=False), strict=True)):
+        flips = rng.choice(64, n % 7, replace=False).tolist()  # 0 to 6 bits
+        hashes[j] = _flip(int(hashes[i]), flips)
+        planted.append((int(i), int(j), len(flips)))
+    stats = validation.SearchStats()
+    roots = validation.near_duplicate_groups(hashes, 4, stats=stats)
+    assert stats.capped_buckets == 0  # random hashes: every bucket searched completely
+    assert [a for a, b, flips in planted if (roots[a] == roots[b]) != (flips <= 4)] == []
+    assert len(np.unique(roots)) == 25_000 - sum(flips <= 4 for *_, flips in planted)
+
+
+def _similar_hashes(count: int, seed: int = 3) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` hashes in 10 tight clusters (each within 2 bits of its centre): every
+    hash of a cluster shares all its bands' buckets, which a pairwise search within
+    buckets would pay for quadratically."""
+    rng = np.random.default_rng(seed)
+    centres = rng.integers(0, 2**64 - 1, size=10, dtype=np.uint64)
+    cluster = np.arange(count) % 10
+    hashes = centres[cluster].copy()
+    for _ in range(2):
+        flip = rng.integers(0, 64, size=count).astype(np.uint64)
+        hashes ^= np.where(rng.random(count) < 0.5, np.uint64(1) << flip, np.uint64(0))
+    return hashes, cluster
+
+
+def test_many_similar_images_take_linear_work():
+    counts = {}
+    for count in (2_000, 8_000, 32_000):
+        hashes, cluster = _similar_hashes(count)
+        stats = validation.SearchStats()
+        roots = validation.near_duplicate_groups(hashes, 4, stats=stats)
+        # Each cluster is one group (its members are within 4 bits of each other).
+        assert len(np.unique(roots)) == 10
+        assert all(len(np.unique(roots[cluster == c])) == 1 for c in range(10))
+        assert stats.capped_records == count
+        counts[count] = stats.comparisons
+    # Comparisons grow with the count (a pairwise search: 16x, then 16x again), bounded
+    # by (d + 1) * cap per hash.
+    assert counts[8_000] <= 4.4 * counts[2_000] and counts[32_000] <= 4.4 * counts[8_000]
+    assert counts[32_000] <= 5 * validation.BUCKET_CAP * 32_000
+
+
+def _tiny(seed: int, size: int = 3, channels: int = 3) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    shape = (size, size, channels) if channels == 3 else (size, size)
+    return rng.integers(0, 256, size=shape, dtype=np.uint8)
+
+
+def test_tiny_images_get_exact_checks_only(tmp_path):
+    """3x3 patches (as in Statlog landsat): a dHash of them says nothing, so the
+    near-duplicate search is not run on them, and only true copies are reported."""
+    train = [_record(f"train/{i:04d}", png_from_array(_tiny(i)), i % 3) for i in range(600)]
+    test = [_record(f"test/{i:04d}", png_from_array(_tiny(10_000 + i)), i % 3) for i in range(200)]
+    scans = {"train": [_scan(_write(tmp_path / "train", train), "train")],
+             "test": [_scan(_write(tmp_path / "test", test), "test")]}
+    assert set(scans["train"][0]["dhash"]) == {None} and scans["train"][0]["small_images"] == 600
+    section = validation.merge(scans, CLASSES)
+    near = section["near_duplicates"]
+    assert near["count"] == near["groups"] == 0 and near["search"]["comparisons"] == 0
+    assert near["method"]["train"] == {"method": "exact", "dhash_records": 0, "exact_only_small": 600,
+                                       "exact_only_low_detail": 0, "smallest_image": [3, 3]}
+    assert "all 800 images are smaller than the 9x8 dHash grid (smallest 3x3)" in near["exact_only_reason"]
+    assert section["exact_duplicates_across_splits"]["count"] == 0
+    ok, lines = validation.passed(section, leakage_fails=True)
+    assert ok and lines == ["800 records in 2 splits, no problems found"]
+    # A true copy is still found, by its pixels.
+    test.append(_record("test/copy", png_from_array(_tiny(5)), 0))
+    scans["test"] = [_scan(_write(tmp_path / "test", test), "test")]
+    across = validation.merge(scans, CLASSES)["exact_duplicates_across_splits"]
+    assert across["examples"] == [{"test": ["test/copy"], "train": ["train/0005"]}]
+
+
+def test_planted_duplicates_across_splits_are_one_group_each(tmp_path):
+    """Each original has transformed copies in train, test and dev-test: one group per
+    original, counted per split pair."""
+    originals = {i: _picture(i, 96) for i in range(6)}
+
+    def variant(image: np.ndarray, kind: int) -> bytes:
+        if kind == 0:
+            return _fixtures.jpeg_bytes(image, quality=50)
+        if kind == 1:
+            return png_from_array(np.clip(image.astype(np.int16) + 12, 0, 255).astype(np.uint8))
+        return png_from_array(np.asarray(Image.fromarray(image[2:-2, 2:-2]).resize((96, 96))))
+
+    train = [_record(f"train/{i:03d}", png_from_array(_picture(100 + i, 96)), 0) for i in range(40)]
+    train += [_record(f"train/orig{i}", png_from_array(image), 0) for i, image in originals.items()]
+    train += [_record(f"train/orig{i}-b", variant(image, 1), 0) for i, image in originals.items() if i < 2]
+    test = [_record(f"test/{i:03d}", png_from_array(_picture(200 + i, 96)), 0) for i in range(20)]
+    test += [_record(f"test/dup{i}", variant(image, i % 3), 0) for i, image in originals.items()]
+    dev = [_record(f"dev/{i:03d}", png_from_array(_picture(300 + i, 96)), 0) for i in range(20)]
+    dev += [_record(f"dev/dup{i}", variant(image, (i + 1) % 3), 0) for i, image in originals.items() if i % 2]
+    scans = {"train": [_scan(_write(tmp_path / "train", train), "train")],
+             "test": [_scan(_write(tmp_path / "test", test), "test")],
+             "dev-test": [_scan(_write(tmp_path / "dev", dev), "dev-test")]}
+    near = validation.merge(scans, CLASSES)["near_duplicates"]
+    groups = sorted(sorted(k for keys in e["keys"].values() for k in keys) for e in near["examples"])
+    expected = sorted(sorted([f"train/orig{i}", f"test/dup{i}"] + ([f"train/orig{i}-b"] if i < 2 else [])
+                             + ([f"dev/dup{i}"] if i % 2 else [])) for i in originals)
+    assert groups == expected
+    assert near["count"] == near["groups"] == 6 and near["groups_within_split"] == 0
+    assert near["by_split_pair"] == {"dev-test/test": 3, "dev-test/train": 3, "test/train": 6}
+    assert near["held_out_records_by_split"] == {"test": 6, "dev-test": 3} and near["held_out_records"] == 9
+    # Largest groups first.
+    assert [e["size"] for e in near["examples"]] == sorted((e["size"] for e in near["examples"]), reverse=True)
+
+
+def test_mixed_sizes_say_which_images_got_exact_checks_only(tmp_path):
+    train = [_record(f"big{i}", png_from_array(_picture(i, 32)), 0) for i in range(5)]
+    train += [_record(f"small{i}", png_from_array(_tiny(i, size=8)), 0) for i in range(3)]  # 8x8 < 9x8
+    section = validation.merge({"train": [_scan(_write(tmp_path / "s", train), "train")]}, CLASSES)
+    method = section["near_duplicates"]["method"]["train"]
+    assert method["method"] == "dhash+exact" and method["exact_only_small"] == 3
+    assert method["dhash_records"] == 5 and method["smallest_image"] == [8, 8]
+    assert section["near_duplicates"]["exact_only_reason"].startswith("3 images are smaller than")
+
+
+def test_group_reporting_is_capped_with_exact_totals():
+    rng = np.random.default_rng(5)
+    scan = {"shard": "s", "split": "train", "num_records": 0, "keys": [], "exact": [], "dhash": [],
+            "label_counts": [0, 0, 0], "version": validation.SCAN_VERSION, "small_images": 0,
+            "smallest": [32, 32], **{p: {"count": 0, "examples": [], "reasons": []}
+                                     for p in validation.RECORD_PROBLEMS}}
+    test = json.loads(json.dumps(scan)) | {"split": "test"}
+    for group in range(30):
+        centre = int(rng.integers(0, 2**63)) | 0xFFFF  # enough bits set and clear
+        members = 1 + group % 4
+        for m in range(members):
+            scan["keys"].append(f"g{group:02d}-{m}")
+            scan["exact"].append(f"{group * 8 + m:016x}")
+            scan["dhash"].append(_flip(centre, [m]))
+        test["keys"].append(f"t{group:02d}")
+        test["exact"].append(f"{1000 + group:016x}")
+        test["dhash"].append(_flip(centre, [40]))
+    for part in (scan, test):
+        part["num_records"] = len(part["keys"])
+    near = validation.merge({"train": [scan], "test": [test]}, CLASSES)["near_duplicates"]
+    assert near["count"] == 30 and near["held_out_records"] == 30
+    assert near["records_in_groups"] == sum(2 + g % 4 for g in range(30))
+    assert len(near["examples"]) == validation.NUM_GROUPS
+    assert all(e["size"] == 5 for e in near["examples"][:7]) and near["examples"][7]["size"] == 4
 
 
 @pytest.mark.parametrize("channels", [1, 3])
@@ -346,5 +496,9 @@ def test_scan_built_while_converting_equals_the_scan_read_back(tmp_path, channel
     built = json.loads((tmp_path / "scan.json").read_text())
     read_back = validation.scan_shard(shard, "train", features)
     assert built == read_back
-    assert built["num_records"] == len(examples) and None not in built["dhash"]
+    assert built["num_records"] == len(examples) and None not in built["exact"]
+    # Images narrower than 9 or lower than 8 pixels get no dHash: exact checks only.
+    small = {f"k{i:04d}" for i, (height, width) in enumerate(shapes) if width < 9 or height < 8}
+    assert {k for k, h in zip(built["keys"], built["dhash"], strict=True) if h is None} == small
+    assert built["small_images"] == 6 and built["smallest"] == [5, 40]  # width, height
     assert len(set(built["dhash"])) > len(examples) - 5  # the hashes tell the pictures apart
