@@ -59,8 +59,12 @@ class Workspace:
         """Serve ``name``'s fixture; a borrowed artifact is served from its owner's fixture
         (a borrower's fixture must copy the owner's, byte for byte)."""
         counts = fixture_mirror.write(name, self.mirror_root)
-        fixture_mirror.pin_checksums(name, self.mirror_root, Path(self.settings["fetch"]["checksum_overrides"]))
+        self.pin_checksums(name)
         return counts
+
+    def pin_checksums(self, name: str) -> None:
+        """The served files' digests as checksum overrides (again after changing one)."""
+        fixture_mirror.pin_checksums(name, self.mirror_root, Path(self.settings["fetch"]["checksum_overrides"]))
 
     def write_config(self) -> None:
         base = (ROOT / "luigi.cfg").read_text()

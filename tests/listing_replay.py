@@ -47,13 +47,13 @@ def load(path: Path) -> dict:
 
 
 @lru_cache(maxsize=64)
-def placeholder(suffix: str, size: tuple[int, int] = (8, 8)) -> bytes:
-    """A tiny valid image in the format a member name promises."""
+def placeholder(suffix: str, size: tuple[int, int] = (8, 8), seed: int = 7) -> bytes:
+    """A tiny valid image in the format a member name promises (``seed`` varies it)."""
     image_format = _IMAGE_FORMATS.get(suffix.lower())
     if image_format is None:
         return b""
     mode = "L" if suffix.lower() in (".pgm", ".pbm", ".gif") else "RGB"
-    array = _fixtures.pixels(7, size[1], size[0], 1 if mode == "L" else 3)
+    array = _fixtures.pixels(seed, size[1], size[0], 1 if mode == "L" else 3)
     buffer = io.BytesIO()
     Image.fromarray(array, mode).save(buffer, format=image_format)
     return buffer.getvalue()
@@ -64,12 +64,17 @@ def _suffix(name: str) -> str:
     return "." + base.rsplit(".", 1)[-1] if "." in base else ""
 
 
-def _members(entry: dict, size: tuple[int, int]):
+def _members(entry: dict, size: tuple[int, int], unique: bool):
     texts = entry.get("texts", {})
-    for name, _ in entry.get("members", []):
+    for index, (name, _) in enumerate(entry.get("members", [])):
         if name.endswith("/"):
             continue
-        yield name, texts[name].encode() if name in texts else placeholder(_suffix(name), size)
+        if name in texts:
+            yield name, texts[name].encode()
+        elif unique:  # for handlers that drop duplicate images: every member differs
+            yield name, placeholder.__wrapped__(_suffix(name), size, index)
+        else:
+            yield name, placeholder(_suffix(name), size)
     listed = {name for name, _ in entry.get("members", [])}
     for name, text in texts.items():
         if name not in listed:
@@ -79,13 +84,14 @@ def _members(entry: dict, size: tuple[int, int]):
 def rebuild(listing: dict, artifacts_dir: Path) -> None:
     """Writes every artifact the listing describes into ``artifacts_dir``."""
     size = tuple(listing.get("placeholder_size", (8, 8)))
+    unique = bool(listing.get("unique_placeholders", False))
     for file, entry in listing["artifacts"].items():
         path = artifacts_dir / file
         if "text" in entry:
             path.write_text(entry["text"])
             continue
         tar_mode = next((mode for suffix, mode in _TAR_SUFFIXES.items() if file.endswith(suffix)), None)
-        members = list(_members(entry, size))
+        members = list(_members(entry, size, unique))
         if file.endswith(".zip"):
             _fixtures.write_zip(path, members)
         elif tar_mode is not None:

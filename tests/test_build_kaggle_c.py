@@ -234,6 +234,3 @@ def test_tubercolosis_png_outside_the_class_folders_fails(tmp_path):
     with pytest.raises(ValueError, match="'Other'"):
         list(tubercolosis.examples(tmp_path))
 
-
-def test_tubercolosis_num_examples_cover_the_provider_figures():
-    assert sum(handlers.get("tubercolosis").num_examples.values()) == 3500 + 700

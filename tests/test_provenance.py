@@ -79,7 +79,7 @@ def test_changed_artifact_rebuilds_the_dataset(workspace, tmp_path):
     try:
         lines = original.decode().splitlines(keepends=True)
         mirror_file.write_text("".join(lines[:-5]))
-        workspace._pin_checksums(__import__("handlers").get("semeion"))
+        workspace.pin_checksums("semeion")
         result = workspace.build("semeion")
     finally:
         mirror_file.write_bytes(original)
