@@ -200,12 +200,33 @@ def cmd_preview(args) -> int:
         raise UsageError(f"{spec.name} has no split {split!r}; it has {', '.join(sorted(info['splits']))}")
     if min(args.count, args.columns) < 1 or args.tile < 8:
         raise UsageError("--count and --columns must be at least 1, --tile at least 8")
+    if args.duplicates:
+        return _preview_duplicates(args, spec, directory, info)
     output = args.output or Path(f"{spec.name}-{split}.png")
     sheet, shown = preview.contact_sheet(directory, info, split, count=args.count,
                                          columns=args.columns, tile=args.tile)
     output.parent.mkdir(parents=True, exist_ok=True)
     sheet.save(output, format="PNG")
     print(f"{output}: {shown} examples of {spec.name} {split}, {sheet.width}x{sheet.height} pixels")
+    return 0
+
+
+def _preview_duplicates(args, spec, directory: Path, info: dict) -> int:
+    """``preview --duplicates``: the groups the validation stage found, one row each."""
+    from tasks import preview
+
+    if "validation" not in info:
+        raise UsageError(f"{spec.name} was built without validation ([validate] enabled = false): "
+                         "no duplicate groups recorded")
+    sheet, shown = preview.duplicates_sheet(directory, info, count=args.count, columns=args.columns,
+                                            tile=args.tile)
+    if not shown:
+        print(f"{spec.name}: validation found no duplicate groups; no sheet written")
+        return 0
+    output = args.output or Path(f"{spec.name}-duplicates.png")
+    output.parent.mkdir(parents=True, exist_ok=True)
+    sheet.save(output, format="PNG")
+    print(f"{output}: {shown} duplicate groups of {spec.name}, {sheet.width}x{sheet.height} pixels")
     return 0
 
 
@@ -292,6 +313,9 @@ def build_parser() -> argparse.ArgumentParser:
     sheet.add_argument("--count", type=int, default=32, help="images on the sheet (default: 32)")
     sheet.add_argument("--columns", type=int, default=8, help="images per row (default: 8)")
     sheet.add_argument("--tile", type=int, default=96, help="tile side in pixels (default: 96)")
+    sheet.add_argument("--duplicates", action="store_true",
+                       help="the largest duplicate groups validation found, one row each (--count: "
+                       "images in all, --columns: per group; default output ./<name>-duplicates.png)")
     sheet.set_defaults(run=cmd_preview)
     state = commands.add_parser(
         "status", help="per dataset: artifacts, shards done per split, complete, last error")

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
+from PIL import Image
+
 import data
 
 
@@ -12,11 +17,30 @@ def test_planted_leakage_is_reported_with_its_keys(workspace):
     exact = section["exact_duplicates_across_splits"]
     assert exact["count"] == 1
     assert exact["examples"] == [{"test": ["leakset/test/copy.png"], "train": ["leakset/train/c1_003.png"]}]
-    near = section["near_duplicates_train_test"]
-    pairs = {(e["train"], e["test"]) for e in near["examples"]}
-    assert ("leakset/train/c0_005.png", "leakset/test/reencoded.jpg") in pairs
-    assert ("leakset/train/c1_003.png", "leakset/test/copy.png") not in pairs  # counted as exact
-    assert "near-duplicate" in result.stderr  # printed in the build log
+    near = section["near_duplicates"]
+    # One group; the exact copy is reported as exact only.
+    assert [e["keys"] for e in near["examples"]] == [
+        {"test": ["leakset/test/reencoded.jpg"], "train": ["leakset/train/c0_005.png"]}]
+    assert near["count"] == 1 and near["by_split_pair"] == {"test/train": 1}
+    assert near["held_out_records"] == 1
+    assert {split: m["method"] for split, m in near["method"].items()} == {"test": "dhash", "train": "dhash"}
+    assert "near-duplicate groups" in result.stderr  # printed in the build log
+
+
+def test_preview_draws_the_duplicate_groups(workspace):
+    workspace.fixture("leakset")
+    workspace.build("leakset")
+    result = subprocess.run(
+        [sys.executable, "-m", "tasks", "--data-dir", str(workspace.data_dir), "preview", "leakset",
+         "--duplicates", "--tile", "40", "-o", "sheet.png"],
+        cwd=workspace.path, env=workspace.env(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "2 duplicate groups of leakset" in result.stdout
+    # Two rows (the near-duplicate group, the exact copy), two tiles each.
+    with Image.open(workspace.path / "sheet.png") as sheet:
+        assert sheet.size == (4 + 2 * 44, 4 + 2 * (14 + 40 + 14 + 4))
+        # The tiles hold the images, not the background.
+        assert sheet.convert("RGB").getpixel((4 + 20, 4 + 14 + 20)) != (245, 245, 245)
 
 
 def test_leakage_fails_the_build_when_configured(workspace):
@@ -32,7 +56,7 @@ def test_clean_fixture_reports_zero(workspace):
     workspace.build("caltech101")
     section = data.info(workspace.dataset_dir("caltech101"))["validation"]
     for check in ("undecodable", "wrong_channels", "label_out_of_range", "duplicate_keys",
-                  "exact_duplicates_across_splits", "near_duplicates_train_test"):
+                  "exact_duplicates_across_splits", "near_duplicates"):
         assert section[check]["count"] == 0, check
     assert sum(section["num_records"].values()) == 99
 
