@@ -10,11 +10,13 @@ to 0-255; an index the line leaves out has the LIBSVM default value 0. Keys are
 ``<file>/<line index>``. Splits: the training file is drawn into train/dev/dev-test
 (TR3) by a hash of the key; the test file is ``test``.
 
-Evidence: the LIBSVM page's counts; the first 299 lines of the decompressed test file
-in a public repository show the line format (dense ``1:`` ... ``256:`` with six
-decimals, a trailing space, label 10 for digit 0). Git LFS pointers elsewhere give
-sizes of 6,579,383 B (usps.bz2) and 1,831,726 B (usps.t.bz2) with sha256s, but not the
-md5s pinned here, so no copy was checked against them.
+Evidence: a copy of ``usps.t.bz2`` in a public repository has the pinned md5 and size;
+read through this handler it gives 2,007 dense lines (``1:`` ... ``256:``, six decimals,
+a trailing space) whose labels 1..10 count 359, 264, 198, 166, 200, 160, 170, 147, 166,
+177 -- the published per-digit test counts for 0..9, so label - 1 is the digit. The
+training file was not read: another repository's Git LFS pointer for it gives 6,579,383 B
+and a sha256 (its pointer for the test file carries the real test file's sha256), not the
+md5 pinned here.
 """
 
 import bz2
@@ -29,8 +31,8 @@ from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "https://www.csie.ntu.edu.tw/~cjlin/libsvmtools/datasets/multiclass/"
 ARTIFACTS = (
-    Artifact("usps.bz2", _HOST + "usps.bz2", md5="ec16c51db3855ca6c91edd34d0e9b197"),
-    Artifact("usps.t.bz2", _HOST + "usps.t.bz2", md5="8ea070ee2aca1ac39742fdd1ef5ed118"),
+    Artifact("usps.bz2", _HOST + "usps.bz2", md5="ec16c51db3855ca6c91edd34d0e9b197", size=6579383),
+    Artifact("usps.t.bz2", _HOST + "usps.t.bz2", md5="8ea070ee2aca1ac39742fdd1ef5ed118", size=1831726),
 )
 # artifact -> official part (None: drawn into train/dev/dev-test)
 PARTS = {"usps.bz2": None, "usps.t.bz2": "test"}
@@ -57,10 +59,10 @@ def write_fixture(artifacts_dir: Path, sizes=(("usps.bz2", 30), ("usps.t.bz2", 8
         rows = []
         for index in range(count):
             values = _fixtures.pixels(seed * 100 + index, 16, 16, 1).ravel() / 127.5 - 1
-            pairs = [f"{i + 1}:{v:.6g}" for i, v in enumerate(values)]
+            pairs = [f"{i + 1}:{v:.6f}" for i, v in enumerate(values)]
             if index == 1:
                 values[::7] = 0  # written sparsely: the zeros are left out
-                pairs = [f"{i + 1}:{v:.6g}" for i, v in enumerate(values) if v != 0]
+                pairs = [f"{i + 1}:{v:.6f}" for i, v in enumerate(values) if v != 0]
             rows.append(f"{(index * 3 + seed) % 10 + 1} " + " ".join(pairs) + " \n")
             split = PARTS[file] or _splits.by_fraction(f"{file}/{index:05d}", _splits.TR3)
             counts[split] = counts.get(split, 0) + 1
@@ -94,12 +96,14 @@ usps = DatasetSpec(
     write_fixture=write_fixture,
     # One digit per line, so the keys and hence the hash-derived sizes are known.
     num_examples={"test": 2007, **_splits.tally((f"usps.bz2/{i:05d}" for i in range(7291)), _splits.TR3)},
+    unconfirmed="usps.bz2's md5 and content (only its size and sha256 were seen, in a Git LFS pointer)",
     evidence=Evidence(
-        "documentation",
+        "real artifact",
         source=(
-            "LIBSVM multiclass page (7,291 / 2,007); akshay25vyas/learning_from_unseen_features@49692162739b:"
-            "usps.t (line format, first 299 test lines); Lallapallooza/cycle_adv_ot@e38f5b5389ae:"
-            "data/usps.bz2, data/usps.t.bz2 (LFS pointers: sizes and sha256 only)"
+            "team-approx-bayes/kpriors@7113fe83a025bc6eba02b4d9fa8c9f10e04c6366:data/usps.t.bz2 (1,831,726 B, "
+            "md5 = the pinned one; 2,007 lines, per-label counts = the published per-digit test counts); "
+            "Lallapallooza/cycle_adv_ot@e38f5b5389ae:data/usps.bz2, data/usps.t.bz2 (LFS pointers: "
+            "6,579,383 B for usps.bz2; the usps.t.bz2 pointer's sha256 equals the real file's)"
         ),
     ),
     dm_nevis_differences=(
