@@ -3,18 +3,24 @@ kicking, ...), from the stand-alone set and the category-level illustration set.
 
 Homepage https://computing.ece.vt.edu/~santol/projects/zsl_via_visual_abstraction/interact/index.html
 (Antol, Zitnick, Parikh, "Zero-Shot Learning via Visual Abstraction", ECCV 2014). Each
-set comes as an images zip (``imgs/<file>``) and an annotations zip whose root text file
-has lines ``<category number>;<image file>;<category name>`` (numbers 1-based). Class
-names here are the provider's category numbers, zero-padded, because the 60 category
-names could not be confirmed; the handler checks that every number keeps one name in
-both files. Three truncated JPEGs are skipped. Splits follow dm_nevis's protocol:
-per class, stand-alone images go floor(0.56 n) to train, floor(0.12 n) to dev and to
+set comes as an images zip (``imgs/<file>``; the stand-alone one also holds its gallery
+pages, ``html/`` and ``interact_dataset_gallery.html``) and an annotations zip whose root
+holds ``<set>_labels_and_images.txt`` beside pose, expression, gaze and gender files.
+Each label line is ``<category number, 2 digits>;<file>;Person 1 <phrase> Person 2.``
+(numbers 1-based, LF). Photos are ``<HIT assignment id>_<nn>.jpg``, illustrations
+``<assignment id>_<nn>.png``. Class names here are the provider's category numbers,
+zero-padded: the 60 phrases are known ("is carrying" ... "is crouching with") but not
+which number each carries; the handler checks that every number keeps one sentence in
+both files. Three truncated JPEGs are skipped. Splits follow dm_nevis's protocol: per
+class, stand-alone images go floor(0.56 n) to train, floor(0.12 n) to dev and to
 dev-test, the rest to test, ordered by key hash instead of a seeded permutation; every
 illustration goes to train.
 
-Evidence: no listing or copy was found. The file names, the ``imgs/`` folder, the line
-format and the three truncated JPEGs are those dm_nevis's reader of these very zips
-relies on; counts per class remain unknown.
+Evidence: the provider's own scripts that wrote both sets (the line format, file naming,
+PNG illustrations, the members of each zip; numbers are positions in a verb list that is
+not published) and its pose-annotation page data (60 phrases, a few assignment ids each,
+among them the three truncated photos). No listing or copy of the zips was found, so
+counts per class remain unknown.
 """
 
 import io
@@ -56,25 +62,37 @@ def examples(artifacts_dir: Path):
 
 
 def write_fixture(artifacts_dir: Path, per_class: int = 9) -> dict[str, int]:
-    """Three categories; a truncated image that is listed but skipped; an unlisted member."""
+    """Three categories in the provider's line format (``%02d;<id>_<nn>.<ext>;Person 1
+    <phrase> Person 2.``, LF), JPEG photos and PNG illustrations under ``imgs/``, the
+    gallery pages beside them, the other annotation files, and a truncated JPEG that is
+    listed but skipped."""
     keys, labels, counts = [], [], {"train": 0}
     for s, (prefix, images_zip, annotations_zip, annotation_file, split) in enumerate(SOURCES):
-        images, lines = {"imgs/unlisted.jpg": b"\xff\xd8 not annotated"}, []
-        for number, category in ((3, "hugging"), (17, "kicking"), (60, "waving")):
+        ext = "jpg" if split is None else "png"
+        images = {"imgs/": b"", "html/": b"", "html/is_hugging.html": b"<html></html>\n"}
+        if split is None:
+            images["interact_dataset_gallery.html"] = b"<html></html>\n"
+        lines = []
+        for number, phrase in ((3, "is hugging"), (17, "is kicking"), (60, "is waving at")):
             for i in range(per_class if split is None else 2):
-                file = f"{s}{number:02d}HIT{i:02d}_{i:02d}.jpg"
-                images[f"imgs/{file}"] = _fixtures.jpeg_bytes(_fixtures.pixels(s * 1000 + number * 20 + i, 16, 20, 3))
-                lines.append(f"{number};{file};{category}\r\n")
+                file = f"2{s}{number:02d}X{i:02d}ABCDEFGHIJKLMNOPQRSTUVW_{i + 1:02d}.{ext}"
+                pixels = _fixtures.pixels(s * 1000 + number * 20 + i, 16, 20, 3)
+                images[f"imgs/{file}"] = (_fixtures.jpeg_bytes if ext == "jpg" else _fixtures.png_bytes)(pixels)
+                lines.append(f"{number:02d};{file};Person 1 {phrase} Person 2.\n")
                 if split is None:
                     keys.append(f"{prefix}/imgs/{file}")
                     labels.append(number - 1)
                 else:
                     counts[split] += 1
         if split is None:
-            lines.append(f"3;{sorted(TRUNCATED)[0][5:]};hugging\r\n")
+            lines.append(f"03;{sorted(TRUNCATED)[0][5:]};Person 1 is hugging Person 2.\n")
             images[sorted(TRUNCATED)[0]] = b"\xff\xd8 truncated"
         _fixtures.write_zip(artifacts_dir / images_zip, images)
-        _fixtures.write_zip(artifacts_dir / annotations_zip, {annotation_file: "".join(lines).encode()})
+        stem = annotation_file.removesuffix("_labels_and_images.txt")
+        _fixtures.write_zip(artifacts_dir / annotations_zip, {
+            annotation_file: "".join(lines).encode(),
+            f"{stem}_poses.txt": b"0.5;0.5\n", f"{stem}_genders.txt": b"1;0\n",
+        })
     for split, count in _class_splits.counts(SPLIT_RULE, keys, labels).items():
         counts[split] = counts.get(split, 0) + count
     return counts
@@ -109,12 +127,18 @@ interact = DatasetSpec(
     split_rule=SPLIT_RULE,
     # Per-class image counts are not documented, so the split sizes are unknown.
     num_examples=None,
-    unconfirmed="the 60 category names (class names are the provider's category numbers); image counts",
+    unconfirmed="which category number each of the 60 phrases carries; image counts per class",
     evidence=Evidence(
-        "unverified",
-        source=_BASE + "index.html (the two sets and their zips); deepmind/dm_nevis@37ccf1e2dd89:"
-        "dm_nevis/datasets_storage/handlers/interact.py (annotation file names, '<n>;<file>;<name>' "
-        "lines, imgs/<file> members, the three truncated JPEGs, 60 categories)",
+        "documentation",
+        source="StanislawAntol/zsl_via_visual_abstraction@d9cf9bbc3cfd3430d0467efcb46845747d2c15b8:"
+        "code/interact_dataset_cleanup/createStandaloneFinalDataset.m and "
+        "code/interact_clipart_category_collection/createIllustrationCategoryDataset.m (the "
+        "provider's scripts: '%02d;<file>;Person 1 <phrase> Person 2.' lines, the files zipped, "
+        "imgs/ and html/), code/interact_clipart_category_collection/CreateOptionsLocal.m "
+        "(illustrations <assignment id>_<nn>.png), code/interact_gt_pose/CreateDatasetInfo.m "
+        "(numbers = positions in the verb list), sites/interact_gt_pose/assignments.json (the 60 "
+        "phrases; the truncated photos' assignment ids); deepmind/dm_nevis@37ccf1e2dd89:"
+        "dm_nevis/datasets_storage/handlers/interact.py (the three truncated JPEGs)",
     ),
     dm_nevis_differences=(
         "Same labels and split sizes per class; dm_nevis names classes by the category names read "
