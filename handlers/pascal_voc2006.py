@@ -14,10 +14,14 @@ member path.
 
 Evidence: the provider's development kit (its VOCinit.m builds the paths
 ``VOC2006/ImageSets/<class>_<set>.txt``, ``VOC2006/PNGImages/<id>.png``) and challenge
-report (10 classes; 2,618 trainval and 2,686 test images). One real list,
-``bicycle_trainval.txt``, was read: six-digit ids, the flag right-aligned in two columns
-(``000020  1``, ``000004 -1``, ``000248  0``), LF line ends. The other lists were not
-read, so how many images are single-class is not known.
+report (10 classes; 2,618 trainval and 2,686 test images). In a public copy of the
+unpacked devkit, ``bicycle_trainval.txt`` was read whole: six-digit ids, the flag
+right-aligned in two columns (``000020  1``, ``000004 -1``, ``000248  0``), LF line ends;
+every ``<class>_trainval.txt`` there is 26,180 characters, i.e. 2,618 such lines, and
+``trainval.txt`` / ``test.txt`` list 2,618 / 2,686 ids (lines of 7 characters). That
+copy's ``<class>_test.txt`` files hold only 523 lines each, a subset (the copy is
+coursework material), so the real test lists were not seen; how many images are
+single-class is not known.
 """
 
 from pathlib import Path
@@ -90,16 +94,17 @@ pascal_voc2006 = DatasetSpec(
     # How many images are single-class is known only from the lists.
     num_examples=None,
     unconfirmed=(
-        "that voc2006_test.tar carries the <class>_test.txt lists with flags, and that all class "
-        "lists of a set name the same images"
+        "that voc2006_test.tar carries full <class>_test.txt lists with flags (a copy seen holds "
+        "523-line subsets), and that all class lists of a set name the same images"
     ),
     evidence=Evidence(
         "documentation",
         source="the VOC2006 development kit's VOCinit.m paths (VOC2006/ImageSets/%s_%s.txt, "
         "VOC2006/PNGImages/%s.png) as copied in code that reads it, and Everingham et al., The 2006 "
         "PASCAL Visual Object Classes Challenge (10 classes, trainval and test statistics); "
-        "sorydi3/probable-enigma@9f783d2741a5:VOC2006/ImageSets/bicycle_trainval.txt (one real "
-        "list: the line format)",
+        "sorydi3/probable-enigma@9f783d2741a5:VOC2006/ImageSets/ (bicycle_trainval.txt read: the line "
+        "format; every <class>_trainval.txt 2,618 lines, trainval.txt 2,618 and test.txt 2,686 ids; its "
+        "<class>_test.txt lists are a 523-line subset)",
     ),
     dm_nevis_differences=(
         "Images positive for several classes are left out, where dm_nevis keeps each under the "
