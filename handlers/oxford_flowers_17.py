@@ -2,7 +2,9 @@
 
 Homepage https://www.robots.ox.ac.uk/~vgg/data/flowers/17/ (Nilsback, Zisserman, "A
 Visual Vocabulary for Flower Classification", CVPR 2006). ``17flowers.tgz`` holds
-``jpg/image_<NNNN>.jpg`` (0001-1360) and ``jpg/files.txt`` (a listing, skipped). The
+``jpg/image_<NNNN>.jpg`` (0001-1360), ``jpg/files.txt`` (their names, no final newline)
+and an editor backup ``jpg/files.txt~`` (the same list headed by ``files.txt``); the two
+lists are skipped. The
 images are ordered by class, 80 each, so label = (N - 1) div 80; no label file
 exists. ``datasplits.mat`` holds three predefined splits (``trn<k>``, ``val<k>``,
 ``tst<k>``: 1-based image numbers); split 1 is used, as dm_nevis does: trn1 (680) is
@@ -12,10 +14,13 @@ again) is not reproduced: splits here are disjoint. The .mat is read first, then
 images stream; an image in no split-1 list, or a listed image that is missing, is an
 error. Class names, in label order, are the commonly used list.
 
-Evidence: the provider's README (17 classes x 80, three splits in datasplits.mat) and a
-copy of all 1,360 images under their original names sorted into class folders, which
-puts image_0001-0080 under Daffodil, 0081-0160 under Snowdrop and so on in the order
-below. datasplits.mat itself was not found, so the TR2 draw of trn1 is not declared.
+Evidence: the archive's own ``jpg/files.txt`` (1,360 names, image_0001 ... image_1360,
+nothing else) and ``files.txt~``, vendored with all 1,360 images in a public repository
+that sorted them into 17 folders of 80 consecutive numbers; a notebook that unpacks the
+real tgz removes exactly ``jpg/files.txt`` and ``jpg/files.txt~`` to leave only JPEGs. The
+provider's README gives 17 classes x 80 and the three splits of datasplits.mat; the class
+names and their order come from third-party sorting. datasplits.mat itself was not found,
+so the TR2 draw of trn1 is not declared.
 """
 
 import posixpath
@@ -54,7 +59,8 @@ def examples(artifacts_dir: Path):
 
 
 def write_fixture(artifacts_dir: Path, per_class: int = 10) -> dict[str, int]:
-    """Three classes' images (real numbering) with files.txt, and all three splits in the .mat."""
+    """Three classes' images (real numbering) with files.txt and its backup files.txt~ as in the
+    real tgz, and all three splits in the .mat."""
     from scipy.io import savemat
 
     members, lists, counts = [], {f"{part}{k}": [] for k in (1, 2, 3) for part in ("trn", "val", "tst")}, {}
@@ -69,7 +75,9 @@ def write_fixture(artifacts_dir: Path, per_class: int = 10) -> dict[str, int]:
             lists[f"{('val', 'tst', 'trn', 'trn')[i % 4]}3"].append(number)
             split = SETS[f"{part}1"] or _splits.by_fraction(key, _splits.TR2)
             counts[split] = counts.get(split, 0) + 1
-    members.append(("jpg/files.txt", "\n".join(name for name, _ in members).encode() + b"\n"))
+    names = [posixpath.basename(name) for name, _ in members]
+    members += [("jpg/files.txt", "\n".join(names).encode()),
+                ("jpg/files.txt~", "\n".join(["files.txt", *names]).encode() + b"\n")]
     _fixtures.write_tar(artifacts_dir / ARTIFACTS[0].file, members)
     savemat(artifacts_dir / ARTIFACTS[1].file, {name: np.array([ids], dtype=np.float64) for name, ids in lists.items()})
     return counts
@@ -109,11 +117,12 @@ oxford_flowers_17 = DatasetSpec(
         "class); the class names come from a third party's sorting, not from the provider"
     ),
     evidence=Evidence(
-        "documentation",
-        source="the provider's README for 17flowers (80 images per category; trn/val/tst 1-3 in "
-        "datasplits.mat), as quoted in quocthang0507/17-FlowerCategoryClassificationWithML.NET"
-        "@5ac534500d60:README.md; that repo's imageset/ holds the 1,360 images as "
-        "image_<NNNN>.jpg, 80 consecutive numbers per class folder in this order",
+        "real listing",
+        source="yangxue0827/RCNN@4530523c6ae1108db622bd4f9ea76e0ae10fd6a5:17flowers/jpg/files.txt and "
+        "files.txt~ (the tgz's own lists: image_0001 ... image_1360) beside the 1,360 images sorted "
+        "into folders 0-16 of 80 consecutive numbers; the provider's README (17 x 80; trn/val/tst "
+        "1-3 in datasplits.mat) as quoted in quocthang0507/17-FlowerCategoryClassificationWithML.NET"
+        "@5ac534500d60:README.md; datasplits.mat not found",
     ),
     dm_nevis_differences=(
         "dm_nevis's extra split 'all' (all 1,360 images again, overlapping the others) is not "
