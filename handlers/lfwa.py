@@ -11,10 +11,12 @@ photos: 423 people, 5,985 photos. The list of them, the check of the zip's own l
 against it and the per-person splits (last 2 photos ``test``, one ``dev-test``, one
 ``dev``, the rest ``train``) are shared with ``lfw``, in ``handlers/_lfw_people.py``.
 
-Evidence: no listing of the zip was found. LFW-a keeps LFW's file names (the real LFW
-listing behind ``lfw`` gives the 423 people and 5,985 photos); dm_nevis asserts those
-two figures over this very zip, and public loaders of it open photos under ``lfw2/``
-(some under ``lfw2/lfw2/``), the level the fixture uses; the handler ignores it.
+Evidence: a complete listing of the unpacked zip (13,233 photos under LFW's names, with
+byte sizes) from a copy downloaded by the pinned Drive id; its notebook reads the photos
+at ``lfw2/lfw2/<person>/``, the nesting the fixture and the listing use (the handler
+ignores the folders above the person). Its 423 people with at least five photos hold
+5,985, the figures dm_nevis asserts over this zip. The photos total 101 MB, far below LFW's
+180 MB tgz: they are LFW-a's greyscale re-encodings, not LFW's photos.
 """
 
 import zipfile
@@ -46,19 +48,19 @@ def people_with_enough_images(names) -> set[str]:
 
 
 def write_fixture(artifacts_dir: Path) -> dict[str, int]:
-    """Two listed people (5 and 7 photos, under the real zip's extra folder level), two
+    """Two listed people (5 and 7 photos, under the real zip's doubled ``lfw2/lfw2/``), two
     unlisted ones with fewer photos, a colour JPEG among the greyscale ones, and junk."""
     people = {"Abdullah_Gul": 7, "Zinedine_Zidane": 5, "Aaron_Peirsol": 4, "AJ_Cook": 1}
     members, keys, labels = [], [], []
     for p, (who, count) in enumerate(people.items()):
         for i in range(1, count + 1):
-            name = f"lfw2/{who}/{who}_{i:04d}.jpg"
+            name = f"lfw2/lfw2/{who}/{who}_{i:04d}.jpg"
             channels = 3 if (p, i) == (0, 3) else 1
             members.append((name, _fixtures.jpeg_bytes(_fixtures.pixels(p * 100 + i, 25, 25, channels))))
             if who in LABELS:
                 keys.append(name)
                 labels.append(LABELS[who])
-    members += [("lfw2/Abdullah_Gul/Thumbs.db", b"junk"), ("lfw2/README.txt", b"fixture\n")]
+    members += [("lfw2/lfw2/Abdullah_Gul/Thumbs.db", b"junk"), ("lfw2/README.txt", b"fixture\n")]
     # Written out of order: splits follow photo numbers, not the archive.
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, sorted(members, reverse=True))
     return _class_splits.counts(SPLIT_RULE, keys, labels)
@@ -87,16 +89,17 @@ lfwa = DatasetSpec(
     split_rule=SPLIT_RULE,
     num_examples=_lfw_people.NUM_EXAMPLES,
     unconfirmed=(
-        "the Google Drive file is still shared (dm_nevis flags the link as needing a fix); that it "
-        "holds all 13,233 photos under LFW's names (only the 423 people's 5,985 are attested); the "
-        "license"
+        "the Google Drive file is still shared (dm_nevis flags the link as needing a fix); the zip's "
+        "md5 and any non-photo members (the listing is of the unpacked photos); the license"
     ),
     evidence=Evidence(
-        "documentation",
-        source="https://talhassner.github.io/home/projects/lfwa/index.html (LFW's images, aligned); "
-        "deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/lfwa.py (asserts 423 "
-        "people and 5,985 photos over lfwa.zip, .jpg members, person = parent folder); the LFW listing "
-        "in tests/listings/lfw.json.gz (same file names); public LFW-a loaders reading lfw2/<person>/",
+        "real listing",
+        source="AvivBGU/DeepLearning_Assignment2@c9e53862ce30239a61ef7063425103af130ded93:data/lfw2/ "
+        "(the unpacked zip committed as Git LFS pointers: 13,233 photo names and byte sizes; its main.ipynb "
+        "fetches Drive id 1p1wjaqpTh_5RHfJu4vUh8JJCdKwYMHCp and reads lfw2/lfw2/<person>/); "
+        "deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/lfwa.py (asserts 423 people "
+        "and 5,985 photos over lfwa.zip)",
+        listing="lfwa.json.gz",
     ),
     dm_nevis_differences=(
         "dm_nevis numbers people in order of first appearance in the zip and takes each person's "
