@@ -16,9 +16,12 @@ member path.
 
 Evidence: dm_nevis's reader of the pinned zip (same md5) labels every member that is not
 a spreadsheet or the README by its parent folder and would stop on any other folder, so
-the pinned version has the flat layout (``COVID-19_Radiography_Dataset/<class>/<class>-<n>.png``,
-as loaders of that version name them); the ``images/`` + ``masks/`` layout is kept for
-re-packed downloads. No member list was read.
+the pinned version has the flat layout. A copy of that version (its ``README.md.txt``
+gives 3,616 / 10,192 / 6,012 / 1,345 images, with ``<class>.metadata.xlsx`` beside the
+class folders) and a second copy of its ``COVID`` and ``Normal`` folders show
+``COVID-19_Radiography_Dataset/<class>/<class>-<n>.png``, n = 1 ... count, no gaps. The
+``Lung_Opacity`` and ``Viral Pneumonia`` folders were not listed; the ``images/`` +
+``masks/`` layout is kept for re-packed downloads.
 """
 
 import posixpath
@@ -112,15 +115,20 @@ covid_19_xray = DatasetSpec(
     num_examples=None,
     unconfirmed=(
         KAGGLE_REPACKED
-        + "; the image count per class (the provider's page quotes 3,616 / 6,012 / 10,192 / 1,345 for "
-          "its 2021 version) and the number of exact duplicates; the license"
+        + "; the Lung_Opacity and Viral Pneumonia members (only the README's counts, 6,012 and "
+          "1,345, are known); the number of exact duplicates; the license"
     ),
     evidence=Evidence(
         "documentation",
         source=(
             "deepmind/dm_nevis@37ccf1e2dd894a13a8a4f6ceb150d2e7599301d0:dm_nevis/datasets_storage/handlers/"
-            "covid_19_xray.py (label = parent folder, one of the four names; metadata.xlsx and README.md.txt "
-            "ignored; no other folder tolerated); Kaggle page tawsifurrahman/covid19-radiography-database"
+            "covid_19_xray.py (label = parent folder; metadata.xlsx and README.md.txt ignored); "
+            "ChristianConchari/COVID-19-detection-with-Chest-X-Ray-using-PyTorch@ad413dd2b390:"
+            "COVID-19_Radiography_Dataset/README.md.txt (the 2021 release: 3,616 COVID, 10,192 Normal, "
+            "6,012 Lung_Opacity, 1,345 Viral Pneumonia; per-class metadata.xlsx beside the folders); "
+            "rtchanon/Machine-Learning-for-COVID-19-detection-from-chest-X-RAYS@744af3631b60:"
+            "COVID-19_Radiography_Dataset/ (COVID/COVID-1..3616.png and Normal/Normal-1..10192.png, flat; "
+            "the other two classes absent, so no complete listing)"
         ),
     ),
     dm_nevis_differences=(

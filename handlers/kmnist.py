@@ -11,7 +11,10 @@ train/test split only.
 
 Evidence: the provider's README (70,000 images, 6,000 / 1,000 per class, MNIST's idx
 format and file names) as mirrored with the files; the mirror's annex keys give the
-sizes pinned here and the md5s torchvision pins. No copy was read.
+sizes pinned here and the md5s torchvision pins. Git LFS pointers of a torchvision
+download (``data/KMNIST/raw/``) carry exactly the four sha256s and sizes pinned here, so
+the pins are those of the files torchvision fetches; their bytes were not readable, so the
+idx headers (hence the counts) were not read.
 """
 
 from pathlib import Path
@@ -59,6 +62,8 @@ kmnist = DatasetSpec(
         source="datasets-mila/datasets--kmnist@cb75286a3270f0a62a6c89e10386f6056717a420:README.md "
         "(the provider's README: 60,000 / 10,000, 6k / 1k per class, one hiragana per row) and "
         "md5sums plus annex keys (MD5E-s18165135--bdb82020..., MD5E-s29497--e144d726..., "
-        "MD5E-s3041136--5c965bf0..., MD5E-s5120--7320c461...: the pinned sizes)",
+        "MD5E-s3041136--5c965bf0..., MD5E-s5120--7320c461...: the pinned sizes); "
+        "namanlab/CVCNN_Paper@0f30b9c85290:data/KMNIST/raw/*-ubyte.gz (Git LFS pointers: the four "
+        "pinned sha256s and sizes; bytes not stored)",
     ),
 )
