@@ -20,7 +20,12 @@ Evidence: no listing of the Kaggle zip. dm_nevis, reading the pinned zip, descri
 three top folders (``db_annotations``, ``faces_0``, ``head_pose_masks``), quotes
 ``faces_0/08/frame_00150_rgb.png`` with its pose file, pairs every ``_pose.txt`` with
 the ``_rgb.png`` of the same stem and asserts two-digit sequence folders. The
-provider documents over 15,000 frames of 20 people, four of them recorded twice.
+provider documents over 15,000 frames of 20 people, four of them recorded twice. A
+head-pose benchmark lists every RGB frame of the original database: 15,678
+``<sequence>/frame_<5 digits>_rgb.png`` in 24 sequences 01-24 (395 to 946 frames each),
+which these splits would cut into 10,069 train / 1,256 dev / 1,612 dev-test / 2,741 test
+if the Kaggle copy holds the same frames, each with its pose file; as that copy was not
+listed, the figures are not declared.
 """
 
 import math
@@ -164,13 +169,16 @@ biwi = DatasetSpec(
     features=Features(channels=3, label_vocabulary=LABEL_VOCABULARY),
     examples=examples,
     write_fixture=write_fixture,
-    # Frames per sequence are not documented here.
+    # Frames per sequence are known for the original database, not for the Kaggle copy.
     num_examples=None,
-    unconfirmed=KAGGLE_REPACKED + "; the frame count; the license",
+    unconfirmed=KAGGLE_REPACKED + "; that the Kaggle copy holds the original 15,678 frames, each "
+    "with its pose file; the license",
     evidence=Evidence(
         "unverified",
         source="deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/biwi.py (top folders, "
-        "faces_0/<2-digit sequence>/frame_<n>_rgb.png beside frame_<n>_pose.txt, a sample pose file)",
+        "faces_0/<2-digit sequence>/frame_<n>_rgb.png beside frame_<n>_pose.txt, a sample pose file); "
+        "kuhnkeF/headposeplus@b94d162ed8d3:data/Biwi_plus.npz ('images': the original database's "
+        "15,678 RGB frames by name, sequences 01-24; not the Kaggle zip)",
     ),
     dm_nevis_differences="Same labels and sequence splits, but the vocabulary declares all 15 binary "
     "labels (dm_nevis declared 5 for indices up to 14), and the bin edges are taken over the frames "
