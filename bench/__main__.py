@@ -8,6 +8,11 @@ one table: examples/s, output MB/s, CPU use, peak RSS of the largest single proc
 and ratios to the baseline. Where the baseline is too slow to run in full (photos,
 the scale-up) it converts a sample, and its figures are extrapolated to the full count.
 ``--scale`` shrinks every replica (0.01 for a smoke run).
+
+``--only validation`` (not part of the default run) prints instead, in-process and in
+a minute or two at ``--scale 0.1``, the validation stage's share of conversion on
+CIFAR-size and photo-size data and the near-duplicate detector's recall and precision
+on planted duplicates (bench/validation.py).
 """
 
 from __future__ import annotations
@@ -172,6 +177,11 @@ def main() -> None:
     s = args.scale
     shutil.rmtree(args.scratch, ignore_errors=True)
     results: list[Run] = []
+    if "validation" in wanted:
+        from bench import validation
+
+        for line in validation.run(True, True, s, args.scratch / "validation"):
+            print(line, flush=True)
     if "cifar10" in wanted:
         results += bench_dataset("(a) cifar10", "cifar10",
                                  lambda d: replicas.cifar10_tar(d, int(50_000 * s), int(10_000 * s)), None, args.scratch)
@@ -186,7 +196,8 @@ def main() -> None:
                                  # batches of 10,000 as in the release: memory is then
                                  # compared at equal batch size, only the count grows
                                  lambda d: replicas.cifar10_tar(d, int(590_000 * s), 10_000), 1000, args.scratch)
-    _print(results)
+    if results:
+        _print(results)
 
 
 def _print(results: list[Run]) -> None:

@@ -71,7 +71,7 @@ NEAR_DUPLICATE_DISTANCE = 4
 # The dHash's grid (width, height): smaller images get no dHash, exact checks only.
 DHASH_GRID = (9, 8)
 # Each image is compared with at most this many others of its bucket, per band.
-BUCKET_CAP = 32
+BUCKET_CAP = 64
 # Groups of near-duplicates listed in the section (all are counted).
 NUM_GROUPS = 10
 # Bumped when a scan's content changes: the caller keeps scans under this version, so a
