@@ -11,9 +11,11 @@ from the domain folder down (as office31 draws them), Caltech images 50/50 into 
 and test on a hash of the member path. Keys are member paths (the two archives' paths
 cannot collide). Caltech greyscale JPEGs are converted to RGB.
 
-Evidence: office31's complete image lists (1,410 images of the ten classes); for
-Caltech-256 only the size and md5 of the tar in a DataLad mirror and the provider's
-description, so the Caltech part's size is not declared.
+Evidence: office31's complete image lists (1,410 images of the ten classes); for the
+Caltech part, the per-folder file counts of the unpacked Caltech-256 tar (a copy whose
+size and md5 equal the pins) in a DataLad mirror: the ten folders hold 1,123 files, the
+Caltech figure Gong et al. publish (2,533 images in all). Their file names were not
+listed, so the Caltech part's dev-test/test sizes are not declared.
 """
 
 import shutil
@@ -111,14 +113,17 @@ office_caltech_10 = DatasetSpec(
     # Caltech part needs the member list of the Caltech-256 tar.
     num_examples=None,
     unconfirmed=(
-        "the Caltech-256 tar's member names for the ten classes; the homepage (Office-Caltech-10 "
-        "has no page of its own; Office-31's is given)"
+        "the Caltech-256 tar's member names in the ten folders (only their counts, 1,123 in all, "
+        "were read); the homepage (Office-Caltech-10 has no page of its own; Office-31's is given)"
     ),
     evidence=Evidence(
         "documentation",
         source="Office part: thuml/MADA@d33b8e9a442a:data/office/{amazon,dslr,webcam}_list.txt "
         "(every image path; see tests/listings/office31.json); Caltech part: "
         "datasets-mila/datasets--caltech256@dd6803ca98db:256_ObjectCategories.tar (annex key: the "
-        "pinned size and md5) and the provider's description",
+        "pinned size and md5) and @c9f14547a99b:files_count.stats (files per folder of that tar, "
+        "unpacked: 151 backpack, 110 touring-bike, 100 calculator, 138 head-phones, 85 "
+        "computer-keyboard, 128 laptop-101, 133 computer-monitor, 94 computer-mouse, 87 coffee-mug, "
+        "97 video-projector = 1,123, as Gong et al. (CVPR 2012) count)",
     ),
 )
