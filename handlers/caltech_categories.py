@@ -16,7 +16,9 @@ image is drawn into train/dev/dev-test/test (0.56/0.12/0.12/0.20) by a hash of i
 Evidence: no listing of the tars. dm_nevis unpacks the pinned zips, opens these three
 inner paths and reads every member but ``README`` (matched as the whole member name,
 so at the tar's root) and ``.mat`` files as an image; public code notes that the cars
-tar holds its JPEGs at its root.
+tar holds its JPEGs at its root. The provider's record for the motorbikes describes 826
+JPEGs and an ``ImageData.mat`` of their boxes (8 x 826): the ``.mat`` rule is needed.
+The car collections' counts were not found.
 """
 
 import posixpath
@@ -66,7 +68,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
                             _fixtures.jpeg_bytes(_fixtures.pixels(a * 100 + i, 18, 24 + i % 3, 1 if grey else 3))))
             split = _splits.by_fraction(f"{tar_name}/image_{i:04d}.jpg", _splits.ALL)
             counts[split] = counts.get(split, 0) + 1
-        members += [("README", b"unused\n"), ("ground_truth_locations.mat", b"MATLAB 5.0\n")]
+        members += [("README", b"unused\n"), ("ImageData.mat", b"MATLAB 5.0\n")]
         _fixtures.write_zip(artifacts_dir / artifact.file, {tar_name: _fixtures.tar_bytes(members, "w")})
     return counts
 
@@ -87,10 +89,12 @@ caltech_categories = DatasetSpec(
     write_fixture=write_fixture,
     # The tars' member names are not known in advance, so the hash-split sizes are not either.
     num_examples=None,
-    unconfirmed="the image names inside the three tars and their counts",
+    unconfirmed="the image names inside the three tars; the car collections' image counts",
     evidence=Evidence(
-        "unverified",
+        "documentation",
         source="deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/caltech_categories.py "
-        "(inner tar paths; every member but ^README$ and .mat read as an image)",
+        "(inner tar paths; every member but ^README$ and .mat read as an image); the CaltechDATA "
+        "record 'Caltech Motorcycles 2001' (Perona 2022), its description as quoted in "
+        "huggingface.co/datasets/syedashfaq/Motorcycles README.md (826 JPEGs, ImageData.mat 8 x 826)",
     ),
 )
