@@ -12,7 +12,11 @@ folders are ``test``; the official training folders are drawn into train/dev/dev
 
 Evidence: preparation scripts of a clustering paper unpack the zip into ``README`` and
 ``norm_image/<play_instrument|with_instrument>/<instrument>/<train|test>/`` and rename
-files matching ``Norm_Play_<Instrument>_*_*.jpg``; no listing of the zip was found.
+files matching ``Norm_Play_<Instrument>_*_*.jpg`` with a running number; its published
+per-image outputs number the play-mode test images up to 1,200 and hold exactly 100 for
+each of the seven instruments kept (Saxophone, Guitar, Trumpet, Cello, Flute, Violin,
+Harp): 100 test images per play-mode instrument. No listing of the zip was found, so
+the with-instrument and training folders stay uncounted.
 """
 
 import re
@@ -86,12 +90,15 @@ ppmi = DatasetSpec(
     write_fixture=write_fixture,
     # Training member names are unknown, so the hash-split sizes of the training pool are too.
     num_examples=None,
-    unconfirmed="the spelling of the instrument folders (matched loosely); the number of images per folder",
+    unconfirmed="the spelling of the instrument folders (matched loosely); the number of images in "
+    "the training folders and in the with-instrument test folders",
     evidence=Evidence(
         "unverified",
         source="sehyunkwon/ICTC@c6ed8ff6761d0ca231ef08c9b00d4cc611208d2f:README.md and "
         "scripts/ppmi.sh (unzip gives README and norm_image/{play,with}_instrument/*/{train,test}/; "
-        "files Norm_Play_<Instrument>_*_*.jpg)",
+        "files Norm_Play_<Instrument>_*_*.jpg); sehyunkwon/ICTC@d82b769b54c4:"
+        "data/ppmi/gpt4/llava/instrument_7_classes/step1_result.jsonl (700 renamed play-mode test "
+        "images, numbers 101-1200, 100 per instrument)",
     ),
     dm_nevis_differences=(
         "Class ids follow the sorted '<mode>/<instrument>' names; dm_nevis numbers the same 24 "
