@@ -19,9 +19,12 @@ is ``test``; train2017 photos are carved into train/dev/dev-test (0.70/0.15/0.15
 hash of the photo's member path, so all crops of one photo share a split.
 
 Evidence: the three zips' sizes and md5s in a DataLad mirror (sizes equal the pins;
-md5s equal dm_nevis's), and the provider's documented layout, which dm_nevis reads the
-same way (``<set>/<file_name>`` in the image zips, ``annotations/instances_<set>.json``).
-No member list or instances JSON was read, so no counts are declared.
+md5s equal dm_nevis's), the mirror's file counts of the unpacked zips (118,287 photos in
+``train2017/``, 5,000 in ``val2017/``), and the provider's documented layout, which
+dm_nevis reads the same way (``<set>/<file_name>`` in the image zips,
+``annotations/instances_<set>.json``). No instances JSON was read, so how many photos
+have instances, how many boxes pass MIN_SIDE and how the hash carves train2017 are not
+known: no counts are declared.
 """
 
 import io
@@ -163,7 +166,8 @@ def _spec(variant: str) -> DatasetSpec:
                 "datasets-mila/datasets--coco@2c8bd8cf33daf45e9e5909b5323325e9fe9c5449:md5sums and 2017/ "
                 "annex keys (train2017.zip 19,336,861,798 B md5 cced6f7f..., val2017.zip 815,585,330 B md5 "
                 "442b8da7..., annotations_trainval2017.zip 252,907,541 B md5 f4bbac64...); "
-                "https://cocodataset.org/#format-data (instances JSON fields)"
+                "datasets-mila/datasets--coco@fc43bdb3aebf:files_count.stats (unpacked: 118,287 train2017 "
+                "and 5,000 val2017 files); https://cocodataset.org/#format-data (instances JSON fields)"
             ),
         ),
         dm_nevis_differences=(
