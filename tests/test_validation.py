@@ -367,10 +367,28 @@ def test_many_similar_images_take_linear_work():
         assert all(len(np.unique(roots[cluster == c])) == 1 for c in range(10))
         assert stats.capped_records == count
         counts[count] = stats.comparisons
-    # Comparisons grow with the count (a pairwise search: 16x, then 16x again), bounded
-    # by (d + 1) * cap per hash.
-    assert counts[8_000] <= 4.4 * counts[2_000] and counts[32_000] <= 4.4 * counts[8_000]
-    assert counts[32_000] <= 5 * validation.BUCKET_CAP * 32_000
+    # A few comparisons per hash at every size, where the pairs within distance alone
+    # number 10 * (count / 10)^2 / 2 (5.1 million at 32,000); never more than
+    # (d + 1) * cap per hash.
+    for count, comparisons in counts.items():
+        assert count <= comparisons <= 2 * count, counts
+        assert comparisons <= 5 * validation.BUCKET_CAP * count
+
+
+def test_one_crowded_bucket_costs_the_cap_per_image():
+    """Hashes that agree on one band but are far apart otherwise: nothing joins, so every
+    comparison is paid; the cap keeps them at about BUCKET_CAP per image, where a search
+    of every pair in the bucket would pay count^2 / 2."""
+    rng = np.random.default_rng(4)
+    counts = {}
+    for count in (2_000, 8_000):
+        hashes = rng.integers(0, 2**64 - 1, size=count, dtype=np.uint64) & ~np.uint64(0xFFF)  # band 0 all zero
+        stats = validation.SearchStats()
+        roots = validation.near_duplicate_groups(hashes, 4, stats=stats)
+        assert len(np.unique(roots)) == count
+        counts[count] = stats.comparisons
+        assert validation.BUCKET_CAP * count * 0.9 <= stats.comparisons <= validation.BUCKET_CAP * count * 1.1
+    assert counts[8_000] <= 4.2 * counts[2_000]
 
 
 def _tiny(seed: int, size: int = 3, channels: int = 3) -> np.ndarray:
