@@ -16,9 +16,13 @@ roughly equal size over all images (counts from 200 up share the top histogram c
 Splits: the training list is drawn into train/dev (0.8/0.2) by a hash of the member path;
 validation is ``dev-test``; test is ``test``.
 
-Evidence: the provider's description and loaders that read ``TRANCOS_v3/image_sets/<set>.txt``
-lines as image file names with ``.jpg`` and pair ``images/<stem>.jpg`` with
-``<stem>dots.png`` and ``<stem>.txt``; no listing or copy of the tar was found.
+Evidence: a public repository vendoring the unpacked ``TRANCOS_v3/`` (its README.txt,
+version 2015.3, names images/, image_sets/ with training, validation, trainval and test
+lists, code/ and LICENSE.txt, and the per-image ``.txt`` as one ``x y`` line per vehicle;
+the copy's ``.txt`` separate x and y by a tab). Its ``training.txt`` lists
+``image-1-000001.jpg`` ... ``image-1-000403.jpg`` and ``validation.txt``
+``image-2-000001.jpg`` ... ``image-2-000420.jpg``, one name per line with ``.jpg``; its
+test.txt is missing, so the 421 test images are the provider's 1,244 less those two lists.
 """
 
 import re
@@ -91,7 +95,8 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     lists: dict[str, list[str]] = {name: [] for name in (*LISTS, f"{SETS}trainval.txt")}
     counts: dict[str, int] = {}
     for i in range(1, 19):
-        stem = f"image-{1 + i % 3}-{i * 17:06d}"
+        part = 0 if i <= 10 else i % 2 + 1  # 0 training, 1 validation, 2 test
+        stem = f"image-{part + 1}-{i * 17:06d}"  # real lists: image-1-* training, image-2-* validation
         vehicles = (i * 13) % 47 + (60 if i % 4 == 0 else 3)
         lines = "".join(f"{7 * v % 640}{chr(9) if i % 2 else ' '}{11 * v % 480}\n" for v in range(vehicles))
         members += [
@@ -100,7 +105,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
             (f"{IMAGES}{stem}dots.png", _fixtures.png_bytes(_fixtures.pixels(i, 18, 24, 1))),
             (f"{IMAGES}{stem}mask.mat", b"MATLAB 5.0 MAT-file, not read"),
         ]
-        listed = (f"{SETS}training.txt", f"{SETS}validation.txt", f"{SETS}test.txt")[0 if i <= 10 else i % 2 + 1]
+        listed = (f"{SETS}training.txt", f"{SETS}validation.txt", f"{SETS}test.txt")[part]
         lists[listed].append(f"{stem}.jpg")
         if listed != f"{SETS}test.txt":
             lists[f"{SETS}trainval.txt"].append(f"{stem}.jpg")
@@ -128,22 +133,26 @@ _COMMON = dict(
     artifacts=ARTIFACTS,
     examples=examples,
     write_fixture=write_fixture,
-    # About 1,244 images, roughly 400 per list; the hash draw of train vs dev needs the names.
-    num_examples=None,
+    # The training list (drawn into train/dev) and the 420 of validation were read; test is the
+    # provider's 1,244 images less those two lists.
+    num_examples={**_splits.tally((f"{IMAGES}image-1-{n:06d}.jpg" for n in range(1, 404)), _splits.TR2),
+                  "dev-test": 420, "test": 421},
     source="trancos",
     unconfirmed=(
         "whether the SharePoint link still serves the file without a browser sign-in (the fetch "
         "layer rejects an HTML page; if so, download TRANCOS_v3.tar.gz from the homepage by hand "
         "and place it under that name); the artifact's file name (dm_nevis took the server's); "
-        "that every image is in exactly one of training/validation/test; the per-list sizes; "
+        "the test list's names and size (421 assumed: 1,244 less the two lists read); "
         "whether any .txt has blank lines (dm_nevis would count them as vehicles)"
     ),
     evidence=Evidence(
-        "documentation",
+        "real listing",
         source=(
-            "homepage and IbPRIA 2015 paper (1,244 images in three sets); "
-            "deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/trancos.py (member paths, "
-            "bin rule); third-party loaders reading image_sets/<set>.txt lines as '<stem>.jpg'"
+            "Connoriginal/FCN-BLA@743605eae76b352bea86edab65071d81ce4984b8:data/TRANCOS_v3/ (README.txt "
+            "2015.3: folder layout and .txt format; image_sets/training.txt = image-1-000001..000403.jpg, "
+            "validation.txt = image-2-000001..000420.jpg; no test.txt in that copy); homepage (1,244 images, "
+            "46,796 vehicles); deepmind/dm_nevis@37ccf1e2dd89:dm_nevis/datasets_storage/handlers/trancos.py "
+            "(member paths, bin rule)"
         ),
     ),
 )
