@@ -13,8 +13,11 @@ into train/dev/dev-test/test (0.56/0.12/0.12/0.20) by a hash of its member path.
 
 Evidence: the database's README (the three .mat files, 14,340 image names "formatted
 exactly as in the SUN database", a 14,340 x 102 matrix of vote fractions from 3 workers,
-rows and columns in the order of images.mat and attributes.mat); users' label lists show
-paths such as ``a/abbey/sun_aakbdcgfpksytcwj.jpg``. No listing of either tar was found.
+rows and columns in the order of images.mat and attributes.mat). A public train/test label
+list built from the .mat files names 14,317 distinct images (23 short of 14,340, so not a
+complete listing) in 717 category folders, with paths of three or four parts such as
+``a/abbey/sun_aakbdcgfpksytcwj.jpg`` and ``a/airport/airport/sun_aajqjnzswlmdcmyl.jpg``,
+and attribute indices 0-101. No listing of either tar was found.
 """
 
 import io
@@ -64,9 +67,9 @@ def write_fixture(artifacts_dir: Path, count: int = 30) -> dict[str, int]:
     an unlisted member and a grey JPEG."""
     from scipy.io import savemat
 
-    scenes = ("a/abbey", "b/bedroom", "o/ocean")
+    scenes = ("a/abbey", "b/bedroom", "o/ocean", "a/airport/airport")  # real paths have 3 or 4 parts
     # Real names are sun_ and 16 lowercase letters.
-    paths = [f"{scenes[i % 3]}/sun_{''.join(chr(97 + (i * 7 + j * j) % 26) for j in range(16))}.jpg"
+    paths = [f"{scenes[i % 4]}/sun_{''.join(chr(97 + (i * 7 + j * j) % 26) for j in range(16))}.jpg"
              for i in range(count)]
     rng = np.random.default_rng(0)
     votes = rng.choice([0, 1 / 3, 2 / 3, 1], size=(count, len(ATTRIBUTES)), p=[0.9, 0.05, 0.03, 0.02])
@@ -137,6 +140,7 @@ sun_attributes = DatasetSpec(
         source="the README of SUNAttributeDB.tar.gz (Patterson & Hays), quoted in public "
         "repositories: attributes.mat (102 words), images.mat (14,340 SUN-style names), "
         "attributeLabels_continuous.mat (14,340 x 102 vote fractions); hqqasw/sunAttribute@"
-        "3428ef7e47b4a1b227b5bb48ef05bcd7d3f1b67f:data/label/train.txt shows the path form",
+        "3428ef7e47b4a1b227b5bb48ef05bcd7d3f1b67f:data/label/train.txt, test.txt (14,317 distinct "
+        "paths in 717 category folders, 3 or 4 parts; attribute indices 0-101)",
     ),
 )
