@@ -16,13 +16,18 @@ from pathlib import Path
 # luigid's own entry point, run by this interpreter: found whether or not the
 # environment's scripts folder is on PATH.
 _LUIGID = "import sys; from luigi.cmdline import luigid; luigid(sys.argv[1:])"
+
+
+def luigid_program() -> list[str]:
+    """The command that runs luigid with this interpreter's packages."""
+    return [sys.executable, "-c", _LUIGID]
 LISTEN_TIMEOUT = 15.0
 
 
 def luigid_command(data_dir: Path, address: str, port: int, background: bool) -> list[str]:
     root = Path(data_dir).resolve() / "scheduler"
     command = [
-        sys.executable, "-c", _LUIGID,
+        *luigid_program(),
         "--address", address,
         "--port", str(port),
         "--state-path", str(root / "state.pickle"),

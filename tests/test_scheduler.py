@@ -20,6 +20,7 @@ import pytest
 from conftest import Workspace
 
 import data
+from tasks.scheduler import luigid_program
 
 DATASETS = ("semeion", "cifar10", "toyset")
 
@@ -36,7 +37,7 @@ class Luigid:
         self.root = root
         (root / "log").mkdir()
         self.process = subprocess.Popen(
-            [shutil.which("luigid"), "--address", "127.0.0.1", "--port", str(self.port),
+            [*luigid_program(), "--address", "127.0.0.1", "--port", str(self.port),
              "--state-path", str(root / "state.pickle"), "--logdir", str(root / "log")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=root,
         )
