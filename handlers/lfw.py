@@ -82,7 +82,8 @@ lfw = DatasetSpec(
     evidence=Evidence(
         "real listing",
         source="baileyfriend/Gender-Image-Classifier@9aaaad06efad7888c2d12b77c343a0ef1bea17bc:lfw/ "
-        "(the extracted lfw.tgz: 13,233 photos of 5,749 people, names and byte sizes)",
+        "(13,233 photos of 5,749 people under LFW's names; the byte sizes are LFW-a's "
+        "re-encodings, so only the names are evidence of lfw.tgz)",
         listing="lfw.json.gz",
     ),
     dm_nevis_differences=(
