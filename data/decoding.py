@@ -1,99 +1,111 @@
-"""Decoding stored examples without TensorFlow: our own tf.train.Example parser and PIL.
+"""Decoding stored examples without TensorFlow: the protobuf library's parser and PIL.
 
 The counterpart of the serializer in data/format.py, for readers that must stay light:
-``data.load(..., as_numpy=True)``, the conversion statistics and ``python -m tasks
-preview``. Tests check it against TensorFlow's parser on built shards.
+``data.load(..., as_numpy=True)``, data.torch, the conversion statistics, validation and
+``python -m tasks preview``. The ``tf.train.Example`` message class is built here at
+import from a descriptor written out below (the same wire format as TensorFlow's
+example.proto, in a private descriptor pool and package, so it never clashes with
+TensorFlow's own classes when both are loaded). Parsing runs in the protobuf library's
+compiled parser (upb): strict (a truncated or malformed message raises) and about four
+times faster than the pure-Python parser it replaced. Tests check it against
+TensorFlow's parser on built shards.
 """
 
 from __future__ import annotations
 
 import io
-import struct
-from collections.abc import Iterator
 
 import numpy as np
+from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from google.protobuf.message import DecodeError
 from PIL import Image
 
 
 def decode_image(encoded: bytes, channels: int) -> np.ndarray:
-    """PNG/JPEG bytes as a uint8 HxWxC array (C = channels), as ``load`` decodes them."""
+    """PNG/JPEG bytes as a writable uint8 HxWxC array (C = channels), as ``load`` decodes
+    them. Writable: ``torch.from_numpy`` takes it without a warning."""
     with Image.open(io.BytesIO(encoded)) as image:
         mode = "L" if channels == 1 else "RGB"
-        pixels = np.asarray(image if image.mode == mode else image.convert(mode))
+        # np.array copies out of PIL's read-only buffer: an array the caller may write.
+        pixels = np.array(image if image.mode == mode else image.convert(mode))
     return pixels.reshape(pixels.shape[0], pixels.shape[1], channels)
 
 
-# --- tf.train.Example wire format (see data/format.py) ----------------------------
+# --- tf.train.Example (see data/format.py) ----------------------------------------
+
+_PACKAGE = "datasets_storage.example"
+_F = descriptor_pb2.FieldDescriptorProto
 
 
-def _read_varint(buffer, position: int) -> tuple[int, int]:
-    result = shift = 0
-    while True:
-        byte = buffer[position]
-        position += 1
-        result |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return result, position
-        shift += 7
+def _example_file() -> descriptor_pb2.FileDescriptorProto:
+    """example.proto's messages: Example{Features features = 1}, Features{map<string,
+    Feature> feature = 1}, Feature{oneof kind: BytesList = 1, FloatList = 2, Int64List =
+    3}, and the three lists, each ``repeated <type> value = 1`` (packed numbers)."""
+    file = descriptor_pb2.FileDescriptorProto(
+        name="datasets_storage/example.proto", package=_PACKAGE, syntax="proto3")
+
+    def message(name, *fields, oneof=None):
+        proto = file.message_type.add(name=name)
+        if oneof:
+            proto.oneof_decl.add(name=oneof)
+        for number, field_name, kind, label, type_name in fields:
+            field = proto.field.add(name=field_name, number=number, type=kind, label=label)
+            if type_name:
+                field.type_name = f".{_PACKAGE}.{type_name}"
+            if oneof:
+                field.oneof_index = 0
+        return proto
+
+    repeated, optional = _F.LABEL_REPEATED, _F.LABEL_OPTIONAL
+    message("BytesList", (1, "value", _F.TYPE_BYTES, repeated, None))
+    message("FloatList", (1, "value", _F.TYPE_FLOAT, repeated, None))
+    message("Int64List", (1, "value", _F.TYPE_INT64, repeated, None))
+    message("Feature", (1, "bytes_list", _F.TYPE_MESSAGE, optional, "BytesList"),
+            (2, "float_list", _F.TYPE_MESSAGE, optional, "FloatList"),
+            (3, "int64_list", _F.TYPE_MESSAGE, optional, "Int64List"), oneof="kind")
+    features = message("Features", (1, "feature", _F.TYPE_MESSAGE, repeated, "Features.FeatureEntry"))
+    entry = features.nested_type.add(name="FeatureEntry")
+    entry.options.map_entry = True
+    entry.field.add(name="key", number=1, type=_F.TYPE_STRING, label=optional)
+    entry.field.add(name="value", number=2, type=_F.TYPE_MESSAGE, label=optional,
+                    type_name=f".{_PACKAGE}.Feature")
+    message("Example", (1, "features", _F.TYPE_MESSAGE, optional, "Features"))
+    return file
 
 
-def _fields(buffer) -> Iterator[tuple[int, int, object]]:
-    """(field number, wire type, value) of a protobuf message; value is an int or bytes."""
-    position, end = 0, len(buffer)
-    while position < end:
-        tag, position = _read_varint(buffer, position)
-        number, wire = tag >> 3, tag & 7
-        if wire == 0:
-            value, position = _read_varint(buffer, position)
-        elif wire == 1:
-            value, position = buffer[position : position + 8], position + 8
-        elif wire == 2:
-            length, position = _read_varint(buffer, position)
-            value, position = buffer[position : position + length], position + length
-        elif wire == 5:
-            value, position = buffer[position : position + 4], position + 4
-        else:
-            raise ValueError(f"unsupported protobuf wire type {wire}")
-        yield number, wire, value
+_POOL = descriptor_pool.DescriptorPool()
+_POOL.Add(_example_file())
+Example = message_factory.GetMessageClass(_POOL.FindMessageTypeByName(f"{_PACKAGE}.Example"))
 
 
-def _signed(value: int) -> int:
-    return value - (1 << 64) if value >= 1 << 63 else value
+class BadExampleError(ValueError):
+    """A record that is not a well-formed tf.train.Example (truncated, corrupted)."""
 
 
-def _feature_values(feature: bytes) -> list:
-    values: list = []
-    for kind, _, body in _fields(feature):
-        for _, wire, item in _fields(body):
-            if kind == 1:  # bytes_list
-                values.append(bytes(item))
-            elif kind == 2:  # float_list: packed (wire 2) or one float (wire 5)
-                values.extend(struct.unpack(f"<{len(item) // 4}f", item))
-            elif kind == 3 and wire == 0:  # int64_list, unpacked
-                values.append(_signed(item))
-            elif kind == 3:  # int64_list, packed varints
-                position = 0
-                while position < len(item):
-                    value, position = _read_varint(item, position)
-                    values.append(_signed(value))
-    return values
+def parse_message(serialized: bytes):
+    """A serialized tf.train.Example as an ``Example`` message (strict: anything that
+    is not a complete, well-formed message raises BadExampleError)."""
+    try:
+        return Example.FromString(serialized)
+    except DecodeError as error:
+        raise BadExampleError(f"not a valid tf.train.Example ({len(serialized)} bytes): {error}") from None
+
+
+def feature_values(feature) -> list:
+    """The values of one Feature message: a list of bytes, int or float ([] if unset)."""
+    fields = feature.ListFields()  # the one set member of the oneof, or nothing
+    return list(fields[0][1].value) if fields else []
 
 
 def parse_example(serialized: bytes) -> dict[str, list]:
-    """A serialized tf.train.Example as {feature name: list of bytes | int | float}."""
-    features: dict[str, list] = {}
-    view = memoryview(serialized)
-    for number, _, body in _fields(view):
-        if number != 1:
-            continue
-        for entry_number, _, entry in _fields(body):
-            if entry_number != 1:
-                continue
-            name, value = "", b""
-            for part, _, content in _fields(entry):
-                if part == 1:
-                    name = bytes(content).decode("utf-8")
-                elif part == 2:
-                    value = content
-            features[name] = _feature_values(value)
-    return features
+    """A serialized tf.train.Example as {feature name: list of bytes | int | float}, in
+    name order.
+
+    Any valid Example, not only ours: packed or unpacked int64/float lists, negative
+    int64. Raises BadExampleError on a truncated or malformed message."""
+    features = parse_message(serialized).features.feature
+    out = {}
+    for name in sorted(features):
+        fields = features[name].ListFields()
+        out[name] = list(fields[0][1].value) if fields else []
+    return out

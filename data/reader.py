@@ -1,8 +1,8 @@
 """Reading a built dataset back: into tf.data, or as plain NumPy without TensorFlow.
 
 ``load`` imports TensorFlow (the only place here that does); ``load(..., as_numpy=True)``
-reads the shards with data/decoding.py (our own parser and PIL), so NumPy and PyTorch
-users never need TensorFlow.
+reads the shards with data/decoding.py (the protobuf library's parser and PIL), so NumPy
+and PyTorch (data/torch.py) users never need TensorFlow.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from data import format as fmt
-from data.decoding import decode_image, parse_example
+from data.decoding import BadExampleError, decode_image, parse_message
 from data.locate import find_dataset_dir
 from data.metadata import features_of, read_info, split_parts
 
@@ -86,52 +86,132 @@ def load(name_or_path, split: str, data_dir: Path | None = None, decode: bool = 
     return tf.data.TFRecordDataset(paths).map(parse, num_parallel_calls=tf.data.AUTOTUNE)
 
 
+class CorruptShardError(fmt.CorruptRecordError):
+    """A record of a shard file that cannot be read: a bad TFRecord frame (length or data
+    CRC, a cut file) or a payload that is not a well-formed tf.train.Example of this
+    dataset. The message names the file and the record's index in it."""
+
+
 class NumpyExamples:
     """The examples of one split as dicts of NumPy values, read without TensorFlow.
 
-    Iterating yields {"image": uint8 HxWxC array (or the encoded bytes with
+    Iterating yields {"image": uint8 HxWxC array, writable (or the encoded bytes with
     ``decode=False``), "key": bytes, and "label": int64 | "multi_label": int64 array |
     "target": float32}, in stored order, like ``load``. Iterable again and again, with
-    a length; ``subset(i, n)`` keeps every n-th shard from the i-th, to split the work
-    between data-loader workers.
+    a length. Every record is checked: both TFRecord CRCs, then a strict protobuf parse;
+    a bad one raises CorruptShardError naming the shard file.
+
+    Views, each a new NumpyExamples with its own correct length: ``subset(i, n)`` keeps
+    every n-th shard from the i-th (data-loader workers' own shards), ``strided(i, n)``
+    every n-th record from the i-th (for fewer shards than workers), ``shuffled(seed)``
+    the shards in a seeded random order. ``paths`` and ``counts`` are tuples, kept in step.
     """
 
-    def __init__(self, paths, features, decode: bool = True, counts=None):
-        self.paths = [Path(p) for p in paths]
+    def __init__(self, paths, features, decode: bool = True, counts=None, stride=(0, 1)):
+        self.paths = tuple(Path(p) for p in paths)
         self.features = features
         self.decode = decode
         # Examples per shard, from dataset_info.json (None: count the records when asked).
-        self.counts = list(counts) if counts is not None else None
+        self.counts = tuple(int(c) for c in counts) if counts is not None else None
+        if self.counts is not None and len(self.counts) != len(self.paths):
+            raise ValueError(f"{len(self.counts)} counts for {len(self.paths)} shard files")
+        self.stride = _checked_part(*stride)
+
+    def _view(self, order, stride=None) -> NumpyExamples:
+        counts = [self.counts[i] for i in order] if self.counts is not None else None
+        return NumpyExamples([self.paths[i] for i in order], self.features, self.decode, counts,
+                             self.stride if stride is None else stride)
 
     def subset(self, index: int, count: int) -> NumpyExamples:
-        counts = self.counts[index::count] if self.counts is not None else None
-        return NumpyExamples(self.paths[index::count], self.features, self.decode, counts)
+        """Every ``count``-th shard from the ``index``-th (0 <= index < count). With fewer
+        shards than ``count`` some subsets are empty: see ``strided``."""
+        index, count = _checked_part(index, count)
+        if self.stride != (0, 1):
+            raise ValueError("subset() of a strided view: take subset() first, then strided()")
+        return self._view(range(index, len(self.paths), count))
+
+    def strided(self, index: int, count: int) -> NumpyExamples:
+        """Every ``count``-th record from the ``index``-th (0 <= index < count), over all
+        shards: every shard is read, the other records are skipped unparsed."""
+        index, count = _checked_part(index, count)
+        if self.stride != (0, 1):
+            raise ValueError("strided() of a strided view")
+        return self._view(range(len(self.paths)), (index, count))
+
+    def shuffled(self, seed: int) -> NumpyExamples:
+        """The shards in a random order drawn from ``seed`` (the same seed, the same order);
+        records keep their order within a shard. For an epoch-dependent order pass e.g.
+        ``seed + epoch``; mix records further with a shuffle buffer (data.torch has one)."""
+        order = np.random.default_rng(seed).permutation(len(self.paths))
+        return self._view([int(i) for i in order])
+
+    def shard_counts(self) -> tuple[int, ...]:
+        """Examples per shard file (counted by reading when the metadata did not say)."""
+        if self.counts is None:
+            self.counts = tuple(sum(1 for _ in _records(path)) for path in self.paths)
+        return self.counts
 
     def __len__(self) -> int:
-        if self.counts is not None:
-            return sum(self.counts)
-        return sum(1 for path in self.paths for _ in _records(path))
+        total = sum(self.shard_counts())
+        start, step = self.stride
+        return len(range(start, total, step))
 
     def __iter__(self) -> Iterator[dict]:
+        start, step = self.stride
+        position = 0  # the record's index over all shards of this view
         for path in self.paths:
-            for record in _records(path):
-                yield self._example(parse_example(record))
+            for index, record in _records(path):
+                position += 1
+                if (position - 1) % step != start:
+                    continue
+                try:
+                    example = self._example(record)
+                except (BadExampleError, IndexError, UnicodeDecodeError) as error:
+                    raise CorruptShardError(f"{path}: record {index}: {error or 'a feature is missing'}") from None
+                yield example
 
-    def _example(self, raw: dict) -> dict:
-        image = raw[fmt.IMAGE][0]
+    def _example(self, record: bytes) -> dict:
+        feature = parse_message(record).features.feature
+        image = feature[fmt.IMAGE].bytes_list.value[0]
         out = {
             fmt.IMAGE: decode_image(image, self.features.channels) if self.decode else image,
-            fmt.KEY: raw[fmt.KEY][0],
+            fmt.KEY: feature[fmt.KEY].bytes_list.value[0],
         }
-        if self.features.task == "single_label":
-            out[fmt.LABEL] = np.int64(raw[fmt.LABEL][0])
-        elif self.features.task == "multi_label":
-            out[fmt.MULTI_LABEL] = np.array(raw.get(fmt.MULTI_LABEL, []), dtype=np.int64)
+        task = self.features.task
+        if task == "single_label":
+            out[fmt.LABEL] = np.int64(feature[fmt.LABEL].int64_list.value[0])
+        elif task == "multi_label":
+            values = feature[fmt.MULTI_LABEL].int64_list.value if fmt.MULTI_LABEL in feature else ()
+            out[fmt.MULTI_LABEL] = np.array(values, dtype=np.int64)
         else:
-            out[fmt.TARGET] = np.float32(raw[fmt.TARGET][0])
+            out[fmt.TARGET] = np.float32(feature[fmt.TARGET].float_list.value[0])
         return out
 
 
-def _records(path: Path) -> Iterator[bytes]:
+def _checked_part(index, count) -> tuple[int, int]:
+    """(index, count) of one part of ``count``: integers, 0 <= index < count."""
+    for name, value in (("index", index), ("count", count)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+            raise TypeError(f"{name} must be an integer, not {value!r}")
+    if count < 1:
+        raise ValueError(f"count must be at least 1, not {count}")
+    if not 0 <= index < count:
+        raise ValueError(f"index must be in [0, {count}), not {index}")
+    return int(index), int(count)
+
+
+def _records(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(index, payload) of each record of a shard file; a bad frame raises
+    CorruptShardError naming the file."""
     with open(path, "rb") as stream:
-        yield from fmt.iter_records(stream)
+        records = fmt.iter_records(stream)
+        index = 0
+        while True:
+            try:
+                record = next(records)
+            except StopIteration:
+                return
+            except fmt.CorruptRecordError as error:
+                raise CorruptShardError(f"{path}: record {index}: {error}") from None
+            yield index, record
+            index += 1
