@@ -166,26 +166,38 @@ class NumpyExamples:
                     continue
                 try:
                     example = self._example(record)
-                except (BadExampleError, IndexError, UnicodeDecodeError) as error:
-                    raise CorruptShardError(f"{path}: record {index}: {error or 'a feature is missing'}") from None
+                except (BadExampleError, OSError, ValueError) as error:
+                    raise CorruptShardError(f"{path}: record {index}: {error}") from None
                 yield example
 
     def _example(self, record: bytes) -> dict:
         feature = parse_message(record).features.feature
-        image = feature[fmt.IMAGE].bytes_list.value[0]
-        out = {
-            fmt.IMAGE: decode_image(image, self.features.channels) if self.decode else image,
-            fmt.KEY: feature[fmt.KEY].bytes_list.value[0],
-        }
         task = self.features.task
-        if task == "single_label":
-            out[fmt.LABEL] = np.int64(feature[fmt.LABEL].int64_list.value[0])
-        elif task == "multi_label":
-            values = feature[fmt.MULTI_LABEL].int64_list.value if fmt.MULTI_LABEL in feature else ()
-            out[fmt.MULTI_LABEL] = np.array(values, dtype=np.int64)
-        else:
-            out[fmt.TARGET] = np.float32(feature[fmt.TARGET].float_list.value[0])
+        label_name = _LABEL_FEATURE[task]
+        for name in (fmt.IMAGE, fmt.KEY, label_name):
+            if name not in feature and name != fmt.MULTI_LABEL:  # an empty multi_label may be left out
+                raise BadExampleError(f"the {name!r} feature is missing")
+        try:
+            image = feature[fmt.IMAGE].bytes_list.value[0]
+            out = {fmt.IMAGE: image, fmt.KEY: feature[fmt.KEY].bytes_list.value[0]}
+            if task == "single_label":
+                out[fmt.LABEL] = np.int64(feature[fmt.LABEL].int64_list.value[0])
+            elif task == "multi_label":
+                values = feature[fmt.MULTI_LABEL].int64_list.value if fmt.MULTI_LABEL in feature else ()
+                out[fmt.MULTI_LABEL] = np.array(values, dtype=np.int64)
+            else:
+                out[fmt.TARGET] = np.float32(feature[fmt.TARGET].float_list.value[0])
+        except IndexError:
+            raise BadExampleError(f"a feature of {sorted(feature)} has no value of its type") from None
+        if self.decode:
+            try:
+                out[fmt.IMAGE] = decode_image(image, self.features.channels)
+            except Exception as error:  # PIL raises many kinds on bad bytes
+                raise BadExampleError(f"the image of {out[fmt.KEY]!r} does not decode: {error!r}") from None
         return out
+
+
+_LABEL_FEATURE = {"single_label": fmt.LABEL, "multi_label": fmt.MULTI_LABEL, "regression": fmt.TARGET}
 
 
 def _checked_part(index, count) -> tuple[int, int]:
