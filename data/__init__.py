@@ -25,6 +25,22 @@ def info(name_or_path, data_dir=None) -> dict:
     return _info(name_or_path, data_dir=data_dir)
 
 
+def tfds_dir(name_or_path, data_dir=None):
+    """The tfds/ folder of a built dataset, for ``tfds.builder_from_directory``; see
+    data/tfds_compat.py."""
+    from data.tfds_compat import tfds_dir as _tfds_dir
+
+    return _tfds_dir(name_or_path, data_dir=data_dir)
+
+
+def tfds_builder(name_or_path, data_dir=None):
+    """A TensorFlow Datasets builder of a built dataset (catalog names too), read from its
+    tfds/ folder; it never downloads. See data/tfds_compat.py."""
+    from data.tfds_compat import tfds_builder as _tfds_builder
+
+    return _tfds_builder(name_or_path, data_dir=data_dir)
+
+
 __all__ = [
     "FORMAT_VERSION",
     "Example",
@@ -34,5 +50,7 @@ __all__ = [
     "VerificationError",
     "info",
     "load",
+    "tfds_builder",
+    "tfds_dir",
     "verify",
 ]

@@ -16,19 +16,52 @@ Features: ``image`` an Image of unknown height and width with the declared chann
 (PNG or JPEG bytes: TFDS decodes either), ``key`` Text, and ``label`` a ClassLabel,
 ``multi_label`` a Sequence of ClassLabel, or ``target`` a float32 Scalar. Everything
 comes from our metadata: no timestamps, no host names, the same bytes every build.
-TensorFlow Datasets is not imported here (it is a test dependency only).
+``downloadSize`` is the sum of the artifacts' declared sizes (left out, so TFDS shows
+"Unknown", when an artifact declares none).
+
+The catalog trap. ``tfds.load("mnist", data_dir=<data dir>/datasets)`` looks like the
+right call, since ``datasets/<name>/<version>/`` is TFDS's own layout, but for a name in
+TFDS's catalog (mnist, cifar10, caltech101, ...) TFDS uses its catalog code and version
+(mnist 3.0.1), finds no such folder and starts a download and a build into the folder it
+was given. Nothing we write where TFDS looks can make it pick our version, so the build
+puts a guard where TFDS would download first: a regular file named ``downloads`` (TFDS's
+download folder, ``<data_dir>/downloads``) in ``datasets/`` and in the data dir itself.
+TFDS then fails at once on creating that folder (FileExistsError naming the guard, whose
+text says what to call instead), before any network use or any other write. A folder of
+that name already there (someone's real TFDS downloads) is left alone. Names outside the
+catalog fail with TFDS's DatasetNotFoundError and write nothing.
+
+The documented call reads every built dataset, catalog names included, from its own
+folder and never downloads: ``tfds.builder_from_directory(data.tfds_dir(name))``, or
+``data.tfds_builder(name)`` which does just that. TensorFlow Datasets is imported by
+that function only (it is a test dependency).
 """
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from data import format as fmt
 from data.atomic import atomic_path, canonical_json
+from data.locate import find_dataset_dir
 
 TFDS_DIR = "tfds"
 FILEPATH_TEMPLATE = "../{DATASET}-{SPLIT}.{FILEFORMAT}-{SHARD_X_OF_Y}"
 _FEATURES = "tensorflow_datasets.core.features."
+
+# TFDS downloads into <data_dir>/downloads: a file of that name stops it (see above).
+GUARD_NAME = "downloads"
+GUARD_TEXT = (
+    b"This is not a TensorFlow Datasets data dir. tfds.load(name, data_dir=...) pointed\n"
+    b"here would download and build TFDS's own version of a catalog dataset into it;\n"
+    b"this file (where TFDS puts its downloads) makes TFDS stop before it starts.\n"
+    b"Read a dataset built here through TFDS with its own folder instead:\n"
+    b"\n"
+    b"    import data, tensorflow_datasets as tfds\n"
+    b"    builder = tfds.builder_from_directory(data.tfds_dir(\"mnist\"))  # = data.tfds_builder(\"mnist\")\n"
+    b"    ds = builder.as_dataset(split=\"train\")\n"
+)
 
 
 def tfds_files(info: dict) -> dict[str, bytes]:
@@ -53,6 +86,9 @@ def tfds_files(info: dict) -> dict[str, bytes]:
             for split, entry in sorted(info["splits"].items())
         ],
     }
+    sizes = [artifact.get("size") for artifact in info.get("artifacts", [])]
+    if sizes and all(isinstance(size, int) for size in sizes):
+        proto["downloadSize"] = str(sum(sizes))
     if info.get("homepage"):
         proto["location"] = {"urls": [info["homepage"]]}
     if info.get("license"):
@@ -83,10 +119,51 @@ def tfds_files(info: dict) -> dict[str, bytes]:
 
 
 def write_tfds_files(directory: Path, info: dict) -> None:
-    """Write the tfds/ folder of the built dataset at ``directory``, each file atomically."""
+    """Write the tfds/ folder of the built dataset at ``directory``, each file atomically,
+    and the download guards of the data dir it sits in."""
     for name, content in sorted(tfds_files(info).items()):
         with atomic_path(Path(directory) / TFDS_DIR / name) as temporary:
             Path(temporary).write_bytes(content)
+    write_download_guards(directory)
+
+
+def guard_paths(directory: Path) -> list[Path]:
+    """Where TFDS would download for ``data_dir=<data dir>/datasets`` and ``data_dir=<data
+    dir>``, for a build at ``<data dir>/datasets/<name>/<version>``; none for a build
+    folder elsewhere (a copy, a fixture)."""
+    datasets = Path(directory).resolve().parent.parent
+    if datasets.name != "datasets":
+        return []
+    return [datasets / GUARD_NAME, datasets.parent / GUARD_NAME]
+
+
+def write_download_guards(directory: Path) -> None:
+    for path in guard_paths(directory):
+        if path.is_dir() or (path.is_file() and path.read_bytes() == GUARD_TEXT):
+            continue  # someone's real TFDS downloads, or our guard already
+        with atomic_path(path) as temporary:
+            Path(temporary).write_bytes(GUARD_TEXT)
+
+
+def tfds_dir(name_or_path: str | os.PathLike, data_dir: Path | None = None) -> Path:
+    """The tfds/ folder of a built dataset (a name in the data dir, or a path): the one
+    argument ``tfds.builder_from_directory`` needs."""
+    directory = find_dataset_dir(name_or_path, data_dir)
+    path = directory / TFDS_DIR
+    if not (path / "dataset_info.json").is_file() or not (directory / fmt.INFO_FILE).is_file():
+        from data.metadata import read_info
+
+        read_info(directory)  # says how to finish an unfinished build
+        raise FileNotFoundError(f"{directory} has no {TFDS_DIR}/ folder; rebuild its metadata")
+    return path
+
+
+def tfds_builder(name_or_path: str | os.PathLike, data_dir: Path | None = None):
+    """A TFDS builder of a built dataset, catalog names included, read from its own folder:
+    ``tfds.builder_from_directory(tfds_dir(...))``. It never downloads or writes."""
+    import tensorflow_datasets as tfds
+
+    return tfds.builder_from_directory(tfds_dir(name_or_path, data_dir))
 
 
 def _class_label(num_classes: int) -> dict:
