@@ -261,7 +261,8 @@ def _share(label: str, examples: list, scratch: Path) -> str:
     shutil.rmtree(staged)
     return (f"{label:<40} stage {staged_in:5.2f} s, convert {times['plain']:5.2f} s, scan +{scan_cost:5.2f} s, "
             f"merge {merged:5.2f} s: validation {checked / build:4.0%} of stage+convert+merge; "
-            f"{search['comparisons'] / count:.1f} comparisons/image, {search['capped_records']} in capped buckets")
+            f"{search['comparisons'] / count:.1f} comparisons/image, {search['capped_records']} in capped buckets; "
+            f"unrelated images grouped as near-duplicates: {section['near_duplicates']['records_in_groups']}")
 
 
 def share(scale: float, scratch: Path) -> list[str]:

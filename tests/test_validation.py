@@ -391,6 +391,27 @@ def test_one_crowded_bucket_costs_the_cap_per_image():
     assert counts[8_000] <= 4.2 * counts[2_000]
 
 
+def test_vertical_hash_confirms_candidates():
+    """Smooth unrelated images (low-frequency colour fields) agree on the horizontal
+    dHash by chance; the vertical one tells them apart."""
+    from bench import replicas
+
+    pixels = replicas.natural_images(np.random.default_rng(7), 4_000, 32, 32, 3)
+    scan = validation.ShardScan("s", "train", CLASSES)
+    scan.add_stack([f"k{i}" for i in range(len(pixels))], [{"label": [0]}] * len(pixels), pixels)
+    horizontal = np.array(scan.dhashes, dtype=np.uint64)
+    vertical = np.array(scan.vertical, dtype=np.uint64)
+    alone = validation.near_duplicate_groups(horizontal, 4)
+    confirmed = validation.near_duplicate_groups(horizontal, 4, confirm=vertical, confirm_distance=8)
+    assert len(np.unique(alone)) < len(pixels) - 10  # chance matches on the horizontal bits alone
+    assert len(np.unique(confirmed)) == len(pixels)
+    # A copy still matches on both.
+    copy = np.asarray(Image.open(io.BytesIO(_fixtures.jpeg_bytes(pixels[0], quality=80))))
+    hashes = validation._dhash(Image.fromarray(copy))
+    assert np.bitwise_count(np.uint64(hashes[0]) ^ horizontal[0]) <= 4
+    assert np.bitwise_count(np.uint64(hashes[1]) ^ vertical[0]) <= 8
+
+
 def _tiny(seed: int, size: int = 3, channels: int = 3) -> np.ndarray:
     rng = np.random.default_rng(seed)
     shape = (size, size, channels) if channels == 3 else (size, size)
@@ -467,7 +488,7 @@ def test_mixed_sizes_say_which_images_got_exact_checks_only(tmp_path):
 
 def test_group_reporting_is_capped_with_exact_totals():
     rng = np.random.default_rng(5)
-    scan = {"shard": "s", "split": "train", "num_records": 0, "keys": [], "exact": [], "dhash": [],
+    scan = {"shard": "s", "split": "train", "num_records": 0, "keys": [], "exact": [], "dhash": [], "dhash_v": [],
             "label_counts": [0, 0, 0], "version": validation.SCAN_VERSION, "small_images": 0,
             "smallest": [32, 32], **{p: {"count": 0, "examples": [], "reasons": []}
                                      for p in validation.RECORD_PROBLEMS}}
@@ -479,9 +500,11 @@ def test_group_reporting_is_capped_with_exact_totals():
             scan["keys"].append(f"g{group:02d}-{m}")
             scan["exact"].append(f"{group * 8 + m:016x}")
             scan["dhash"].append(_flip(centre, [m]))
+            scan["dhash_v"].append(centre)
         test["keys"].append(f"t{group:02d}")
         test["exact"].append(f"{1000 + group:016x}")
         test["dhash"].append(_flip(centre, [40]))
+        test["dhash_v"].append(centre)
     for part in (scan, test):
         part["num_records"] = len(part["keys"])
     near = validation.merge({"train": [scan], "test": [test]}, CLASSES)["near_duplicates"]
