@@ -78,16 +78,22 @@ class Workspace:
         sums = {f"{spec.source}/{a.file}": {"sha256": _sha256(self.artifacts / a.file)}
                 for a in spec.artifacts if (self.artifacts / a.file).exists()}
         (self.root / "sums.json").write_text(json.dumps(sums))
-        config = (ROOT / "luigi.cfg").read_text()
-        config = config.replace("mirrors =", f"mirrors = {self.mirror}").replace("offline = false", "offline = true")
-        config = config.replace("check_counts = true", "check_counts = false")
-        config += f"\n[fetch]\nchecksum_overrides = {self.root / 'sums.json'}\n"
-        config += f"\n[validate]\nenabled = {'true' if validate else 'false'}\n"
+        # Set key by key (./luigi.cfg holds only commented examples; data/defaults.cfg
+        # has the defaults): the replica mirror, offline, no count check, no validation.
         import configparser
 
         parser = configparser.ConfigParser(strict=False, interpolation=None)
         parser.optionxform = str
-        parser.read_string(config)
+        parser.read_string((ROOT / "luigi.cfg").read_text())
+        settings = {"fetch": {"mirrors": str(self.mirror), "offline": "true",
+                              "checksum_overrides": str(self.root / "sums.json")},
+                    "convert": {"check_counts": "false"},
+                    "validate": {"enabled": "true" if validate else "false"}}
+        for section, values in settings.items():
+            if not parser.has_section(section):
+                parser.add_section(section)
+            for key, value in values.items():
+                parser.set(section, key, value)
         with open(self.root / "luigi.cfg", "w") as out:
             parser.write(out)
 
