@@ -169,6 +169,16 @@ def cmd_verify(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    from data.export import export_parquet
+
+    spec = handlers.get(args.name)
+    out = export_parquet(spec.name, args.data_dir, out=args.output)
+    print(f"{spec.name}: Parquet export in {out}: mlcroissant reads {out / 'croissant.json'}, "
+          f"Hugging Face datasets.load_dataset({str(out)!r})")
+    return 0
+
+
 def _provenance_changes(spec, info: dict) -> list[str]:
     """What differs between the build's recorded inputs and today's code and artifacts."""
     from tasks.graph import provenance_of
@@ -303,6 +313,14 @@ def build_parser() -> argparse.ArgumentParser:
     check = commands.add_parser("verify", help="recheck a built dataset against its metadata")
     check.add_argument("name")
     check.set_defaults(run=cmd_verify)
+    export = commands.add_parser(
+        "export", help="a Parquet copy of a built dataset for mlcroissant and Hugging Face",
+        description="Write NAME's examples as Parquet (one file per shard), with a Croissant "
+                    "file mlcroissant iterates and a Hugging Face dataset card; the TFRecords "
+                    "stay the primary format. Needs pyarrow (pip install -e '.[export]').")
+    export.add_argument("name")
+    export.add_argument("--output", "-o", type=Path, help="default: <built dataset>/parquet")
+    export.set_defaults(run=cmd_export)
     sheet = commands.add_parser(
         "preview", help="a PNG contact sheet of sample images with their class names",
         description="Write a PNG contact sheet of a built dataset: the first example of each "
