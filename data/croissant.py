@@ -8,6 +8,11 @@ content URLs, so the folder can move), grouped by a FileSet; and record sets:
 ``multi_label`` (Integer, referencing ``classes``) or ``target`` (Float) are the
 features of each tf.train.Example, and ``split`` comes from the shard's file name.
 Built from dataset_info.json alone, so equal builds give equal bytes.
+
+mlcroissant validates this file but has no TFRecord reader, so it cannot iterate the
+``examples`` record set here. ``python -m tasks export NAME`` (data/export.py) writes a
+Parquet copy of the examples with its own ``parquet/croissant.json``, whose ``examples``
+record set mlcroissant does iterate; the description below says so.
 """
 
 from __future__ import annotations
@@ -182,7 +187,9 @@ def _examples_record_set(name: str, features: dict) -> dict:
         "@type": "cr:RecordSet",
         "@id": "examples",
         "name": "examples",
-        "description": "One record per tf.train.Example in the shards.",
+        "description": "One record per tf.train.Example in the shards. mlcroissant reads no "
+                       "TFRecord: to iterate these records, run `python -m tasks export "
+                       f"{name}` and read the examples record set of parquet/croissant.json.",
         "key": {"@id": "examples/key"},
         "field": fields,
     }
