@@ -62,7 +62,8 @@ def hf_split_name(split: str) -> str:
 def export_parquet(name_or_path: str | os.PathLike, data_dir: Path | None = None,
                    out: Path | None = None) -> Path:
     """Write the Parquet export of a built dataset (see the module docstring); returns its
-    folder. Files already there from an earlier export are replaced."""
+    folder. Files of an earlier export there are replaced, or removed when this build
+    has no such shard."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -91,6 +92,10 @@ def export_parquet(name_or_path: str | os.PathLike, data_dir: Path | None = None
             files.setdefault(split, []).append({
                 "file": name, "num_examples": len(rows), "num_bytes": len(content),
                 "sha256": hashlib.sha256(content).hexdigest()})
+    written = {f["file"] for entries in files.values() for f in entries}
+    for stale in out.glob(f"{info['name']}-*.parquet"):
+        if stale.name not in written:  # an earlier export of a build with other shard counts
+            stale.unlink()
     write_text_atomic(out / HF_CARD, hf_card(info, files))
     with atomic_path(out / "croissant.json") as temporary:
         Path(temporary).write_bytes(canonical_json(parquet_croissant(info, files)))
@@ -166,6 +171,10 @@ def hf_card(info: dict, files: dict[str, list[dict]]) -> str:
     if renamed:
         lines += ["", "Split names here: " + ", ".join(f"`{ours}` is `{hf}`" for ours, hf in sorted(renamed.items()))
                   + " (Hugging Face split names are word characters)."]
+    fingerprint = info.get("provenance", {}).get("fingerprint")
+    if fingerprint:
+        lines += ["", f"Exported from the build with fingerprint `{fingerprint}` (its "
+                  "dataset_info.json's provenance); export again after a rebuild."]
     if info.get("homepage"):
         lines += ["", f"Homepage: {info['homepage']}"]
     if info.get("license"):

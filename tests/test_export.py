@@ -134,13 +134,15 @@ def test_hugging_face_load_dataset_gives_the_same_examples(built, name, tmp_path
 def test_export_is_byte_identical_and_tfrecords_stay_primary(built, tmp_path):
     directory = built.dataset_dir("semeion")
     first = {p.name: p.read_bytes() for p in (directory / EXPORT_DIR).iterdir()}
+    (tmp_path / "again").mkdir()  # an earlier export of a build with 9 train shards:
+    (tmp_path / "again" / "semeion-train-00000-of-00009.parquet").write_bytes(b"stale")
     result = subprocess.run(
         [sys.executable, "-m", "tasks", "export", "semeion", "-o", str(tmp_path / "again")],
         cwd=built.path, env=built.env(), capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "croissant.json" in result.stdout
     again = {p.name: p.read_bytes() for p in (tmp_path / "again").iterdir()}
-    assert again == first
+    assert again == first  # the stale file is gone
     assert sorted(first) == sorted(
         [f"semeion-{s}-{i:05d}-of-00004.parquet" for s in ("dev", "dev-test", "test", "train")
          for i in range(4)] + ["README.md", "croissant.json"])
