@@ -12,10 +12,11 @@ precision (held-out images flagged as having a near-duplicate in train that are 
 copies of it) and the flagged negatives, at photo size and at CIFAR size (32x32), plus
 "hard negatives": different scenes on the same backdrop, which no one would call a copy.
 
-``--share`` measures validation's share of the conversion work: the same shard written
-by ``convert_shard`` without and with the scan, and the merge of the scans, on CIFAR-size
-data (32x32 PNGs encoded from pixels) and photo-size data (passed-through JPEGs of
-250-500 px). One line each. ``--scale`` shrinks the counts (default: 60,000 CIFAR-size
+``--share`` measures validation's share of the work after fetching: CPU seconds of
+staging, of ``convert_shard`` with the scan (the scan's own functions timed inside it:
+hashing, its JSON, reading the written file back) and of the merge, on CIFAR-size data
+(32x32 PNGs encoded from pixels) and photo-size data (passed-through JPEGs of
+250-500 px), both smooth colour fields (bench/replicas.py). One line each. ``--scale`` shrinks the counts (default: 60,000 CIFAR-size
 and 2,000 photo-size images; 0.1 for a quick look).
 """
 
@@ -186,11 +187,18 @@ def _flagged(section: dict, split: str = "test") -> tuple[set[str], list[dict]]:
 
 def quality(originals: int, negatives: int, size: tuple[int, int] | None, label: str,
             seed: int = 0) -> list[str]:
-    """Recall and precision per transformation; lines of a table."""
+    """Recall and precision per transformation; lines of a table.
+
+    Train holds the ``originals`` and ``negatives`` smooth colour fields; test holds the
+    copies, ``negatives`` other scenes and ``negatives`` other smooth fields (unrelated
+    smooth images are what a difference hash confuses most)."""
     base = scenes(seed, originals + negatives, size)
     train_images, negative_images = base[:originals], base[originals:]
-    train = _scan("train", [(f"train/{i:05d}", _png(p)) for i, p in enumerate(train_images)])
+    smooth = _smooth_fields(seed, 2 * negatives, size)
+    train = _scan("train", [(f"train/{i:05d}", _png(p)) for i, p in enumerate(train_images)]
+                  + [(f"train/smooth{i:05d}", _png(p)) for i, p in enumerate(smooth[:negatives])])
     negative_items = [(f"test/neg{i:05d}", _png(p)) for i, p in enumerate(negative_images)]
+    negative_items += [(f"test/smooth{i:05d}", _png(p)) for i, p in enumerate(smooth[negatives:])]
     lines = []
     previous = validation.NUM_GROUPS, validation.NUM_EXAMPLES
     validation.NUM_GROUPS, validation.NUM_EXAMPLES = 10**9, 10**9  # list every group
@@ -225,6 +233,18 @@ def quality(originals: int, negatives: int, size: tuple[int, int] | None, label:
     return lines
 
 
+def _smooth_fields(seed: int, count: int, size: tuple[int, int] | None) -> list[np.ndarray]:
+    """Low-frequency colour fields with grain (bench/replicas.py), 160-400 px a side
+    unless ``size``."""
+    from bench import replicas
+
+    rng = np.random.default_rng(seed + 1000)
+    if size:
+        return list(replicas.natural_images(rng, count, size[1], size[0], 3))
+    return [replicas.natural_images(rng, 1, int(rng.integers(160, 401)), int(rng.integers(160, 401)), 3)[0]
+            for _ in range(count)]
+
+
 def _quality_line(label, name, found, planted, true_flags, flagged, false_flags) -> str:
     recall = found / planted
     precision = true_flags / flagged if flagged else float("nan")
@@ -235,34 +255,64 @@ def _quality_line(label, name, found, planted, true_flags, flagged, false_flags)
 # --- Share of the build ---------------------------------------------------------------
 
 
+class _Timed:
+    """Accumulates the CPU time spent in some functions (patched in, then restored)."""
+
+    def __init__(self, targets: list[tuple[object, str]]):
+        self.targets, self.seconds, self.saved = targets, 0.0, []
+
+    def __enter__(self):
+        for owner, name in self.targets:
+            original = getattr(owner, name)
+            self.saved.append((owner, name, original))
+
+            def timed(*args, _original=original, **kwargs):
+                started = time.process_time()
+                try:
+                    return _original(*args, **kwargs)
+                finally:
+                    self.seconds += time.process_time() - started
+
+            setattr(owner, name, timed)
+        return self
+
+    def __exit__(self, *exc):
+        for owner, name, original in self.saved:
+            setattr(owner, name, original)
+
+
 def _share(label: str, examples: list, scratch: Path) -> str:
-    """Staging, conversion of one shard without and with the scan, and the merge: one line."""
+    """CPU seconds of staging, conversion with the scan (the scan's own part timed
+    inside it) and the merge: one line. CPU time, not wall time, so that other processes
+    on the machine do not blur the split."""
     from data import shards, staging
 
     staged = scratch / "staging"
-    started = time.perf_counter()
+    started = time.process_time()
     plan = staging.stage(examples, FEATURES, staged, None, 10**12, 1)
     staging.write_plan(staged, plan)
-    staged_in = time.perf_counter() - started
-    times = {}
-    for name, scan_path in (("plain", None), ("scanned", scratch / "scan.json")):
-        started = time.perf_counter()
-        shards.convert_shard(staged, "train", 0, 1, FEATURES, scratch / f"{name}.tfrecord",
-                             scratch / f"{name}.json", 10**9, scan_path=scan_path)
-        times[name] = time.perf_counter() - started
-    started = time.perf_counter()
+    staged_in = time.process_time() - started
+    # The scan: hashing every record, its JSON, and reading the written file back.
+    scan_parts = [(validation.ShardScan, "add"), (validation.ShardScan, "add_stack"),
+                  (validation.ShardScan, "to_json"), (shards, "_check_framing"), (shards, "write_json_atomic")]
+    with _Timed(scan_parts) as scanning:
+        started = time.process_time()
+        shards.convert_shard(staged, "train", 0, 1, FEATURES, scratch / "shard.tfrecord", scratch / "side.json",
+                             10**9, scan_path=scratch / "scan.json")
+        converted = time.process_time() - started
+    started = time.process_time()
     section = validation.merge({"train": [scratch / "scan.json"]}, FEATURES)
-    merged = time.perf_counter() - started
+    merged = time.process_time() - started
     count = len(examples)
-    scan_cost = times["scanned"] - times["plain"]
-    checked = scan_cost + merged
-    build = staged_in + times["scanned"] + merged
+    checked = scanning.seconds + merged
+    build = staged_in + converted + merged
     search = section["near_duplicates"]["search"]
     shutil.rmtree(staged)
-    return (f"{label:<40} stage {staged_in:5.2f} s, convert {times['plain']:5.2f} s, scan +{scan_cost:5.2f} s, "
-            f"merge {merged:5.2f} s: validation {checked / build:4.0%} of stage+convert+merge; "
-            f"{search['comparisons'] / count:.1f} comparisons/image, {search['capped_records']} in capped buckets; "
-            f"unrelated images grouped as near-duplicates: {section['near_duplicates']['records_in_groups']}")
+    return (f"{label:<40} CPU s: stage {staged_in:5.2f}, convert {converted - scanning.seconds:5.2f} "
+            f"+ scan {scanning.seconds:5.2f}, merge {merged:5.2f}: validation {checked / build:4.0%} of "
+            f"stage+convert+merge; {search['comparisons'] / count:.1f} comparisons/image, "
+            f"{search['capped_records']} in capped buckets; unrelated images grouped as near-duplicates: "
+            f"{section['near_duplicates']['records_in_groups']}")
 
 
 def share(scale: float, scratch: Path) -> list[str]:
