@@ -25,7 +25,8 @@ TFDS's catalog (mnist, cifar10, caltech101, ...) TFDS uses its catalog code and 
 (mnist 3.0.1), finds no such folder and starts a download and a build into the folder it
 was given. Nothing we write where TFDS looks can make it pick our version, so the build
 puts a guard where TFDS would download first: a regular file named ``downloads`` (TFDS's
-download folder, ``<data_dir>/downloads``) in ``datasets/`` and in the data dir itself.
+download folder, ``<data_dir>/downloads``) in ``datasets/``, in the data dir itself, and
+in ``tfds/`` (for ``data_dir=<version>/tfds``, the folder the documented call opens).
 TFDS then fails at once on creating that folder (FileExistsError naming the guard, whose
 text says what to call instead), before any network use or any other write. A folder of
 that name already there (someone's real TFDS downloads) is left alone. Names outside the
@@ -115,6 +116,7 @@ def tfds_files(info: dict) -> dict[str, bytes]:
     files["features.json"] = canonical_json(
         _connector("features_dict.FeaturesDict", "featuresDict", {"features": connectors}))
     files["dataset_info.json"] = canonical_json(proto)
+    files[GUARD_NAME] = GUARD_TEXT  # tfds.load(name, data_dir=<this folder>) stops on it
     return files
 
 

@@ -75,11 +75,12 @@ def test_documented_call_reads_every_build_catalog_names_included(built, name):
             assert other["label"] == mine["label"] and np.array_equal(other["image"], mine["image"])
 
 
-@pytest.mark.parametrize("where", ["datasets", "data dir"])
+@pytest.mark.parametrize("where", ["datasets", "data dir", "tfds folder"])
 @pytest.mark.parametrize("name", NAMES)
 def test_likely_mistaken_tfds_load_neither_downloads_nor_writes(built, name, where):
     global _NETWORK
-    target = built.data_dir / "datasets" if where == "datasets" else built.data_dir
+    target = {"datasets": built.data_dir / "datasets", "data dir": built.data_dir,
+              "tfds folder": built.dataset_dir(name) / "tfds"}[where]
     before = _tree(built.data_dir)
     _NETWORK = []
     try:
