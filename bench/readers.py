@@ -5,7 +5,9 @@ JPEGs) with the real ``BuildDataset`` command, then reads the largest split of e
 through every reader, each in a process of its own, and prints examples/s over the
 whole pass (``ex/s``: imports and interpreter start not timed, pipeline setup and
 worker start are), after the first batch (``steady``), the seconds to the first batch,
-and the steady rate as a fraction of the raw ceiling's:
+the steady rate as a fraction of the raw ceiling's, and the CPU time per example of
+the reading process and its loader workers (the figure to trust on a machine shared
+with other work, where wall-clock rates follow the other load):
 
 - ``raw TFRecordDataset``: tf.data reading the records' bytes in batches of 64, no
   parse, no decode (the ceiling of anything built on tf.data);
@@ -13,8 +15,9 @@ and the steady rate as a fraction of the raw ceiling's:
   (the images vary in size), NumPy out;
 - ``NumPy reader``: ``data.load(..., as_numpy=True)``, one process, decoded; and with
   ``decode=False`` (framing, CRCs and the protobuf parse alone);
-- ``PyTorch, 2 workers``: ``data.torch.dataset`` in a DataLoader with 2 workers, batches
-  of 64 collated as lists (reading measured, not stacking);
+- ``PyTorch, 2 workers``: ``data.torch.dataset`` in a DataLoader with 2 workers, images
+  made tensors in the workers (zero-copy; they cross in shared memory), batches of 64
+  collated as lists (reading measured, not stacking);
 - ``TFDS``: ``tfds.builder_from_directory`` on the build's TFDS folder, decoded,
   ``ragged_batch(64)``.
 
@@ -48,6 +51,15 @@ def _as_list(batch):
     return batch
 
 
+def _tensor_image(example):
+    """The image as a torch tensor (zero-copy): it crosses to the main process in shared
+    memory, where a NumPy array would be pickled through a pipe."""
+    import torch
+
+    example["image"] = torch.from_numpy(example["image"])
+    return example
+
+
 def _tfds_folder(directory: Path) -> Path:
     """Where TFDS's dataset_info.json is: the tfds/ folder, or the version folder itself."""
     from data import tfds_compat
@@ -57,7 +69,7 @@ def _tfds_folder(directory: Path) -> Path:
 
 
 def read_once(reader: str, directory: Path, split: str) -> dict:
-    """Read ``split`` through ``reader``: {examples, seconds}."""
+    """Read ``split`` through ``reader``: {examples, seconds, first, steady, cpu}."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import data
     from data.reader import shard_paths
@@ -70,6 +82,13 @@ def read_once(reader: str, directory: Path, split: str) -> dict:
         import torch
 
         from data.torch import dataset
+    import resource
+
+    def cpu() -> float:  # this process's threads and its reaped children (loader workers)
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.process_time() + children.ru_utime + children.ru_stime
+
+    cpu_started = cpu()
     started = time.perf_counter()
     first = None
     count = 0
@@ -84,7 +103,8 @@ def read_once(reader: str, directory: Path, split: str) -> dict:
         elif reader in ("numpy", "numpy-nodecode"):
             yield from ([e] for e in data.load(directory, split, as_numpy=True, decode=reader == "numpy"))
         elif reader == "torch":
-            yield from torch.utils.data.DataLoader(dataset(directory, split), batch_size=BATCH,
+            yield from torch.utils.data.DataLoader(dataset(directory, split, transform=_tensor_image),
+                                                   batch_size=BATCH,
                                                    num_workers=2, collate_fn=_as_list)
         elif reader == "tfds":
             builder = tfds.builder_from_directory(_tfds_folder(directory))
@@ -96,9 +116,12 @@ def read_once(reader: str, directory: Path, split: str) -> dict:
             first, first_batch = time.perf_counter(), len(batch)
         count += len(batch)
     end = time.perf_counter()
+    # An exhausted DataLoader has joined its workers: their CPU time is in RUSAGE_CHILDREN.
+    cpu_seconds = cpu() - cpu_started
     # Steady: after the first batch (pipeline set up, workers started, TF graphs traced).
     return {"examples": count, "seconds": end - started, "first": first - started,
-            "steady": (count - first_batch) / (end - first) if end > first else float("nan")}
+            "steady": (count - first_batch) / (end - first) if end > first else float("nan"),
+            "cpu": cpu_seconds}
 
 
 def _build(label: str, dataset: str, make, scratch: Path) -> Path:
@@ -141,6 +164,7 @@ def main() -> None:
     parser.add_argument("--only", default="cifar10,photos")
     parser.add_argument("--readers", default=",".join(READERS))
     parser.add_argument("--scratch", type=Path, default=Path(tempfile.gettempdir()) / "datasets_storage_readers")
+    parser.add_argument("--keep", action="store_true", help="keep the built replicas in --scratch")
     parser.add_argument("--read", nargs=3, metavar=("READER", "DIRECTORY", "SPLIT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.read:
@@ -160,9 +184,10 @@ def main() -> None:
         count = max(20, int(20_000 * s))
         directory = _build("photos", "eurosat", lambda d: replicas.photo_zip(d, count), args.scratch)
         rows += bench("photo-size (250-500 px JPEG)", directory, readers)
-    shutil.rmtree(args.scratch, ignore_errors=True)
+    if not args.keep:
+        shutil.rmtree(args.scratch, ignore_errors=True)
     header = (f"{'data':<29} {'reader':<30} {'examples':>8} {'ex/s':>7} {'steady':>7} "
-              f"{'MB/s':>6} {'1st s':>6} {'x raw':>6}")
+              f"{'MB/s':>6} {'1st s':>6} {'x raw':>6} {'CPU ms/ex':>9}")
     print(header)
     print("-" * len(header))
     ceiling = {}
@@ -172,7 +197,8 @@ def main() -> None:
             ceiling[label] = result["steady"]
         ratio = f"{result['steady'] / ceiling[label]:6.2f}" if label in ceiling else ""
         print(f"{label:<29} {reader:<30} {result['examples']:>8} {rate:7.0f} {result['steady']:7.0f} "
-              f"{megabytes / result['seconds']:6.1f} {result['first']:6.2f} {ratio:>6}")
+              f"{megabytes / result['seconds']:6.1f} {result['first']:6.2f} {ratio:>6} "
+              f"{result['cpu'] / result['examples'] * 1e3:9.3f}")
 
 
 if __name__ == "__main__":
