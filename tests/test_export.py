@@ -129,6 +129,11 @@ def test_hugging_face_load_dataset_gives_the_same_examples(built, name, tmp_path
     for split, entry in derived.items():
         keys = [row["key"].encode() for row in loaded[split]]
         assert keys == [k for part in entry["splits"] for k in ours[part]]
+    streamed = hf.load_dataset(str(export), streaming=True)  # no copy into a cache
+    for split, examples in ours.items():
+        rows = list(streamed[hf_split_name(split)])
+        assert [row["key"].encode() for row in rows] == list(examples)
+        assert np.array_equal(_pixels(rows[0]["image"], channels), examples[rows[0]["key"].encode()]["image"])
 
 
 def test_export_is_byte_identical_and_tfrecords_stay_primary(built, tmp_path):
