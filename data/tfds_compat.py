@@ -40,6 +40,7 @@ that function only (it is a test dependency).
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
@@ -140,11 +141,22 @@ def guard_paths(directory: Path) -> list[Path]:
 
 
 def write_download_guards(directory: Path) -> None:
+    """Best effort: a guard that cannot be written is logged, never a failed build; anything
+    already at a guard's path that is not an older guard of ours is left alone."""
     for path in guard_paths(directory):
-        if path.is_dir() or (path.is_file() and path.read_bytes() == GUARD_TEXT):
-            continue  # someone's real TFDS downloads, or our guard already
-        with atomic_path(path) as temporary:
-            Path(temporary).write_bytes(GUARD_TEXT)
+        try:
+            if path.exists() or path.is_symlink():
+                if not path.is_file() or path.is_symlink():
+                    continue  # someone's real TFDS downloads (a folder or a link)
+                content = path.read_bytes()
+                if content == GUARD_TEXT or not content.startswith(GUARD_TEXT.split(b".")[0]):
+                    continue  # our guard already, or someone else's file
+            with atomic_path(path) as temporary:
+                Path(temporary).write_bytes(GUARD_TEXT)
+        except OSError as error:
+            logging.getLogger(__name__).warning(
+                "could not write the TFDS download guard %s (%s): tfds.load(name, data_dir=%s) "
+                "may download into it", path, error, path.parent)
 
 
 def tfds_dir(name_or_path: str | os.PathLike, data_dir: Path | None = None) -> Path:

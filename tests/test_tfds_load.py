@@ -112,5 +112,8 @@ def test_guard_leaves_real_tfds_downloads_alone(tmp_path):
     assert (tmp_path / "downloads" / "file").read_text() == "kept"
     assert (tmp_path / "datasets" / "downloads").read_bytes() == tfds_compat.GUARD_TEXT
     assert sorted(p.name for p in (tmp_path / "datasets").iterdir()) == ["downloads", "toy"]
+    (tmp_path / "datasets" / "downloads").write_bytes(b"someone's own file")
+    tfds_compat.write_download_guards(version)  # not ours: kept as it is
+    assert (tmp_path / "datasets" / "downloads").read_bytes() == b"someone's own file"
     elsewhere = tmp_path / "copy" / "1.0.0"  # not under a datasets/ folder: no guard
     assert tfds_compat.guard_paths(elsewhere) == []
