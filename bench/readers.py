@@ -15,9 +15,8 @@ with other work, where wall-clock rates follow the other load):
   (the images vary in size), NumPy out;
 - ``NumPy reader``: ``data.load(..., as_numpy=True)``, one process, decoded; and with
   ``decode=False`` (framing, CRCs and the protobuf parse alone);
-- ``PyTorch, 2 workers``: ``data.torch.dataset`` in a DataLoader with 2 workers, images
-  made tensors in the workers (zero-copy; they cross in shared memory), batches of 64
-  collated as lists (reading measured, not stacking);
+- ``PyTorch, 2 workers``: ``data.torch.dataset`` in a DataLoader with 2 workers, batches
+  of 64: images stacked into one tensor when of one size (CIFAR), else a list of arrays;
 - ``TFDS``: ``tfds.builder_from_directory`` on the build's TFDS folder, decoded,
   ``ragged_batch(64)``.
 
@@ -47,25 +46,25 @@ LABELS = {"raw": "raw TFRecordDataset (ceiling)", "tf": "data.load (tf.data)",
           "torch": "PyTorch DataLoader, 2 workers", "tfds": "TFDS builder_from_directory"}
 
 
-def _as_list(batch):
-    return batch
-
-
-def _tensor_image(example):
-    """The image as a torch tensor (zero-copy): it crosses to the main process in shared
-    memory, where a NumPy array would be pickled through a pipe."""
+def _collate(batch: list[dict]):
+    """A batch as a training loop takes it: images stacked into one tensor when they share
+    a size (one shared-memory block per batch), else kept as a list of arrays (pickled
+    through the worker's pipe: a shared-memory block per small tensor costs more than
+    the decode)."""
+    import numpy as np
     import torch
 
-    example["image"] = torch.from_numpy(example["image"])
-    return example
+    images = [e["image"] for e in batch]
+    if len({i.shape for i in images}) == 1:
+        images = torch.from_numpy(np.stack(images))
+    return {"image": images, "label": torch.tensor([int(e["label"]) for e in batch])}
 
 
 def _tfds_folder(directory: Path) -> Path:
-    """Where TFDS's dataset_info.json is: the tfds/ folder, or the version folder itself."""
-    from data import tfds_compat
+    """The folder holding TFDS's own dataset_info.json for the build."""
+    import data
 
-    folder = directory / getattr(tfds_compat, "TFDS_DIR", "tfds")
-    return folder if (folder / "dataset_info.json").exists() else directory
+    return Path(data.tfds_dir(directory))
 
 
 def read_once(reader: str, directory: Path, split: str) -> dict:
@@ -103,9 +102,8 @@ def read_once(reader: str, directory: Path, split: str) -> dict:
         elif reader in ("numpy", "numpy-nodecode"):
             yield from ([e] for e in data.load(directory, split, as_numpy=True, decode=reader == "numpy"))
         elif reader == "torch":
-            yield from torch.utils.data.DataLoader(dataset(directory, split, transform=_tensor_image),
-                                                   batch_size=BATCH,
-                                                   num_workers=2, collate_fn=_as_list)
+            yield from (b["label"] for b in torch.utils.data.DataLoader(
+                dataset(directory, split), batch_size=BATCH, num_workers=2, collate_fn=_collate))
         elif reader == "tfds":
             builder = tfds.builder_from_directory(_tfds_folder(directory))
             yield from (b["key"] for b in tfds.as_numpy(builder.as_dataset(split=split).ragged_batch(BATCH)))
