@@ -5,6 +5,7 @@ multi-label JPEGs (awa2) and regression (mall_count); byte-identical when writte
 
 from __future__ import annotations
 
+import functools
 import io
 import os
 import subprocess
@@ -42,6 +43,7 @@ def built(tmp_path_factory, http_mirror):
     return workspace
 
 
+@functools.cache  # per dataset, shared by the tests of this module
 def _ours(directory) -> dict[str, dict[bytes, dict]]:
     """split -> key -> data.load's example, with the pixels PIL gives for the stored bytes
     (PNG: data.load's own; JPEG: TensorFlow's accurate IDCT, which PIL's equals)."""
