@@ -68,3 +68,15 @@ def test_label_out_of_range_fails(workspace):
     result = workspace.build("leakset", check=False, env_extra={**workspace.env(), "LEAKSET_BAD_LABEL": "1"})
     assert result.returncode == 30
     assert "leakset/train/c0_000.png" in result.stderr and "label 7" in result.stderr
+
+
+def test_tiny_images_get_exact_checks_only(workspace):
+    """landsat's 3x3 patches: no near-duplicate search on them, and the metadata says why."""
+    workspace.fixture("landsat")
+    result = workspace.build("landsat")
+    near = data.info(workspace.dataset_dir("landsat"))["validation"]["near_duplicates"]
+    assert near["count"] == near["groups"] == 0 and near["search"]["comparisons"] == 0
+    assert {m["method"] for m in near["method"].values()} == {"exact"}
+    assert {tuple(m["smallest_image"]) for m in near["method"].values()} == {(3, 3)}
+    assert "smaller than the 9x8 dHash grid (smallest 3x3)" in near["exact_only_reason"]
+    assert "near-duplicate" not in result.stderr
