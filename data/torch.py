@@ -13,8 +13,8 @@ The records come from the NumPy reader (data/reader.py: strict parse, CRC-checke
 writable arrays). Each DataLoader worker reads its own shard files; with fewer shard
 files than workers, every worker reads all of them and keeps every n-th record.
 ``shuffle=True`` draws a new shard order every epoch from (seed, epoch) and mixes the
-records through a shuffle buffer; the same seed and epoch give the same order, for any
-number of workers. Examples are dicts: ``image`` (uint8 HxWxC NumPy array, or the
+records through a shuffle buffer; the same seed, epoch and number of workers give the
+same order. Examples are dicts: ``image`` (uint8 HxWxC NumPy array, or the
 encoded bytes with ``decode=False``), ``key`` (str, so the default collate keeps it),
 ``label`` | ``multi_label`` | ``target``; ``transform`` maps each one (e.g. resize
 variable-size images to one size before batching).
