@@ -37,7 +37,7 @@ from multi-index hashing: the 64 bits are cut into d + 1 bands, and by the pigeo
 principle two hashes within distance d agree exactly on at least one band. For each band
 the images are sorted by (band, hash rotated so that the next band leads), and each is
 compared with the next images of its bucket (same band value) only, at most
-``BUCKET_CAP`` of them, and never with one already in its group. A bucket of at most
+``BUCKET_CAP`` of them; close pairs are joined by union-find. A bucket of at most
 ``BUCKET_CAP + 1`` images is thus searched completely; in a larger one (many similar
 images) each image still meets its ``BUCKET_CAP`` nearest neighbours in hash order, so
 the work is at most (d + 1) * ``BUCKET_CAP`` comparisons per image, linear in the
@@ -588,16 +588,30 @@ def _find(parent: np.ndarray, nodes: np.ndarray) -> np.ndarray:
     return roots
 
 
-def _union(parent: np.ndarray, first: np.ndarray, second: np.ndarray) -> None:
+def _union(parent: np.ndarray, first: np.ndarray, second: np.ndarray) -> bool:
     """Join the trees of every pair (first[k], second[k]); a root always points to a
-    smaller index, so the forest never has a cycle."""
+    smaller index, so the forest never has a cycle. Whether any trees were joined."""
+    joined = False
     while len(first):
         a, b = _find(parent, first), _find(parent, second)
         apart = a != b
         first, second, a, b = first[apart], second[apart], a[apart], b[apart]
+        joined |= bool(len(first))
         # Each larger root is hooked below the smallest root it must join this round;
         # pairs it leaves apart are joined in the next rounds.
         np.minimum.at(parent, np.maximum(a, b), np.minimum(a, b))
+        if len(first) * 8 > len(parent):
+            _flatten(parent)  # many hooks make long chains: point every node at its root
+    return joined
+
+
+def _flatten(parent: np.ndarray) -> None:
+    """Point every node at its root, by pointer jumping (log2(depth) passes)."""
+    while True:
+        grand = parent[parent]
+        if np.array_equal(grand, parent):
+            return
+        parent[:] = grand
 
 
 class SearchStats:
@@ -622,7 +636,7 @@ def near_duplicate_groups(hashes: np.ndarray, distance: int, cap: int = BUCKET_C
 
     Multi-index hashing: in each of ``distance + 1`` bands, the hashes are sorted by
     (band value, hash rotated to start with the next band) and each is compared with at most ``cap`` following hashes of its
-    bucket (equal band value), skipping pairs already joined. Complete (every pair within
+    bucket (equal band value). Complete (every pair within
     ``distance`` is joined) when no bucket holds more than ``cap + 1`` hashes; otherwise
     a hash meets its ``cap`` neighbours in hash order, and ``stats`` counts the capped
     buckets. Work: at most ``(distance + 1) * cap * len(hashes)`` comparisons. With
@@ -651,22 +665,30 @@ def near_duplicate_groups(hashes: np.ndarray, distance: int, cap: int = BUCKET_C
         large = sizes > cap + 1
         stats.capped_buckets += int(large.sum())
         capped[order[np.repeat(large, sizes)]] = True
-        # Positions p whose bucket continues at p + offset; a shrinking set, since a
-        # bucket that reaches p + offset + 1 reaches p + offset.
-        positions = np.arange(count - 1, dtype=np.int64)
-        for offset in range(1, cap + 1):
-            positions = positions[positions + offset < count]
-            positions = positions[ordered[positions] == ordered[positions + offset]]
-            if not len(positions):
-                break
-            a, b = order[positions], order[positions + offset]
-            apart = _find(parent, a) != _find(parent, b)
-            a, b = a[apart], b[apart]
-            stats.comparisons += len(a)
-            close = _popcount(hashes[a] ^ hashes[b]) <= distance
-            if confirm is not None:
-                close &= _popcount(confirm[a] ^ confirm[b]) <= confirm_distance
-            _union(parent, a[close], b[close])
+        # In sorted order, each hash against the one ``offset`` places on, as whole
+        # shifted slices (sequential memory, where gathering the pairs would be random
+        # access); only pairs within one bucket count, and only close ones are joined.
+        ordered_hashes = hashes[order]
+        ordered_confirm = confirm[order] if confirm is not None else None
+        roots = None  # the roots in sorted order, while no union has changed them
+        for offset in range(1, min(cap, count - 1) + 1):
+            same = ordered[:-offset] == ordered[offset:]
+            pairs = int(np.count_nonzero(same))
+            if not pairs:
+                break  # no bucket holds more than ``offset`` hashes
+            stats.comparisons += pairs
+            close = same & (np.bitwise_count(ordered_hashes[:-offset] ^ ordered_hashes[offset:]) <= distance)
+            if ordered_confirm is not None:
+                close &= np.bitwise_count(ordered_confirm[:-offset] ^ ordered_confirm[offset:]) <= confirm_distance
+            positions = np.flatnonzero(close)
+            if len(positions) * 8 > count:
+                # Many close pairs (many similar images): most are joined already, which
+                # the roots in sorted order tell in one sequential pass.
+                if roots is None:
+                    roots = _find(parent, order)
+                positions = positions[roots[positions] != roots[positions + offset]]
+            if len(positions) and _union(parent, order[positions], order[positions + offset]):
+                roots = None
     stats.capped_records += int(capped.sum())
     return _find(parent, np.arange(count, dtype=np.int64))
 
