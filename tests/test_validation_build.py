@@ -59,6 +59,11 @@ def test_clean_fixture_reports_zero(workspace):
                   "exact_duplicates_across_splits", "near_duplicates"):
         assert section[check]["count"] == 0, check
     assert sum(section["num_records"].values()) == 99
+    result = subprocess.run(
+        [sys.executable, "-m", "tasks", "--data-dir", str(workspace.data_dir), "preview", "caltech101",
+         "--duplicates"], cwd=workspace.path, env=workspace.env(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and "validation found no duplicate groups; no sheet written" in result.stdout
+    assert not list(workspace.path.glob("*.png"))
 
 
 def test_label_out_of_range_fails(workspace):
