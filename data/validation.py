@@ -695,12 +695,16 @@ def near_duplicate_groups(hashes: np.ndarray, distance: int, cap: int = BUCKET_C
 
 def _split_method(records: _Records, split: str, usable: np.ndarray) -> dict:
     """How the split's images were checked: "dhash" (near-duplicates and exact), "exact"
-    (exact duplicates only: no image has an informative dHash) or "dhash+exact"."""
+    (exact duplicates only: no image has an informative dHash), "dhash+exact" (some
+    images exact only) or "none" (no valid image)."""
     in_split = records.valid & (records.split_id == records.splits.index(split))
     hashed = int((in_split & usable).sum())
     small = int((in_split & ~records.hashed).sum())
     low_detail = int((in_split & records.hashed & ~usable).sum())
-    method = "exact" if not hashed else "dhash" if not small and not low_detail else "dhash+exact"
+    if not in_split.any():
+        method = "none"  # no valid image to check
+    else:
+        method = "exact" if not hashed else "dhash" if not small and not low_detail else "dhash+exact"
     smallest = [scan["smallest"] for scan in records.summaries.get(split, []) if scan.get("smallest")]
     return {
         "method": method,
