@@ -724,11 +724,12 @@ def _exact_only_reason(methods: dict[str, dict], distance: int) -> str | None:
     parts = []
     if small:
         sizes = [m["smallest_image"] for m in methods.values() if m["smallest_image"]]
-        width, height = min(sizes, key=lambda size: (size[0] * size[1], size[0]))
+        smallest = min(sizes, key=lambda size: (size[0] * size[1], size[0])) if sizes else None
         everything = all(m["method"] == "exact" for m in methods.values())
         parts.append(
             f"{'all ' if everything else ''}{small} images are smaller than the "
-            f"{DHASH_GRID[0]}x{DHASH_GRID[1]} dHash grid (smallest {width}x{height}): their 64 bits "
+            f"{DHASH_GRID[0]}x{DHASH_GRID[1]} dHash grid"
+            + (f" (smallest {smallest[0]}x{smallest[1]})" if smallest else "") + ": their 64 bits "
             "would compare a few repeated pixels, so unrelated images would match")
     if low:
         parts.append(f"{low} images have at most {distance} dHash bits set or clear (blank or "
