@@ -408,8 +408,9 @@ class _Records:
                                                  dtype=np.uint64))
                 columns["dhash"].append(np.array([h if h is not None else 0 for h in data["dhash"]],
                                                  dtype=np.uint64))
-                columns["dhash_v"].append(np.array([h if h is not None else 0 for h in data["dhash_v"]],
-                                                   dtype=np.uint64))
+                # A scan without vertical hashes (older, or made by hand) confirms nothing away.
+                vertical = data.get("dhash_v") or [None] * count
+                columns["dhash_v"].append(np.array([h if h is not None else 0 for h in vertical], dtype=np.uint64))
                 columns["hashed"].append(np.array([h is not None for h in data["dhash"]], dtype=bool))
                 # A hash of the key that is the same in every process: the canonical order
                 # of the records, so the search does not depend on the order of the shards.
