@@ -55,6 +55,7 @@ def test_larger_shards_are_converted_first(workspace):
     (larger than its test shards) all start before any test shard."""
     counts = workspace.fixture("mnist")
     assert counts["train"] > counts["test"]
+    workspace.settings["convert"]["min_shards"] = "4"
     result = workspace.build("mnist")
     started = [line for line in result.stderr.splitlines() if " running " in line and "ConvertShard(" in line]
     splits = ["train" if "split=train" in line else "test" for line in started]

@@ -121,3 +121,24 @@ def _config(tmp_path: Path, text: str) -> Path:
     path = tmp_path / "settings.cfg"
     path.write_text(text)
     return path
+
+
+def test_a_full_or_read_only_data_dir_is_one_paragraph_not_a_traceback():
+    import errno
+    import logging
+
+    from tasks import logs
+
+    for code, words in ((errno.ENOSPC, "disk of the data dir is full"),
+                        (errno.EROFS, "read-only file system")):
+        error = OSError(code, os.strerror(code), "/data/staging/x/records.bin")
+        try:
+            raise error
+        except OSError:
+            record = logging.LogRecord("luigi-interface", logging.ERROR, __file__, 1,
+                                       "[pid 1] Worker failed    %s", ("PlanExamples(dataset=x)",),
+                                       sys.exc_info())
+        assert logs._WithoutTraceback().filter(record)
+        assert record.exc_info is None
+        text = record.getMessage()
+        assert words in text and "[storage] data_dir" in text and "PlanExamples(dataset=x)" in text

@@ -23,6 +23,7 @@ def toyset(tmp_path_factory, http_mirror):
     root, url = http_mirror
     workspace = Workspace(tmp_path_factory.mktemp("torch"), root, url)
     workspace.fixture("toyset")
+    workspace.settings["convert"]["min_shards"] = "4"  # four files per split, for the sharding tests
     workspace.build("toyset")
     directory = workspace.dataset_dir("toyset")
     keys = {split: [e["key"].decode() for e in data.load(directory, split, as_numpy=True, decode=False)]
