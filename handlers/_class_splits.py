@@ -11,6 +11,7 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 
 from data.hashing import key_hash
+from handlers._splits import SplitSizes
 
 Sizes = Callable[[int], Sequence[tuple[str, int]]]
 
@@ -52,7 +53,4 @@ def sized_rule(sizes: Sizes, rest: str, order: str = "hash"):
 
 def counts(rule, keys: Sequence[str], labels: Sequence[object]) -> dict[str, int]:
     """How many examples each split gets under ``rule``: fixture writers' expected sizes."""
-    result: dict[str, int] = defaultdict(int)
-    for split in rule(keys, labels):
-        result[split] += 1
-    return dict(sorted(result.items()))
+    return dict(sorted(SplitSizes(rule(keys, labels)).items()))

@@ -1,8 +1,11 @@
-"""Derived splits, decided by stable hashes of example keys (never by reading order)."""
+"""Derived splits, decided by stable hashes of example keys (never by reading order),
+and split sizes: ``SplitSizes`` is how every handler counts them (fixture writers as they
+lay examples out), ``tally`` what a fraction rule draws from known keys.
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Mapping, Sequence
 
 from data.hashing import key_hash, unit_interval
@@ -38,23 +41,18 @@ def _chooser(fractions: Mapping[str, float]):
     return choose
 
 
+class SplitSizes(Counter):
+    """Examples per split, in the order splits first appear: built from a sequence of
+    splits, or counted one example at a time (``sizes.add(split)``) as a fixture writer
+    lays examples out. A dict, so it compares and serialises as the sizes staging finds."""
+
+    def add(self, split: str, count: int = 1) -> None:
+        self[split] += count
+
+
 def tally(keys, fractions: Mapping[str, float]) -> dict[str, int]:
     """How many of ``keys`` each split gets: expected sizes for datasets with known keys."""
-    choose = _chooser(fractions)
-    counts: dict[str, int] = defaultdict(int)
-    for key in keys:
-        counts[choose(key)] += 1
-    return dict(sorted(counts.items()))
-
-
-def fraction_rule(fractions: Mapping[str, float]):
-    """A split rule for DatasetSpec.split_rule that assigns each key by fraction."""
-    choose = _chooser(fractions)
-
-    def rule(keys: Sequence[str], labels: Sequence[object]) -> list[str]:
-        return [choose(key) for key in keys]
-
-    return rule
+    return dict(sorted(SplitSizes(map(_chooser(fractions), keys)).items()))
 
 
 def per_class_rule(count: int, chosen: str, rest: str):

@@ -60,13 +60,13 @@ def write_fixture(artifacts_dir: Path, per_person: int = 6) -> dict[str, int]:
     names with the real set's quirks (``andrew!22.jpg``, ``bfegan17a.jpg``), one grey JPEG."""
     stems = ("neil", "neilg", "chris_harbron", "clean_adrian", "adrian", "jsheenang", "dave_faquhar",
              "andrew!", "bfegan")
-    members, counts = {}, {}
+    members, counts = {}, _splits.SplitSizes()
     for s, stem in enumerate(stems):
         for i in range(1, per_person + 1):
             name = f"{stem}{i + 15}a.jpg" if stem == "bfegan" else f"{stem}{i}.jpg"
             members[name] = _fixtures.jpeg_bytes(_fixtures.pixels(s * 100 + i, 24, 18, 1 if s == 2 and i == 1 else 3))
             split = _splits.by_fraction(name, _splits.ALL)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, members)
     return counts
 

@@ -70,7 +70,7 @@ def examples(artifacts_dir: Path, prefix: str):
 def write_fixture(artifacts_dir: Path, prefix: str) -> dict[str, int]:
     """The three series for objects 1, 2 and 1000 (a few conditions each), with a stray file."""
     channels = 1 if "grey" in prefix else 3
-    counts: dict[str, int] = {}
+    counts = _splits.SplitSizes()
     for artifact, (series, split) in zip(ARTIFACTS[prefix], SERIES.items(), strict=True):
         members = [("png4/readme.txt", b"unused\n")]
         for number in (1, 2, 1000):
@@ -78,7 +78,7 @@ def write_fixture(artifacts_dir: Path, prefix: str) -> dict[str, int]:
                 base = f"{number}_{condition}.png"
                 members.append((f"png4/{number}/{base}", _fixtures.png_bytes(_fixtures.pixels(number * 100 + c, 12, 16, channels))))
                 key = split or _splits.by_fraction(f"{number}/{base}", _splits.TR3)
-                counts[key] = counts.get(key, 0) + 1
+                counts.add(key)
         _fixtures.write_tar(artifacts_dir / artifact.file, members, mode="w")
     return counts
 

@@ -105,14 +105,14 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     pixels under another species (kept)."""
     root = "animal_dataset_v1_clean_check/"
     species = ("arcticfox", "lionpd", "uc")
-    members, counts = [], {}
+    members, counts = [], _splits.SplitSizes()
 
     def add(name: str, data: bytes, counted: bool = True) -> None:
         members.append((root + name, data))
         members.append((root + name[: -len(".jpg")] + ".pts", b"version: 1\nn_points: 9\n{\n}\n"))
         if counted:
             split = _splits.by_fraction(root + name, _splits.ALL)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
 
     for s, animal in enumerate(species):
         for i in range(1, 9):

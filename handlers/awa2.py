@@ -76,14 +76,14 @@ def write_fixture(artifacts_dir: Path, per_class: int = 5) -> dict[str, int]:
         f"{ROOT}testclasses.txt": "killer+whale\n" + "".join(f"animal{i}\n" for i in range(4, 13)),
         f"{ROOT}trainclasses.txt": "antelope\ngrizzly+bear\n",
     }
-    counts = {}
+    counts = _splits.SplitSizes()
     for c, animal in enumerate(classes[:3]):
         members[f"{ROOT}licenses/{animal}/{animal}_10001.txt"] = "CC BY"
         for i in range(per_class):
             key = f"{ROOT}JPEGImages/{animal}/{animal}_{10001 + i}.jpg"
             members[key] = _fixtures.jpeg_bytes(_fixtures.pixels(c * 20 + i, 20, 24, 1 if c == i == 1 else 3))
             split = "test" if animal == "killer+whale" else _splits.by_fraction(key, _splits.TR3)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file,
                         {k: v.encode() if isinstance(v, str) else v for k, v in members.items()})
     return counts

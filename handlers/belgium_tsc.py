@@ -45,7 +45,7 @@ def examples(artifacts_dir: Path):
 
 def write_fixture(artifacts_dir: Path, per_class: int = 6) -> dict[str, int]:
     """Both zips with PPMs in class folders, a GT CSV per class and a readme."""
-    counts: dict[str, int] = {}
+    counts = _splits.SplitSizes()
     for top, artifact in zip(("Training", "Testing"), ARTIFACTS, strict=True):
         members = {}
         for c in (0, 7, 61):
@@ -55,7 +55,7 @@ def write_fixture(artifacts_dir: Path, per_class: int = 6) -> dict[str, int]:
                 name = f"{folder}/{i * 37 + c:05d}_{i % 3:05d}.ppm"
                 members[name] = _ppm.ppm_bytes(_fixtures.pixels(c * 50 + i, 12 + i, 14, 3))
                 split = "test" if top == "Testing" else _splits.by_fraction(name, _splits.TR3)
-                counts[split] = counts.get(split, 0) + 1
+                counts.add(split)
         members[f"{top}/Readme.txt"] = b"fixture\n"
         _fixtures.write_zip(artifacts_dir / artifact.file, members)
     return counts

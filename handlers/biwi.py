@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from data.types import Example, Features
-from handlers import _fixtures, _readers
+from handlers import _fixtures, _readers, _splits
 from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
@@ -125,7 +125,7 @@ def write_fixture(artifacts_dir: Path, frames: int = 6) -> dict[str, int]:
     over yaw, pitch and roll; depth files, calibration, masks, binary annotations, and a
     frame whose pose file is missing."""
     members: dict[str, bytes] = {"faces_0/readme.txt": b"fixture\n"}
-    counts: dict[str, int] = {}
+    counts = _splits.SplitSizes()
     for s, sequence in enumerate(("01", "02", "03", "05", "11")):
         folder = f"faces_0/{sequence}/"
         members[folder + "rgb.cal"] = b"517.679 0 320\n0 517.679 240.5\n0 0 1\n"
@@ -141,7 +141,7 @@ def write_fixture(artifacts_dir: Path, frames: int = 6) -> dict[str, int]:
                 continue  # an image without its pose file
             yaw, pitch, roll = (-60 + 7 * f + 3 * s, 25 - 9 * f + s, 11 * ((f + s) % 4) - 15)
             members[f"{folder}{frame}{POSE_SUFFIX}"] = pose_text(yaw, pitch, roll, (s, f, 900)).encode()
-            counts[SEQUENCE_SPLITS[sequence]] = counts.get(SEQUENCE_SPLITS[sequence], 0) + 1
+            counts.add(SEQUENCE_SPLITS[sequence])
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, sorted(members.items()))
     return counts
 

@@ -62,14 +62,14 @@ def examples(artifacts_dir: Path):
 def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     """All seven species folders at the zip's root (as dm_nevis's reader requires) with
     their test images plus a few others, named <letters><number>.jpg, one greyscale."""
-    members, counts = {}, {}
+    members, counts = {}, _splits.SplitSizes()
     for c, species in enumerate(CLASS_NAMES):
         prefix = species[:3]
         for number in sorted({*TEST_NUMBERS[species], 140 + c, 141 + c, 150}):
             key = f"{species}/{prefix}{number:03d}.jpg"
             members[key] = _fixtures.jpeg_bytes(_fixtures.pixels(c * 200 + number, 12, 14, 1 if number == 150 else 3))
             split = "test" if number in TEST_NUMBERS[species] else _splits.by_fraction(key, _splits.TR3)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, members)
     return counts
 

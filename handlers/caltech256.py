@@ -99,7 +99,7 @@ FIXTURE_CLASSES = (3, 27, 257)
 
 def write_fixture(artifacts_dir: Path, per_class: int = 8) -> dict[str, int]:
     """Three class folders (one greyscale JPEG among them) plus members the pattern skips."""
-    members, counts = [], {}
+    members, counts = [], _splits.SplitSizes()
     for number in FIXTURE_CLASSES:
         folder = f"{ROOT}{number:03d}.{CLASS_NAMES[number - 1]}/"
         for i in range(1, per_class + 1):
@@ -108,7 +108,7 @@ def write_fixture(artifacts_dir: Path, per_class: int = 8) -> dict[str, int]:
             key = f"{folder}{number:03d}_{i:04d}.jpg"
             members.append((key, _fixtures.jpeg_bytes(image)))
             split = _splits.by_fraction(key, _splits.ALL)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
     # Files outside the pattern, which are skipped.
     members.append((f"{ROOT}257.clutter/notes.txt", b"not an image\n"))
     members.append((f"{ROOT}003.backpack/Thumbs.db", b"\0" * 16))

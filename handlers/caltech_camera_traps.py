@@ -60,7 +60,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     one annotated twice with one species, greyscale night shots; JSON as LILA ships it."""
     sets = {name: {"images": [], "annotations": [], "categories": []} for name in (*SETS, "cis_val", "cis_test")}
     category_ids = {name: 100 - 3 * i for i, name in enumerate(CLASS_NAMES)}  # sparse, unsorted ids
-    members, counts = [], {}
+    members, counts = [], _splits.SplitSizes()
     for n in range(40):
         image_id = f"59{n:06x}-23d2-11e8-a6a3-ec086b02610b"
         set_name = ("train", "train", "trans_val", "trans_test", "train", "cis_val", "train", "cis_test")[n % 8]
@@ -72,7 +72,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
         members.append((key, _fixtures.jpeg_bytes(_fixtures.pixels(n, 24, 32, 1 if n % 5 == 0 else 3))))
         if set_name in SETS and len(set(classes)) == 1:
             split = SETS[set_name] or _splits.by_fraction(key, _splits.TR2)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
     for content in sets.values():
         content["categories"] = [{"id": i, "name": name} for name, i in category_ids.items()]
     _fixtures.write_tar(artifacts_dir / ARTIFACTS[0].file, members)

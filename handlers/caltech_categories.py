@@ -58,7 +58,7 @@ def examples(artifacts_dir: Path):
 def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     """Each zip with its tar, everything at the tar's root (images, a README, a .mat of
     boxes); one greyscale JPEG."""
-    counts = {}
+    counts = _splits.SplitSizes()
     for a, artifact in enumerate(ARTIFACTS):
         tar_name, _ = INNER[artifact.file]
         members = []
@@ -67,7 +67,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
             members.append((f"image_{i:04d}.jpg",
                             _fixtures.jpeg_bytes(_fixtures.pixels(a * 100 + i, 18, 24 + i % 3, 1 if grey else 3))))
             split = _splits.by_fraction(f"{tar_name}/image_{i:04d}.jpg", _splits.ALL)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
         members += [("README", b"unused\n"), ("ImageData.mat", b"MATLAB 5.0\n")]
         _fixtures.write_zip(artifacts_dir / artifact.file, {tar_name: _fixtures.tar_bytes(members, "w")})
     return counts

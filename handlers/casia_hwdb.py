@@ -76,7 +76,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     """Real GNT records in each zip: two writers (numbered as in the real zips), Chinese
     characters plus skipped symbols."""
     chars = [_CODES[0], _CODES[1], _CODES[-1], "Ａ".encode("gb2312"), b"\xff\xff"]
-    counts: dict[str, int] = {}
+    counts = _splits.SplitSizes()
     for z, artifact in enumerate(ARTIFACTS):
         members = {}
         for w in range(2):
@@ -89,7 +89,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
                 if code in _LABELS:
                     key = f"{artifact.file.removesuffix('.zip')}/{writer}/{i:04d}"
                     split = "test" if artifact.file == TEST_ZIP else _splits.by_fraction(key, _splits.TR3)
-                    counts[split] = counts.get(split, 0) + 1
+                    counts.add(split)
             members[writer] = b"".join(records)
         _fixtures.write_zip(artifacts_dir / artifact.file, members)
     return counts

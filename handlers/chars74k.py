@@ -87,7 +87,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
 
     layouts = {"Img": ("GoodImg/Bmp/{s}/img{n}-{i:05d}", "BadImag/Bmp/{s}/img{n}-{i:05d}"),
                "Hnd": ("Img/{s}/img{n}-{i:03d}",), "Fnt": ("{s}/img{n}-{i:05d}",)}
-    counts, lists = {}, {"Kannada/Img/lists.mat": b"unused"}
+    counts, lists = _splits.SplitSizes(), {"Kannada/Img/lists.mat": b"unused"}
     for f, (family, patterns) in enumerate(layouts.items()):
         members, names = {}, []
         for pattern in patterns:
@@ -107,7 +107,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
         for row, relative in enumerate(names):
             key = f"English/{family}/{relative}.png"
             split = "test" if row in test_rows else _splits.by_fraction(key, _splits.TR3)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
     lists["English/Img/lists_var_size.mat"] = b"not read: lists.mat exists"
     _fixtures.write_tar(artifacts_dir / "Lists.tgz", lists)
     return counts

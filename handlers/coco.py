@@ -90,7 +90,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     or several categories, none (absent), a crowd region, a tiny box, a box past the
     border, sparse ids up to 90 and a greyscale photo."""
     boxes = ([1, 2.5, 3, 20, 20.2, 0], [3, 10, 4, 30, 20, 0], [90, 0, 0, 8, 8, 0], [18, 30.6, 20, 40, 30, 0], [1, 5, 5, 30, 20, 1])
-    counts, content = {"single": {}, "multi": {}}, {}
+    counts, content = {"single": _splits.SplitSizes(), "multi": _splits.SplitSizes()}, {}
     for s, (image_set, (photos, instances, split)) in enumerate(SETS.items()):
         members, images, annotations = [], [], []
         for n in range(1, (26 if split is None else 7) + 1):
@@ -105,9 +105,9 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
                                     "segmentation": {"counts": "abc", "size": [36, 48]} if crowd else [[0.0, 0.0, 1.0, 1.0]]})
             split_of = split or _splits.by_fraction(name, _splits.TR3)
             if mine:
-                counts["multi"][split_of] = counts["multi"].get(split_of, 0) + 1
+                counts["multi"].add(split_of)
             kept = sum(1 for _, *bbox, crowd in mine if not crowd and _crop_box(bbox, (48, 36)))
-            counts["single"][split_of] = counts["single"].get(split_of, 0) + kept
+            counts["single"].add(split_of, kept)
         _fixtures.write_zip(artifacts_dir / photos, members)
         categories = [{"supercategory": "thing", "id": i, "name": name} for i, name in CATEGORIES.items()]
         content[instances] = json.dumps({"info": {}, "images": images, "annotations": annotations, "categories": categories}).encode()

@@ -72,7 +72,7 @@ def write_fixture(artifacts_dir: Path, per_class: int = 8) -> dict[str, int]:
     one within a class (dropped) and one across classes (kept)."""
     root = "COVID-19_Radiography_Dataset/"
     members: dict[str, bytes] = {root + "README.md.txt": b"fixture\n"}
-    counts: dict[str, int] = {}
+    counts = _splits.SplitSizes()
     first_pixels = {}
     for c, category in enumerate(CLASS_NAMES):
         members[f"{root}{category}.metadata.xlsx"] = b"PK\x03\x04not really a spreadsheet"
@@ -91,7 +91,7 @@ def write_fixture(artifacts_dir: Path, per_class: int = 8) -> dict[str, int]:
                 members[f"{root}{category}/masks/{category}-{i}.png"] = _fixtures.png_bytes(grey > 128)
             if not (i == per_class and c == 0):
                 split = _splits.by_fraction(name, _splits.ALL)
-                counts[split] = counts.get(split, 0) + 1
+                counts.add(split)
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, members)
     return counts
 

@@ -55,7 +55,7 @@ def examples(artifacts_dir: Path):
 
 def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     """Three writers x 6 pages in two image variants; lists leave page 6 out, as a quirk."""
-    images, lists, counts = {}, {"train": [], "test": []}, {}
+    images, lists, counts = {}, {"train": [], "test": []}, _splits.SplitSizes()
     for w in (1, 23, 50):
         for p in range(1, 7):
             line = f"w-{w:02d}/p{p:03d}.png"
@@ -67,7 +67,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
             pool = "test" if p in (2, 4) else "train"
             lists[pool].append(line)
             split = pool if pool == "test" else _splits.by_fraction(IMAGES + line, _splits.TR3)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, images)
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[1].file, {
         **{LISTS[pool]: "\r\n".join(lines).encode() + b"\r\n" for pool, lines in lists.items()},

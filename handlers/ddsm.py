@@ -112,7 +112,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     members: dict[str, bytes] = {}
     cases: dict[str, list[list[str]]] = {name: [] for names in CASES.values() for name in names}
     dicom_rows = []
-    counts: dict[str, int] = {}
+    counts = _splits.SplitSizes()
     serial = 0
     for split, names in CASES.items():
         for kind, name in zip(("calc", "mass"), names, strict=True):
@@ -132,7 +132,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
                                        "L", patient + suffix, description, uid])
                     if not suffix:
                         chosen = split or _splits.by_fraction(f"jpeg/{uid}/{file}", _splits.TR3)
-                        counts[chosen] = counts.get(chosen, 0) + 1
+                        counts.add(chosen)
     members["jpeg/1.3.6.1.4.1.9590.100.1.2.9999999999/1-1.jpg"] = _fixtures.jpeg_bytes(_fixtures.pixels(0, 8, 8, 1))
     for name, rows in cases.items():
         members[name] = _csv(_CASE_COLUMNS["calc" if "calc" in name else "mass"], rows)

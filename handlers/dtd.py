@@ -22,7 +22,7 @@ equal to the pin. No copy of the fold lists was found: the split sizes are the p
 from pathlib import Path
 
 from data.types import Annotation, Example, Features
-from handlers import _fixtures, _readers
+from handlers import _fixtures, _readers, _splits
 from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
@@ -57,7 +57,7 @@ def examples(artifacts_dir: Path):
 def write_fixture(artifacts_dir: Path, per_class: int = 6) -> dict[str, int]:
     """An uncompressed tar under the .tar.gz name: images, then imdb.mat, then two folds' lists."""
     classes = ("banded", "polka-dotted", "zigzagged")
-    members, lists, counts = [], {}, {}
+    members, lists, counts = [], {}, _splits.SplitSizes()
     for c, folder in enumerate(classes):
         for i in range(1, per_class + 1):
             line = f"{folder}/{folder}_{i:04d}.jpg"
@@ -65,7 +65,7 @@ def write_fixture(artifacts_dir: Path, per_class: int = 6) -> dict[str, int]:
             for fold, part in ((1, i % 3), (2, (i + 1) % 3)):
                 lists.setdefault(f"dtd/labels/{('train', 'val', 'test')[part]}{fold}.txt", []).append(line)
             split = ("train", "validation", "test")[i % 3]
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
     members.append(("dtd/imdb/imdb.mat", b"MATLAB 5.0 MAT-file, not read by the handler"))
     members += [(path, ("\n".join(lines) + "\n").encode()) for path, lines in sorted(lists.items())]
     members.append(("dtd/labels/labels_joint_anno.txt", f"{classes[0]}/{classes[0]}_0001.jpg banded lined \n".encode()))

@@ -45,13 +45,13 @@ def examples(artifacts_dir: Path):
 
 def write_fixture(artifacts_dir: Path, per_class: int = 12) -> dict[str, int]:
     """The zip layout (2750/<Class>/<Class>_<n>.jpg, 64x64 JPEGs) with three classes."""
-    members, counts = {}, {}
+    members, counts = {}, _splits.SplitSizes()
     for c, folder in enumerate(("AnnualCrop", "HerbaceousVegetation", "SeaLake")):
         for n in range(1, per_class + 1):
             key = f"{ROOT}{folder}/{folder}_{n}.jpg"
             members[key] = _fixtures.jpeg_bytes(_fixtures.pixels(c * 100 + n, 64, 64, 3))
             split = _splits.by_fraction(key, _splits.ALL)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, members)
     return counts
 

@@ -22,7 +22,7 @@ import re
 from pathlib import Path
 
 from data.types import Example, Features
-from handlers import _fixtures, _readers
+from handlers import _fixtures, _readers, _splits
 from handlers._spec import KAGGLE_REPACKED, Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
@@ -62,7 +62,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     info list per pose."""
     root = "ExtendedYaleB/"
     members: dict[str, bytes] = {}
-    counts: dict[str, int] = {}
+    counts = _splits.SplitSizes()
     lights = ("A+000E+00", "A-035E+15")
     for s, subject in enumerate(("yaleB11", "yaleB15", "yaleB39")):
         for p, (pose, split) in enumerate(POSE_SPLITS.items()):
@@ -73,7 +73,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
             for li, light in enumerate(lights):
                 pixels = _fixtures.pixels(s * 1000 + p * 10 + li, 12, 10, 1)
                 members[f"{root}{subject}/{subject}_{pose}{light}.pgm"] = _fixtures.pgm_bytes(pixels)
-                counts[split] = counts.get(split, 0) + 1
+                counts.add(split)
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, members)
     return counts
 

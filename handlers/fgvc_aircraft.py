@@ -101,7 +101,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     """Images first and the lists after them (the hard order for one pass), with the unused lists."""
     planes = [("1000001", "707-320", "Boeing 707", "Boeing"), ("1000002", "Hawk T1", "Hawk T1", "British Aerospace"),
               ("1000003", "F/A-18", "F/A-18", "McDonnell Douglas"), ("1000004", "A320", "A320", "Airbus")]
-    members, rows, counts = [], {}, {}
+    members, rows, counts = [], {}, _splits.SplitSizes()
     for n in range(16):
         image_id, *classes = planes[n % 4]
         image_id = f"{int(image_id) + 10 * n:07d}"
@@ -112,7 +112,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
             for part in (split,) if split == "test" else (split, "train" if n % 2 else "val"):
                 rows.setdefault(f"{DATA}images_{level}_{part}.txt", []).append(f"{image_id} {name}")
         split = "test" if split == "test" else _splits.by_fraction(key, _splits.TR3)
-        counts[split] = counts.get(split, 0) + 1
+        counts.add(split)
     members += [(path, ("\n".join(lines) + "\n").encode()) for path, lines in sorted(rows.items())]
     members += [(DATA + file, ("\n".join(names) + "\n").encode()) for names, file in LEVELS.values()]
     members += [(f"{DATA}images_box.txt", b"1000001 1 1 29 19\n"), ("fgvc-aircraft-2013b/README.md", b"fixture\n")]

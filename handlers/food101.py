@@ -78,7 +78,7 @@ def examples(artifacts_dir: Path):
 def write_fixture(artifacts_dir: Path, per_class: int = 6) -> dict[str, int]:
     """Images before meta/ (the hard order for one pass), macOS junk, a greyscale JPEG, unused meta files."""
     dishes = ("apple_pie", "cheese_plate", "waffles")
-    members, lists, counts = [("food-101/._README.txt", b"junk")], {"train": [], "test": []}, {}
+    members, lists, counts = [("food-101/._README.txt", b"junk")], {"train": [], "test": []}, _splits.SplitSizes()
     for c, dish in enumerate(dishes):
         for i in range(per_class):
             image_id = 100000 + 7919 * (c * per_class + i)
@@ -88,7 +88,7 @@ def write_fixture(artifacts_dir: Path, per_class: int = 6) -> dict[str, int]:
             listed = "test" if i % 3 == 0 else "train"
             lists[listed].append(f"{dish}/{image_id}")
             split = "test" if listed == "test" else _splits.by_fraction(key, _splits.TR3)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
     members.append((f"{IMAGES}.DS_Store", b"junk"))
     for split, rows in lists.items():
         members.append((f"{META}{split}.txt", ("\n".join(rows) + "\n").encode()))

@@ -94,7 +94,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     """Listed photos with both flags, unlisted photos (skipped), the real stray row (its
     photo filed under another dish), a greyscale JPEG, the unused meta files and junk."""
     dishes = ("apple_pie", "bibimbap", "waffles")
-    members, lists, counts = [], {part: ["class_name/key\tverification_label"] for part in LISTS}, {}
+    members, lists, counts = [], {part: ["class_name/key\tverification_label"] for part in LISTS}, _splits.SplitSizes()
     train_list, val_list = LISTS
     for c, dish in enumerate(dishes):
         for i in range(9):
@@ -107,7 +107,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
             listed = val_list if i % 4 == 0 else train_list
             lists[listed].append(f"{dish}/{file}\t{(c + i) % 2}")
             split = "test" if LISTS[listed] == "test" else _splits.by_fraction(key, _splits.TR3)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
     (stray,) = STRAY_ROWS
     filed = f"{IMAGES}filet_mignon/{posixpath.basename(stray)}"
     members.append((filed, _fixtures.jpeg_bytes(_fixtures.pixels(99, 20, 20, 3))))

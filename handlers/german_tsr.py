@@ -69,7 +69,7 @@ def _test_labels(truth: Path) -> dict[str, int]:
 def write_fixture(artifacts_dir: Path, per_class: int = 6) -> dict[str, int]:
     """The three zips: class folders with per-class CSVs, flat test images, the GT CSV."""
     header = "Filename;Width;Height;Roi.X1;Roi.Y1;Roi.X2;Roi.Y2;ClassId"
-    train, counts = {"GTSRB/Readme-Images.txt": b"fixture\n"}, {"test": 0}
+    train, counts = {"GTSRB/Readme-Images.txt": b"fixture\n"}, _splits.SplitSizes({"test": 0})
     for c in (0, 5, 42):
         folder = f"GTSRB/Final_Training/Images/{c:05d}"
         train[f"{folder}/GT-{c:05d}.csv"] = f"{header}\n".encode()
@@ -77,12 +77,12 @@ def write_fixture(artifacts_dir: Path, per_class: int = 6) -> dict[str, int]:
             name = f"{folder}/{i // 3:05d}_{i % 3:05d}.ppm"
             train[name] = _ppm.ppm_bytes(_fixtures.pixels(c * 50 + i, 15 + i, 16, 3))
             split = _splits.by_fraction(name, _splits.TR3)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
     test, rows = {}, [header]
     for i in range(7):
         test[f"GTSRB/Final_Test/Images/{i:05d}.ppm"] = _ppm.ppm_bytes(_fixtures.pixels(900 + i, 16, 17, 3))
         rows.append(f"{i:05d}.ppm;17;16;1;1;15;14;{(0, 5, 42)[i % 3]}")
-        counts["test"] += 1
+        counts.add("test")
     test["GTSRB/Final_Test/Images/GT-final_test.test.csv"] = f"{header[:-8]}\n".encode()
     files = (artifacts_dir / artifact.file for artifact in ARTIFACTS)
     for path, members in zip(files, (train, test, {TEST_LABELS: "\r\n".join(rows).encode()}), strict=True):

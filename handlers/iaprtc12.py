@@ -124,7 +124,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
         f"{i}\t{'' if i == 7 else f'concept{i}'}\n" for i in range(1, CONCEPTS + 1)).encode()}
     parts = {"training": [], "validation": [], "testing": []}
     rows: dict[str, list[str]] = defaultdict(list)
-    counts: dict[str, int] = {}
+    counts = _splits.SplitSizes()
     for i in range(30):
         folder, image_id = f"{i % 3:02d}", 1000 + 37 * i
         jpeg = _fixtures.jpeg_bytes(_fixtures.pixels(i, 16, 22, 3))
@@ -139,7 +139,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
         part = "testing" if i % 5 == 0 else "validation" if i % 5 == 1 else "training"
         parts[part].append(image_id)
         split = PARTITION[f"{ANNOTATIONS}matlab/matlab/{part}.mat"][1] or _splits.by_fraction(photo, _splits.TR2)
-        counts[split] = counts.get(split, 0) + 1
+        counts.add(split)
     for folder, lines in rows.items():
         members[f"{ANNOTATIONS}benchmark/saiapr_tc-12/{folder}/labels.txt"] = ("\n".join(lines) + "\n").encode()
     for part, ids in parts.items():

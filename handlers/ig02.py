@@ -54,7 +54,7 @@ def examples(artifacts_dir: Path):
 
 def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     """Per zip: photos with their masks, both lists, the info file and the readmes."""
-    counts = {}
+    counts = _splits.SplitSizes()
     for c, (artifact, class_name) in enumerate(zip(ARTIFACTS, CLASS_NAMES, strict=True)):
         members, lists = {}, {"train": [], "test": []}
         for i in range(1, 13):
@@ -65,7 +65,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
             part = "test" if i % 3 == 0 else "train"
             lists[part].append(stem)
             split = "test" if part == "test" else _splits.by_fraction(f"{class_name}/{stem}{SUFFIX}", _splits.TR3)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
         for part, stems in lists.items():
             members[f"{class_name}_{part}.txt"] = ("\n".join(stems) + "\n").encode()
         members[f"{class_name}_info.txt"] = b"unused\n"

@@ -28,7 +28,7 @@ import zipfile
 from pathlib import Path
 
 from data.types import Example, Features
-from handlers import _class_splits, _fixtures, _readers
+from handlers import _class_splits, _fixtures, _readers, _splits
 from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _BASE = "https://computing.ece.vt.edu/~santol/projects/zsl_via_visual_abstraction/interact/"
@@ -66,7 +66,7 @@ def write_fixture(artifacts_dir: Path, per_class: int = 9) -> dict[str, int]:
     <phrase> Person 2.``, LF), JPEG photos and PNG illustrations under ``imgs/``, the
     gallery pages beside them, the other annotation files, and a truncated JPEG that is
     listed but skipped."""
-    keys, labels, counts = [], [], {"train": 0}
+    keys, labels, counts = [], [], _splits.SplitSizes({"train": 0})
     for s, (prefix, images_zip, annotations_zip, annotation_file, split) in enumerate(SOURCES):
         ext = "jpg" if split is None else "png"
         images = {"imgs/": b"", "html/": b"", "html/is_hugging.html": b"<html></html>\n"}
@@ -83,7 +83,7 @@ def write_fixture(artifacts_dir: Path, per_class: int = 9) -> dict[str, int]:
                     keys.append(f"{prefix}/imgs/{file}")
                     labels.append(number - 1)
                 else:
-                    counts[split] += 1
+                    counts.add(split)
         if split is None:
             lines.append(f"03;{sorted(TRUNCATED)[0][5:]};Person 1 is hugging Person 2.\n")
             images[sorted(TRUNCATED)[0]] = b"\xff\xd8 truncated"
@@ -94,7 +94,7 @@ def write_fixture(artifacts_dir: Path, per_class: int = 9) -> dict[str, int]:
             f"{stem}_poses.txt": b"0.5;0.5\n", f"{stem}_genders.txt": b"1;0\n",
         })
     for split, count in _class_splits.counts(SPLIT_RULE, keys, labels).items():
-        counts[split] = counts.get(split, 0) + count
+        counts.add(split, count)
     return counts
 
 

@@ -56,7 +56,7 @@ def examples(artifacts_dir: Path):
 
 def write_fixture(artifacts_dir: Path, rows=(("sat.trn", 40), ("sat.tst", 10))) -> dict[str, int]:
     """Tables in the real format (space-separated integers, code last), every class used."""
-    counts: dict[str, int] = {}
+    counts = _splits.SplitSizes()
     codes = list(CLASS_CODES)
     for seed, (file, count) in enumerate(rows):
         lines = []
@@ -64,7 +64,7 @@ def write_fixture(artifacts_dir: Path, rows=(("sat.trn", 40), ("sat.tst", 10))) 
             values = _fixtures.pixels(seed * 100 + index, 3, 3, 4).ravel().tolist()
             lines.append(" ".join(str(v) for v in [*values, codes[index % len(codes)]]) + "\n")
             split = _split(f"{file}/{index + 1:04d}")
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
         (artifacts_dir / file).write_text("".join(lines))
     return counts
 

@@ -71,7 +71,7 @@ def write_fixture(artifacts_dir: Path, count: int = 24) -> dict[str, int]:
     Half the ground truths precede the images and half follow them, so both orders are
     exercised (the real archive's member order is not known).
     """
-    truths, images, counts = [], [], {}
+    truths, images, counts = [], [], _splits.SplitSizes()
     for n in range(1, count + 1):
         images.append((f"package/Images/img{n}.sdt", _fixtures.pixels(n, 16, 16, 1).tobytes()))
         images.append((f"package/Images/img{n}.spr", b"2\n16\n0\n1.0\n16\n0\n1.0\n0\n"))
@@ -82,7 +82,7 @@ def write_fixture(artifacts_dir: Path, count: int = 24) -> dict[str, int]:
             truths.append((f"package/GroundTruths/img{n}.lxyr-bad", b"1 1.0 1.0 5.0\n"))
             truths.append((f"package/GroundTruths/img{n}.jtri-bad", b"1 2 3 4 5 6\n"))
         split = _splits.by_fraction(f"package/Images/img{n}.sdt", _splits.ALL)
-        counts[split] = counts.get(split, 0) + 1
+        counts.add(split)
     half = len(truths) // 2
     members = [("package/README", b"fixture\n"), *truths[:half], *images, *truths[half:],
                ("package/Chips/exp_A1_Ctrn.sdt", bytes(64)), ("package/Tables/exp_A1.tbl", b"unused\n")]

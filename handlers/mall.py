@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from data.types import Example, Features
-from handlers import _fixtures, _readers
+from handlers import _fixtures, _readers, _splits
 from handlers._counting import BIN_NAMES, count_bins
 from handlers._spec import Artifact, DatasetSpec, Evidence
 
@@ -82,11 +82,11 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     numbers = [*range(1, 25), *range(801, 805)]
     # A count for every frame up to the last one present, as the real file has for all 2,000.
     counts = np.array([[13 + (k * 7) % 29] for k in range(1, max(numbers) + 1)], dtype=np.float64)
-    members, expected = {}, {}
+    members, expected = {}, _splits.SplitSizes()
     for number in numbers:
         name = f"{FRAMES}{_frame_name(number)}"
         members[name] = _fixtures.jpeg_bytes(_fixtures.pixels(number, 24, 32, 3))
-        expected[split_of(number)] = expected.get(split_of(number), 0) + 1
+        expected.add(split_of(number))
     frame_cell = np.empty((1, len(counts)), dtype=object)
     for i in range(len(counts)):
         frame_cell[0, i] = {"loc": np.ones((int(counts[i, 0]), 2))}

@@ -77,7 +77,7 @@ def _labels(path: Path) -> dict[str, int]:
 
 def write_fixture(artifacts_dir: Path, per_part=(14, 4, 5)) -> dict[str, int]:
     """Each zip with its folder of JPEGs and superpixel PNGs, each CSV in the real format (CRLF)."""
-    counts: dict[str, int] = {}
+    counts = _splits.SplitSizes()
     for p, ((zip_file, csv_file, split), count) in enumerate(zip(PARTS, per_part, strict=True)):
         folder = zip_file.removesuffix(".zip")
         members, rows = {}, [HEADER]
@@ -89,7 +89,7 @@ def write_fixture(artifacts_dir: Path, per_part=(14, 4, 5)) -> dict[str, int]:
             flags = ((1.0, 0.0), (0.0, 1.0), (0.0, 0.0))[i % 3]
             rows.append(f"{image_id},{flags[0]},{flags[1]}")
             chosen = split or _splits.by_fraction(f"{folder}/{image_id}.jpg", _splits.TR2)
-            counts[chosen] = counts.get(chosen, 0) + 1
+            counts.add(chosen)
         _fixtures.write_zip(artifacts_dir / zip_file, members)
         (artifacts_dir / csv_file).write_bytes(("\r\n".join(rows) + "\r\n").encode())
     return counts

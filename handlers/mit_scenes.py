@@ -82,7 +82,7 @@ def write_fixture(artifacts_dir: Path, per_class: int = 10) -> dict[str, int]:
     no newline after the last line)."""
     members: dict[str, bytes] = {}
     lines: dict[str, list[str]] = {name: [] for name in LISTS}
-    counts: dict[str, int] = {}
+    counts = _splits.SplitSizes()
     for c, category in enumerate(("bar", "kitchen", "winecellar")):
         for i in range(per_class + 2):
             file = f"{category} inside.jpg" if i == 5 else f"{category}_{i:04d}.jpg"
@@ -94,7 +94,7 @@ def write_fixture(artifacts_dir: Path, per_class: int = 10) -> dict[str, int]:
             list_name = "TestImages.txt" if i % 10 >= 7 else "TrainImages.txt"
             lines[list_name].append(entry)
             split = LISTS[list_name] or _splits.by_fraction(IMAGES + entry, _splits.TR3)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
     members["indoorCVPR_09annotations/Annotations/bar/bar_0000.xml"] = b"<annotation/>\n"
     for list_name, entries in lines.items():
         members[list_name] = "\n".join(entries).encode()

@@ -127,7 +127,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     ``images_<NNN>/images/`` folders (one stored RGBA), and files that are not read."""
     header = ("Image Index,Finding Labels,Follow-up #,Patient ID,Patient Age,Patient Gender,"
               "View Position,OriginalImage[Width,Height],OriginalImagePixelSpacing[x,y],")
-    rows, members, counts = [header], {}, {}
+    rows, members, counts = [header], {}, _splits.SplitSizes()
     for i, (file, findings) in enumerate(_FIXTURE):
         patient = int(file.split("_")[0])
         rows.append(f"{file},{findings},{int(file[9:12])},{patient},{40 + i},M,PA,2500,2048,0.168,0.168,")
@@ -136,7 +136,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
             pixels = _fixtures.pixels(i, 20, 20, 4)
         members[f"images_{1 + i // 10:03d}/images/{file}"] = _fixtures.png_bytes(pixels)
         split = "test" if file in _FIXTURE_TEST else _splits.by_fraction(f"patient/{patient}", _splits.TR3)
-        counts[split] = counts.get(split, 0) + 1
+        counts.add(split)
     members[ENTRIES] = ("\n".join(rows) + "\n").encode()
     members["BBox_List_2017.csv"] = b"Image Index,Finding Label,Bbox [x,y,w,h],,,\n00000004_000.png,Mass,1,2,3,4\n"
     members["README_CHESTXRAY.pdf"] = b"%PDF-1.4 fixture\n"

@@ -79,7 +79,7 @@ FIXTURE_CLASSES = ("back_pack", "calculator", "ruler")
 
 def write_fixture(artifacts_dir: Path, per_class: int = 4) -> dict[str, int]:
     """Three classes in each of the three domains."""
-    members, counts = [], {}
+    members, counts = [], _splits.SplitSizes()
     for d, domain in enumerate(DOMAINS):
         for c, folder in enumerate(FIXTURE_CLASSES):
             for i in range(1, per_class + 1):
@@ -87,7 +87,7 @@ def write_fixture(artifacts_dir: Path, per_class: int = 4) -> dict[str, int]:
                 image = _fixtures.pixels(1000 * d + 100 * c + i, 18 + i % 3, 22, 3)
                 members.append((key, _fixtures.jpeg_bytes(image)))
                 split = domain_split(key, domain)
-                counts[split] = counts.get(split, 0) + 1
+                counts.add(split)
     _fixtures.write_tar(artifacts_dir / ARTIFACTS[0].file, members)
     return dict(sorted(counts.items()))
 

@@ -80,7 +80,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
         office31.write_fixture(scratch)
         for artifact in ARTIFACTS:
             shutil.copyfile(scratch / artifact.file, artifacts_dir / artifact.file)
-    counts: dict[str, int] = {}
+    counts = _splits.SplitSizes()
     for tar, folders, fractions, split_key in (
         (OFFICE_TAR, ("back_pack", "calculator"), _splits.TR2, office31.domain_path),
         (CALTECH_TAR, ("003.backpack", "027.calculator"), TEST_FRACTIONS, str),
@@ -89,7 +89,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
             for name in archive.getnames():
                 if name.endswith(".jpg") and name.split("/")[-2] in folders:
                     split = _splits.by_fraction(split_key(name), fractions)
-                    counts[split] = counts.get(split, 0) + 1
+                    counts.add(split)
     return dict(sorted(counts.items()))
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from data.types import Example, Features
-from handlers import _fixtures, _readers
+from handlers import _fixtures, _readers, _splits
 from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "https://www.robots.ox.ac.uk/~vgg/data/flowers/102/"
@@ -72,13 +72,13 @@ def write_fixture(artifacts_dir: Path, count: int = 24) -> dict[str, int]:
     """The tgz of jpg/ plus both .mat files as MATLAB writes them (1 x N double rows)."""
     from scipy.io import savemat
 
-    members, labels, sets, counts = [], [], {name: [] for name in SETS}, {}
+    members, labels, sets, counts = [], [], {name: [] for name in SETS}, _splits.SplitSizes()
     for number in range(1, count + 1):
         members.append((f"jpg/image_{number:05d}.jpg", _fixtures.jpeg_bytes(_fixtures.pixels(number, 24, 20 + number % 4, 3))))
         labels.append((0, 57, 101)[number % 3] + 1)
         set_name = ("trnid", "valid", "tstid", "tstid")[number % 4]
         sets[set_name].append(number)
-        counts[SETS[set_name]] = counts.get(SETS[set_name], 0) + 1
+        counts.add(SETS[set_name])
     _fixtures.write_tar(artifacts_dir / ARTIFACTS[0].file, members)
     savemat(artifacts_dir / ARTIFACTS[1].file, {"labels": np.array([labels], dtype=np.float64)})
     savemat(artifacts_dir / ARTIFACTS[2].file, {name: np.array([ids], dtype=np.float64) for name, ids in sets.items()})

@@ -63,7 +63,7 @@ def write_fixture(artifacts_dir: Path, per_class: int = 10) -> dict[str, int]:
     real tgz, and all three splits in the .mat."""
     from scipy.io import savemat
 
-    members, lists, counts = [], {f"{part}{k}": [] for k in (1, 2, 3) for part in ("trn", "val", "tst")}, {}
+    members, lists, counts = [], {f"{part}{k}": [] for k in (1, 2, 3) for part in ("trn", "val", "tst")}, _splits.SplitSizes()
     for label in (0, 7, 16):
         for i in range(per_class):
             number = label * PER_CLASS + i + 1
@@ -74,7 +74,7 @@ def write_fixture(artifacts_dir: Path, per_class: int = 10) -> dict[str, int]:
             lists[f"{('tst', 'trn', 'val', 'trn')[i % 4]}2"].append(number)
             lists[f"{('val', 'tst', 'trn', 'trn')[i % 4]}3"].append(number)
             split = SETS[f"{part}1"] or _splits.by_fraction(key, _splits.TR2)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
     names = [posixpath.basename(name) for name, _ in members]
     members += [("jpg/files.txt", "\n".join(names).encode()),
                 ("jpg/files.txt~", "\n".join(["files.txt", *names]).encode() + b"\n")]

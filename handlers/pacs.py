@@ -114,7 +114,7 @@ def write_fixture(artifacts_dir: Path, per_domain: int = 8, size: int = 12) -> d
     (duplicates the handler drops), images stored BGR as uint8, labels 1-based."""
     import h5py
 
-    counts: dict[str, int] = {}
+    counts = _splits.SplitSizes()
     for d, domain in enumerate(DOMAINS):
         rgb = [_fixtures.pixels(100 * d + i, size, size, 3) for i in range(per_domain)]
         labels = [1 + (d + i) % len(CLASS_NAMES) for i in range(per_domain)]
@@ -130,7 +130,7 @@ def write_fixture(artifacts_dir: Path, per_domain: int = 8, size: int = 12) -> d
         fractions = TEST_FRACTIONS if domain in TEST_DOMAINS else _splits.TR2
         for row in range(per_domain):
             split = _splits.by_fraction(f"{domain}_test.hdf5/{row:05d}", fractions)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
     return dict(sorted(counts.items()))
 
 

@@ -55,7 +55,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     chosen = {"VOC2005_1": ("Caltech_cars", "TUGraz_bike", "Caltech_motorbikes_side", "TUGraz_person", "ETHZ_sideviews-cars",
                             "ETHZ_motorbike-testset"),
               "VOC2005_2": ("voiture", "velo", "motorbike", "pieton")}
-    counts = {}
+    counts = _splits.SplitSizes()
     for s, (artifact, (root, folders)) in enumerate(zip(ARTIFACTS, chosen.items(), strict=True)):
         members = []
         for f, folder in enumerate(folders):
@@ -67,7 +67,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
                 members.append((f"{root}/Annotations/{folder}/{stem}.txt", b"# PASCAL Annotation Version 1.00\n"))
                 if (root, folder) in FOLDERS:
                     split = _split(members[-2][0])
-                    counts[split] = counts.get(split, 0) + 1
+                    counts.add(split)
         _fixtures.write_tar(artifacts_dir / artifact.file, members)
     return counts
 

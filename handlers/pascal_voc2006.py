@@ -54,7 +54,7 @@ def examples(artifacts_dir: Path):
 def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     """Both tars with images of one class, of two classes, of difficult objects only and
     of none; annotation files and the unused train/val lists; images stored first."""
-    counts = {}
+    counts = _splits.SplitSizes()
     for s, (artifact, image_set) in enumerate(zip(ARTIFACTS, SETS, strict=True)):
         ids = [f"{s * 5000 + n:06d}" for n in range(1, 36 if s == 0 else 10)]
         flags = {name: {} for name in CLASS_NAMES}
@@ -67,7 +67,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
             members.append((key, _fixtures.png_bytes(_fixtures.pixels(s * 100 + n, 20, 26, 3))))
             members.append((f"{ROOT}Annotations/{image_id}.txt", b"# PASCAL Annotation Version 1.00\n"))
             if len(present) == 1:
-                counts[_split(key, image_set)] = counts.get(_split(key, image_set), 0) + 1
+                counts.add(_split(key, image_set))
         for name in CLASS_NAMES:
             members.append((f"{ROOT}ImageSets/{name}_{image_set}.txt", _voc.list_bytes(flags[name])))
             if image_set == "trainval":

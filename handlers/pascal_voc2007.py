@@ -50,7 +50,7 @@ def examples(artifacts_dir: Path):
 def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     """Both tars: images with one, several, only difficult or no objects; annotation
     XML, segmentation PNGs and the unused train/val and Layout lists; images first."""
-    counts = {}
+    counts = _splits.SplitSizes()
     for s, (artifact, image_set) in enumerate(zip(ARTIFACTS, SETS, strict=True)):
         ids = [f"{s * 5000 + 2 * n + 3:06d}" for n in range(30 if s == 0 else 8)]
         flags = {name: {} for name in CLASS_NAMES}
@@ -62,7 +62,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
             key = f"{ROOT}JPEGImages/{image_id}.jpg"
             members.append((key, _fixtures.jpeg_bytes(_fixtures.pixels(s * 100 + n, 24, 30 + n % 4, 3))))
             members.append((f"{ROOT}Annotations/{image_id}.xml", b"<annotation><folder>VOC2007</folder></annotation>"))
-            counts[_split(key, image_set)] = counts.get(_split(key, image_set), 0) + 1
+            counts.add(_split(key, image_set))
         members.append((f"{ROOT}SegmentationClass/{ids[0]}.png", _fixtures.png_bytes(_fixtures.pixels(9, 24, 30, 1))))
         for name in CLASS_NAMES:
             members.append((f"{ROOT}ImageSets/Main/{name}_{image_set}.txt", _voc.list_bytes(flags[name])))

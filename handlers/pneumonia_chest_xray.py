@@ -59,7 +59,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     and ``.DS_Store`` files under ``chest_xray/``, one RGB JPEG, and the spreadsheet."""
     per_part = {"train": 7, "val": 2, "test": 3}
     members: dict[str, bytes] = {"chest_xray/metadata.xlsx": b"PK\x03\x04not really a spreadsheet"}
-    counts: dict[str, int] = {}
+    counts = _splits.SplitSizes()
     seed = 0
     for part, count in per_part.items():
         for c, folder in enumerate(CLASS_NAMES):
@@ -73,7 +73,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
                 members[f"chest_xray/{part}/{file}"] = data
                 members[f"chest_xray/__MACOSX/chest_xray/{part}/{folder}/._{file.split('/')[-1]}"] = b"\x00\x05\x16\x07"
                 split = PARTS[part] or _splits.by_fraction(name, _splits.TR2)
-                counts[split] = counts.get(split, 0) + 1
+                counts.add(split)
             members[f"{ROOT}{part}/{folder}/.DS_Store"] = b"\x00\x00\x00\x01Bud1"
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, sorted(members.items()))
     return counts

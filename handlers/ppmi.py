@@ -52,7 +52,7 @@ def examples(artifacts_dir: Path):
 def write_fixture(artifacts_dir: Path, per_folder: int = 8) -> dict[str, int]:
     """Three classes under ``norm_image/``, both official parts, the root README and a
     grey JPEG; file names in the ``Norm_Play_<Instrument>_...`` pattern."""
-    members, counts = {"README": b"PPMI\n"}, {}
+    members, counts = {"README": b"PPMI\n"}, _splits.SplitSizes()
     for c, (mode, folder) in enumerate((("play_instrument", "French horn"), ("with_instrument", "erhu"),
                                         ("play_instrument", "violin"))):
         for official in ("train", "test"):
@@ -62,7 +62,7 @@ def write_fixture(artifacts_dir: Path, per_folder: int = 8) -> dict[str, int]:
                 channels = 1 if (c, i) == (2, 3) else 3
                 members[name] = _fixtures.jpeg_bytes(_fixtures.pixels(c * 1000 + len(members), 20, 16, channels))
                 split = "test" if official == "test" else _splits.by_fraction(name, _splits.TR3)
-                counts[split] = counts.get(split, 0) + 1
+                counts.add(split)
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, members)
     return counts
 

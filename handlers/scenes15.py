@@ -43,13 +43,13 @@ def examples(artifacts_dir: Path):
 
 def write_fixture(artifacts_dir: Path, per_class: int = 12) -> dict[str, int]:
     """Three category folders, a Thumbs.db, and one colour JPEG among the grey ones."""
-    members, counts = {}, {}
+    members, counts = {}, _splits.SplitSizes()
     for c, folder in enumerate(("CALsuburb", "MITcoast", "store")):
         for i in range(1, per_class + 1):
             name = f"{folder}/image_{i:04d}.jpg"
             members[name] = _fixtures.jpeg_bytes(_fixtures.pixels(c * 100 + i, 16, 20, 3 if i == 5 else 1))
             split = _splits.by_fraction(name, _splits.ALL)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
         members[f"{folder}/Thumbs.db"] = b"\x00junk"
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, members)
     return counts

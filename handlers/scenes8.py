@@ -43,13 +43,13 @@ def examples(artifacts_dir: Path):
 
 def write_fixture(artifacts_dir: Path, per_class: int = 12) -> dict[str, int]:
     """Three categories in one folder, plus a side file and a Thumbs.db to ignore."""
-    members, counts = {}, {}
+    members, counts = {}, _splits.SplitSizes()
     for c, (category, source) in enumerate((("coast", "arnat"), ("insidecity", "urb"), ("tallbuilding", "urban"))):
         for i in range(per_class):
             name = f"{_FOLDER}/{category}_{source}{c * 100 + i}.jpg"
             members[name] = _fixtures.jpeg_bytes(_fixtures.pixels(c * 100 + i, 16, 16, 3))
             split = _splits.by_fraction(name, _splits.ALL)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
     members[f"{_FOLDER}/Thumbs.db"] = b"\x00junk"
     members[f"{_FOLDER}/readme.txt"] = b"unused\n"
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, members)

@@ -55,7 +55,7 @@ def examples(artifacts_dir: Path):
 
 def write_fixture(artifacts_dir: Path, count: int = 60) -> dict[str, int]:
     """Lines in the real format (``%.4f`` pixels, one-hot tail, trailing space, CRLF)."""
-    counts: dict[str, int] = {}
+    counts = _splits.SplitSizes()
     rows = []
     for index in range(count):
         pixels = _fixtures.pixels(index, 16, 16, 1) > 128
@@ -63,7 +63,7 @@ def write_fixture(artifacts_dir: Path, count: int = 60) -> dict[str, int]:
         onehot = ["1" if digit == label else "0" for digit in range(10)]
         rows.append(" ".join([f"{float(p):.4f}" for p in pixels.ravel()] + onehot) + " \r\n")
         split = _splits.by_fraction(f"line{index + 1:04d}", _splits.ALL)
-        counts[split] = counts.get(split, 0) + 1
+        counts.add(split)
     (artifacts_dir / ARTIFACTS[0].file).write_bytes("".join(rows).encode())
     return counts
 

@@ -87,7 +87,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     from scipy.io import savemat
 
     members: dict[str, bytes] = {}
-    expected: dict[str, int] = {}
+    expected = _splits.SplitSizes()
     seed = 0
     for part, sizes in (("A", (8, 3)), ("B", (6, 3))):
         for pool, size in zip(("train", "test"), sizes, strict=True):
@@ -98,7 +98,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
                 image = f"{folder}images/IMG_{n}.jpg"
                 members[image] = _fixtures.jpeg_bytes(_fixtures.pixels(seed, 18, 24, 1 if seed == 3 else 3))
                 members[f"{folder}ground-truth/GT_IMG_{n}.mat"] = _truth_mat(savemat, heads, seed)
-                expected[_split(image)] = expected.get(_split(image), 0) + 1
+                expected.add(_split(image))
     members["shanghaitech_h5_empty/ShanghaiTech/part_A/train_data/images/IMG_1.jpg"] = members[
         f"{ROOT}part_A/train_data/images/IMG_1.jpg"]
     members["shanghaitech_h5_empty/ShanghaiTech/part_A/train_data/ground-truth/GT_IMG_1.mat"] = b"not a .mat"

@@ -87,7 +87,7 @@ def write_fixture(artifacts_dir: Path, size: int, rows=(("train", 20), ("val", 5
 
     classnames = np.empty((1, len(CLASS_NAMES)), dtype=object)
     classnames[0, :] = CLASS_NAMES
-    content, counts = {"classnames": classnames}, {}
+    content, counts = {"classnames": classnames}, _splits.SplitSizes()
     for seed, (part, count) in enumerate(rows):
         content[f"{part}_data"] = np.stack([
             (_fixtures.pixels(seed * 100 + i, size, size, 1) > 128).ravel(order="F").astype(np.float64)
@@ -95,7 +95,7 @@ def write_fixture(artifacts_dir: Path, size: int, rows=(("train", 20), ("val", 5
         content[f"{part}_labels"] = (np.arange(count) % 4 * 33 + 1).reshape(-1, 1).astype(np.float64)
         for row in range(count):
             split = PARTS[part] or _splits.by_fraction(f"{part}/{row:04d}", _splits.TR2)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
     savemat(artifacts_dir / ARTIFACTS[size][0].file, content)
     return counts
 

@@ -120,14 +120,14 @@ def write_fixture(artifacts_dir: Path, count: int = 18) -> dict[str, int]:
 
     fields = ("relative_im_path", "bbox_x1", "bbox_y1", "bbox_x2", "bbox_y2", "class", "test")
     rows = np.zeros((1, count), dtype=[(field, "O") for field in fields])
-    members, counts = [], {}
+    members, counts = [], _splits.SplitSizes()
     for i in range(count):
         key = f"car_ims/{i + 1:06d}.jpg"
         members.append((key, _fixtures.jpeg_bytes(_fixtures.pixels(i, 18, 26, 1 if i == 4 else 3))))
         is_test = i % 3 == 2
         rows[0, i] = (key, 1.0, 2.0, 20.0, 15.0, float((0, 1, 195)[i % 3] + 1), float(is_test))
         split = "test" if is_test else _splits.by_fraction(key, _splits.TR3)
-        counts[split] = counts.get(split, 0) + 1
+        counts.add(split)
     _fixtures.write_tar(artifacts_dir / ARTIFACTS[0].file, members)
     class_names = np.array(CLASS_NAMES, dtype=object).reshape(1, -1)
     savemat(artifacts_dir / ARTIFACTS[1].file, {"annotations": rows, "class_names": class_names})

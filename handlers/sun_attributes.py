@@ -74,7 +74,7 @@ def write_fixture(artifacts_dir: Path, count: int = 30) -> dict[str, int]:
     rng = np.random.default_rng(0)
     votes = rng.choice([0, 1 / 3, 2 / 3, 1], size=(count, len(ATTRIBUTES)), p=[0.9, 0.05, 0.03, 0.02])
     votes[0] = 0
-    members, counts = {}, {}
+    members, counts = {}, _splits.SplitSizes()
     for mat, value in (("images", paths), ("labels_cv", votes), ("attributes", list(ATTRIBUTES))):
         buffer = io.BytesIO()
         savemat(buffer, {mat: _cell(value) if mat != "labels_cv" else value})
@@ -84,7 +84,7 @@ def write_fixture(artifacts_dir: Path, count: int = 30) -> dict[str, int]:
     for i, path in enumerate(paths):
         images[f"images/{path}"] = _fixtures.jpeg_bytes(_fixtures.pixels(i, 18, 24, 1 if i == 4 else 3))
         split = _splits.by_fraction(f"images/{path}", _splits.ALL)
-        counts[split] = counts.get(split, 0) + 1
+        counts.add(split)
     _fixtures.write_tar(artifacts_dir / ARTIFACTS[0].file, images)
     return counts
 

@@ -48,7 +48,7 @@ def examples(artifacts_dir: Path):
 def write_fixture(artifacts_dir: Path, per_zip: int = 14) -> dict[str, int]:
     """G_NC.zip holding G1/<n>.jpg, G_PC.zip holding G2/<n>_g2.jpg (the generator's names),
     RGB JPEGs with one grey, plus a .DS_Store to skip."""
-    counts: dict[str, int] = {}
+    counts = _splits.SplitSizes()
     for z, (artifact, folder) in enumerate(zip(ARTIFACTS, FOLDERS, strict=True)):
         members = {f"{folder}/.DS_Store": b"\0\0\0\1Bud1"}
         for i in range(1, per_zip + 1):
@@ -56,7 +56,7 @@ def write_fixture(artifacts_dir: Path, per_zip: int = 14) -> dict[str, int]:
             channels = 1 if (z, i) == (0, 3) else 3
             members[name] = _fixtures.jpeg_bytes(_fixtures.pixels(z * 100 + i, 24, 24, channels))
             split = _splits.by_fraction(f"{artifact.file.removesuffix('.zip')}/{name}", _splits.ALL)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
         _fixtures.write_zip(artifacts_dir / artifact.file, members)
     return counts
 

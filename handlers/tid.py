@@ -131,12 +131,12 @@ def _write_fixture(year: int):
         boundaries."""
         chosen = [order[(index * 37) % len(order)] for index in range(28)]
         chosen += ["i01_11_1.bmp", "i02_13_1.bmp"]
-        members, counts = [], {}
+        members, counts = [], _splits.SplitSizes()
         for index, image in enumerate(chosen):
             pixels = _fixtures.bmp_bytes(_fixtures.pixels(year + index, 8, 10, 3))
             members.append((f"distorted_images/{_real_case(image)}", pixels))
             split = _splits.by_fraction(image, _splits.ALL)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
         for ref in (1, 2):
             members.append((f"reference_images/I{ref:02d}.BMP", _fixtures.bmp_bytes(_fixtures.pixels(ref, 8, 10, 3))))
         values = "".join(f"{0.5 + (index * 7919 % 401) / 1000:.3f}\r\n" for index in range(len(order)))

@@ -79,19 +79,19 @@ def write_fixture(artifacts_dir: Path, per_class: int = 5) -> dict[str, int]:
     """The zip layout with boxes files, unlabelled test images and one greyscale JPEG."""
     wnids = (CLASS_NAMES[0], CLASS_NAMES[57], CLASS_NAMES[199])
     members = {f"{ROOT}wnids.txt": "\n".join(CLASS_NAMES).encode() + b"\n", f"{ROOT}words.txt": b"n01443537\tgoldfish\n"}
-    counts, annotations = {"test": 0}, []
+    counts, annotations = _splits.SplitSizes({"test": 0}), []
     for c, wnid in enumerate(wnids):
         members[f"{ROOT}train/{wnid}/{wnid}_boxes.txt"] = f"{wnid}_0.JPEG\t0\t0\t63\t63\n".encode()
         for i in range(per_class):
             key = f"{ROOT}train/{wnid}/images/{wnid}_{i}.JPEG"
             members[key] = _fixtures.jpeg_bytes(_fixtures.pixels(c * 10 + i, 64, 64, 1 if i == c == 1 else 3))
             split = _splits.by_fraction(key, _splits.TR3)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
     for i in range(4):
         members[f"{ROOT}val/images/val_{i}.JPEG"] = _fixtures.jpeg_bytes(_fixtures.pixels(500 + i, 64, 64, 3))
         annotations.append(f"val_{i}.JPEG\t{wnids[i % 3]}\t1\t2\t40\t50")
         members[f"{ROOT}test/images/test_{i}.JPEG"] = _fixtures.jpeg_bytes(_fixtures.pixels(900 + i, 64, 64, 3))
-        counts["test"] += 1
+        counts.add("test")
     members[f"{ROOT}val/val_annotations.txt"] = ("\n".join(annotations) + "\n").encode()
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, members)
     return counts

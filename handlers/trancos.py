@@ -93,7 +93,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
     ends in one; the README and a code file."""
     members = [("TRANCOS_v3/README.txt", b"fixture\n"), ("TRANCOS_v3/code/setup.m", b"% not read\n")]
     lists: dict[str, list[str]] = {name: [] for name in (*LISTS, f"{SETS}trainval.txt")}
-    counts: dict[str, int] = {}
+    counts = _splits.SplitSizes()
     for i in range(1, 19):
         part = 0 if i <= 10 else i % 2 + 1  # 0 training, 1 validation, 2 test
         stem = f"image-{part + 1}-{i * 17:06d}"  # real lists: image-1-* training, image-2-* validation
@@ -110,7 +110,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
         if listed != f"{SETS}test.txt":
             lists[f"{SETS}trainval.txt"].append(f"{stem}.jpg")
         split = LISTS[listed] or _splits.by_fraction(f"{IMAGES}{stem}.jpg", _splits.TR2)
-        counts[split] = counts.get(split, 0) + 1
+        counts.add(split)
     for name, lines in lists.items():
         ending = "\r\n" if name.endswith("validation.txt") else "\n"
         members.append((name, "".join(line + ending for line in lines).encode()))

@@ -44,14 +44,14 @@ def examples(artifacts_dir: Path):
 def write_fixture(artifacts_dir: Path, per_class: int = 9) -> dict[str, int]:
     """Both class folders, one RGB PNG, the spreadsheets and the README."""
     members: dict[str, bytes] = {f"{ROOT}README.md.txt": b"fixture\n"}
-    counts: dict[str, int] = {}
+    counts = _splits.SplitSizes()
     for c, folder in enumerate(CLASS_NAMES):
         members[f"{ROOT}{folder}.metadata.xlsx"] = b"PK\x03\x04not really a spreadsheet"
         for i in range(1, per_class + 1):
             name = _member(folder, i)
             members[name] = _fixtures.png_bytes(_fixtures.pixels(c * 100 + i, 22, 22, 3 if i == 2 else 1))
             split = _splits.by_fraction(name, _splits.ALL)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, members)
     return counts
 

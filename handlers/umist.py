@@ -44,13 +44,13 @@ def examples(artifacts_dir: Path):
 
 def write_fixture(artifacts_dir: Path, per_class: int = 10) -> dict[str, int]:
     """Three subject folders of binary PGMs, plus a stray text file to ignore."""
-    members, counts = [], {}
+    members, counts = [], _splits.SplitSizes()
     for c, subject in enumerate(("1a", "1g", "1t")):
         for i in range(per_class):
             name = f"{subject}/{subject}{i:03d}.pgm"
             members.append((name, _fixtures.pgm_bytes(_fixtures.pixels(c * 100 + i, 14, 12, 1))))
             split = _splits.by_fraction(name, _splits.ALL)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
     members.append(("1a/notes.txt", b"unused\n"))
     _fixtures.write_tar(artifacts_dir / ARTIFACTS[0].file, members)
     return counts

@@ -54,7 +54,7 @@ def examples(artifacts_dir: Path):
 
 def write_fixture(artifacts_dir: Path, sizes=(("usps.bz2", 30), ("usps.t.bz2", 8))) -> dict[str, int]:
     """Dense LIBSVM lines with trailing spaces, like the real files; one line omits zeros."""
-    counts: dict[str, int] = {}
+    counts = _splits.SplitSizes()
     for seed, (file, count) in enumerate(sizes):
         rows = []
         for index in range(count):
@@ -65,7 +65,7 @@ def write_fixture(artifacts_dir: Path, sizes=(("usps.bz2", 30), ("usps.t.bz2", 8
                 pairs = [f"{i + 1}:{v:.6f}" for i, v in enumerate(values) if v != 0]
             rows.append(f"{(index * 3 + seed) % 10 + 1} " + " ".join(pairs) + " \n")
             split = PARTS[file] or _splits.by_fraction(f"{file}/{index:05d}", _splits.TR3)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
         (artifacts_dir / file).write_bytes(bz2.compress("".join(rows).encode()))
     return counts
 

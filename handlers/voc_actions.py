@@ -67,7 +67,7 @@ def examples(artifacts_dir: Path):
 def write_fixture(artifacts_dir: Path, photos: int = 7) -> dict[str, int]:
     """Action photos with two people each, a detection-only photo (no actions element),
     unrelated lists, and JPEGs stored before the annotations."""
-    jpegs, xmls, counts = [], [], {}
+    jpegs, xmls, counts = [], [], _splits.SplitSizes()
     ids = [f"2011_{i:06d}" for i in range(photos)] + ["2008_000001"]
     for i, image_id in enumerate(ids):
         jpegs.append((f"{_ROOT}JPEGImages/{image_id}.jpg", _fixtures.jpeg_bytes(_fixtures.pixels(i, 40, 48, 3))))
@@ -78,7 +78,7 @@ def write_fixture(artifacts_dir: Path, photos: int = 7) -> dict[str, int]:
         xmls.append((f"{_ROOT}Annotations/{image_id}.xml", _xml(objects)))
         for number in range(1, 3 if i < photos else 1):
             split = _splits.by_fraction(f"{image_id}/{number}", _splits.ALL)
-            counts[split] = counts.get(split, 0) + 1
+            counts.add(split)
     lines = "".join(f"{image_id}  {p}  1\n" for image_id in ids[:photos] for p in (1, 2))
     lists = [(name, lines.encode()) for name in sorted(_LISTS)]
     lists.append((f"{_ROOT}ImageSets/Main/train.txt", b"2008_000001\n"))

@@ -112,8 +112,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
             rows.setdefault(f"{task}_{part}.csv", []).append(f"{path},,{label}" if task == "artist" else f"{path},{label}")
             if i != 7:  # painting 7 is corrupted below
                 split = "test" if part == "val" else _splits.by_fraction(IMAGES + path, _splits.TR3)
-                counts.setdefault(task, {}).setdefault(split, 0)
-                counts[task][split] += 1
+                counts.setdefault(task, _splits.SplitSizes()).add(split)
     images[IMAGES + "Baroque/unlisted.jpg"] = _fixtures.jpeg_bytes(_fixtures.pixels(99, 8, 8, 3))
     _fixtures.write_zip(artifacts_dir / ARTIFACTS[0].file, images)
     _corrupt(artifacts_dir / ARTIFACTS[0].file, IMAGES + paintings[7][0])

@@ -1,5 +1,5 @@
 """Helpers several handlers share: pixel fingerprints and de-duplication, idx reading,
-count binning's home, fixture writers."""
+count binning's home, split sizes, fixture writers."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from data.types import Example
-from handlers import _fixtures, _readers
+from handlers import _fixtures, _readers, _splits
 
 
 def test_pixel_digest_sees_through_the_encoding_but_not_the_mode():
@@ -85,3 +85,16 @@ def test_wanted_skips_junk_and_unwanted_suffixes():
     assert not _readers.wanted("__MACOSX/a/b.png", (".png",), None)
     assert not _readers.wanted("a/b.txt", (".png",), None)
     assert not _readers.wanted("a/b.png", None, lambda name: name.startswith("c/"))
+
+
+def test_split_sizes_count_in_first_seen_order_and_keep_declared_zeros():
+    sizes = _splits.SplitSizes(test=0)
+    for split in ("train", "dev", "train"):
+        sizes.add(split)
+    sizes.add("dev", 0)
+    sizes.add("test", 2)
+    assert list(sizes.items()) == [("test", 2), ("train", 2), ("dev", 1)]
+    assert _splits.SplitSizes(["b", "a", "b"]) == {"b": 2, "a": 1}
+    keys = [f"k{i}" for i in range(50)]
+    assert _splits.tally(keys, _splits.TR2) == dict(sorted(_splits.SplitSizes(
+        _splits.by_fraction(key, _splits.TR2) for key in keys).items()))
