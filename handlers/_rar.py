@@ -85,10 +85,10 @@ def rar_members(
     """(name, bytes) of the archive's files in archive order, as ``zip_members`` yields them.
 
     Folders, junk and unwanted members are read past (their CRC still checked) and not
-    kept. Refused before the tool runs, as ``_readers.extract_archive`` refuses them:
-    absolute names and ``..``, links, encrypted members, members past the end of the
-    file, a declared total above ``max_total_bytes``; while reading, more output than
-    ``max_ratio`` times the archive's size.
+    kept. Refused before the tool runs, by the rules of ``_readers``: absolute names and
+    ``..``, links, encrypted members, members past the end of the file, a declared total
+    above ``max_total_bytes``; while reading, more output than ``max_ratio`` times the
+    archive's size.
     """
     source = Path(source)
     infos = list_members(source, max_total_bytes)

@@ -2,7 +2,13 @@
 and the pixel fingerprints that find exact duplicates among images.
 
 Every reader streams: an archive is read once, front to back, and members are handed
-over one at a time. Listings are sorted or in archive order, never filesystem order.
+over one at a time, never extracted to disk. Listings are sorted or in archive order,
+never filesystem order.
+
+The rules against hostile archives live at the end, for every member reader (``_rar``
+too): ``safe_member_name`` (no absolute names, no ``..``), ``check_member_size`` (what is
+read into memory at once) and ``Budget`` (total output and compression ratio, counted as
+bytes are decoded).
 """
 
 from __future__ import annotations
@@ -10,10 +16,8 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import os
 import pickle
 import posixpath
-import stat
 import struct
 import tarfile
 import zipfile
@@ -292,16 +296,15 @@ def drop_exact_duplicates(
 
 # A member read into memory by zip_members/tar_members is refused above this size.
 MAX_MEMBER_BYTES = 2 << 30
-# extract_archive's defaults: the whole output, and output over archive size.
+# A Budget's defaults (rar_members'): the whole output, and output over archive size.
 MAX_EXTRACTED_BYTES = 200 << 30
 MAX_COMPRESSION_RATIO = 200
 # Below this much output the ratio is not judged: tiny archives of text compress well.
 RATIO_FLOOR_BYTES = 1 << 20
-_COPY_CHUNK = 1 << 20
 
 
 class UnsafeArchiveError(ValueError):
-    """An archive that would write outside its destination, or expand without bound."""
+    """An archive naming a member outside itself, or expanding without bound."""
 
 
 def _label(source) -> str:
@@ -329,59 +332,13 @@ def check_member_size(name: str, size: int, archive: str) -> None:
     if size > MAX_MEMBER_BYTES:
         raise UnsafeArchiveError(
             f"{archive}: member {name!r} declares {size} bytes, more than the "
-            f"{MAX_MEMBER_BYTES} read into memory at once; extract the archive instead"
+            f"{MAX_MEMBER_BYTES} read into memory at once; the handler must read it in pieces"
         )
 
 
-def extract_archive(
-    archive: Path,
-    destination: Path,
-    max_total_bytes: int = MAX_EXTRACTED_BYTES,
-    max_ratio: float = MAX_COMPRESSION_RATIO,
-) -> Path:
-    """Unpack ``archive`` (zip, tar, tar.gz/bz2/xz, or one gz/bz2/xz file) at ``destination``.
-
-    For the few sources that cannot be streamed. Members are written into a temporary
-    folder beside ``destination``, renamed into place once all are out, so an existing
-    ``destination`` is complete and is returned as is. Refused, with nothing left
-    behind: absolute names, ``..``, links resolving outside, hard links to anything
-    but an earlier member, devices and fifos, more than ``max_total_bytes`` of output,
-    and output above ``max_ratio`` times the archive's size (a zip bomb). Sizes are
-    counted as bytes are written, not taken from headers. Modes and owners are not
-    restored: files are created readable, never executable or setuid.
-    """
-    import shutil
-    import tempfile
-
-    archive, destination = Path(archive), Path(destination)
-    if destination.exists():
-        return destination
-    destination.parent.mkdir(parents=True, exist_ok=True)
-    temporary = Path(tempfile.mkdtemp(prefix=f".{destination.name}.extracting-", dir=destination.parent))
-    budget = Budget(archive.name, archive.stat().st_size, max_total_bytes, max_ratio)
-    try:
-        kind = _archive_kind(archive)
-        if kind == "zip":
-            _extract_zip(archive, temporary, budget)
-        elif kind == "tar":
-            _extract_tar(archive, temporary, budget)
-        else:
-            _extract_single(archive, kind, temporary, budget)
-    except BaseException:
-        shutil.rmtree(temporary, ignore_errors=True)
-        raise
-    try:
-        os.replace(temporary, destination)
-    except OSError:
-        shutil.rmtree(temporary, ignore_errors=True)
-        if not destination.exists():
-            raise
-        # Another worker finished the same extraction first.
-    return destination
-
-
 class Budget:
-    """Counts bytes as they are written and stops a bomb as soon as it shows."""
+    """Counts an archive's output as it is decoded and stops a bomb as soon as it shows:
+    sizes come from the bytes produced, not from headers, which a hostile archive forges."""
 
     def __init__(self, archive: str, compressed: int, max_total: int, max_ratio: float):
         self.archive, self.compressed = archive, max(compressed, 1)
@@ -392,7 +349,7 @@ class Budget:
         self.total += count
         if self.total > self.max_total:
             raise UnsafeArchiveError(
-                f"{self.archive}: extracting {member!r} takes the output past the limit of "
+                f"{self.archive}: reading {member!r} takes the output past the limit of "
                 f"{self.max_total} bytes; refusing the archive (raise max_total_bytes if "
                 "the source is trusted)"
             )
@@ -401,129 +358,3 @@ class Budget:
                 f"{self.archive}: {self.total} bytes out of {self.compressed} compressed by "
                 f"{member!r}, a ratio above {self.max_ratio}: a zip bomb? Refusing the archive"
             )
-
-
-def _archive_kind(archive: Path) -> str:
-    with open(archive, "rb") as stream:
-        head = stream.read(262)
-    if head.startswith(b"Rar!\x1a\x07"):
-        raise UnsafeArchiveError(
-            f"{archive.name}: rar archives are not extracted; read their members with "
-            "handlers._rar.rar_members, which streams them under the same safety rules"
-        )
-    if head.startswith(b"7z\xbc\xaf\x27\x1c"):
-        raise UnsafeArchiveError(f"{archive.name}: 7z archives are not supported (no dataset here needs them)")
-    if zipfile.is_zipfile(archive):
-        return "zip"
-    if _has_tar_members(archive):
-        return "tar"
-    for magic, kind in ((b"\x1f\x8b", "gz"), (b"BZh", "bz2"), (b"\xfd7zXZ\x00", "xz")):
-        if head.startswith(magic):
-            return kind
-    raise UnsafeArchiveError(f"{archive.name}: not a zip, tar, gz, bz2 or xz archive")
-
-
-def _has_tar_members(archive: Path) -> bool:
-    # tarfile.is_tarfile accepts any run of zero blocks (a gzipped file of zeros, say).
-    try:
-        with tarfile.open(archive, mode="r:*") as source:
-            return source.next() is not None
-    except (tarfile.TarError, OSError, EOFError):
-        return False
-
-
-def _inside(root: Path, name: str, archive: str) -> Path:
-    """Where member ``name`` goes, checked against the real (symlink-resolved) folders."""
-    relative = safe_member_name(name, archive)
-    if not relative:
-        return root
-    path = root / relative
-    parent = path.parent.resolve()
-    if not parent.is_relative_to(root.resolve()):
-        raise UnsafeArchiveError(f"{archive}: member {name!r} would be written outside the "
-                                 "destination through a link; refusing the archive")
-    return parent / path.name
-
-
-def _write(path: Path, stream, budget: Budget, name: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.is_symlink():
-        raise UnsafeArchiveError(f"{budget.archive}: member {name!r} would write through a link")
-    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
-    with os.fdopen(os.open(path, flags, 0o644), "wb") as out:
-        for chunk in iter(lambda: stream.read(_COPY_CHUNK), b""):
-            budget.spend(len(chunk), name)
-            out.write(chunk)
-
-
-def _link(root: Path, name: str, target: str, budget: Budget) -> None:
-    path = _inside(root, name, budget.archive)
-    if target.startswith("/") or os.path.isabs(target):
-        raise UnsafeArchiveError(f"{budget.archive}: link {name!r} points at the absolute path "
-                                 f"{target!r}; refusing the archive")
-    resolved = (path.parent / target).resolve()
-    if not resolved.is_relative_to(root.resolve()):
-        raise UnsafeArchiveError(f"{budget.archive}: link {name!r} -> {target!r} points outside "
-                                 "the archive; refusing the archive")
-    if os.path.lexists(path):
-        raise UnsafeArchiveError(f"{budget.archive}: link {name!r} would replace an earlier member")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    os.symlink(target, path)
-
-
-def _extract_zip(archive: Path, root: Path, budget: Budget) -> None:
-    with zipfile.ZipFile(archive) as source:
-        declared = sum(info.file_size for info in source.infolist())
-        if declared > budget.max_total:
-            raise UnsafeArchiveError(f"{archive.name} declares {declared} bytes of members, "
-                                     f"over the limit of {budget.max_total}; refusing the archive")
-        for info in source.infolist():
-            safe_member_name(info.filename, archive.name)
-            kind = stat.S_IFMT(info.external_attr >> 16)  # 0: made where modes are unknown
-            if info.is_dir():
-                _inside(root, info.filename, archive.name).mkdir(parents=True, exist_ok=True)
-            elif kind == stat.S_IFLNK:
-                _link(root, info.filename, source.read(info).decode("utf-8"), budget)
-            elif kind not in (0, stat.S_IFREG):
-                raise UnsafeArchiveError(f"{archive.name}: member {info.filename!r} is not a "
-                                         "regular file (a device or fifo); refusing the archive")
-            else:
-                with source.open(info) as stream:
-                    _write(_inside(root, info.filename, archive.name), stream, budget, info.filename)
-
-
-def _extract_tar(archive: Path, root: Path, budget: Budget) -> None:
-    with _tar_stream(archive) as source:
-        for info in source:
-            if info.isdir():
-                _inside(root, info.name, archive.name).mkdir(parents=True, exist_ok=True)
-            elif info.isfile():
-                _write(_inside(root, info.name, archive.name), source.extractfile(info), budget,
-                       info.name)
-            elif info.issym():
-                _link(root, info.name, info.linkname, budget)
-            elif info.islnk():
-                # A hard link names an earlier member; it becomes a copy of that file.
-                earlier = _inside(root, info.linkname, archive.name)
-                if not earlier.is_file() or earlier.is_symlink():
-                    raise UnsafeArchiveError(
-                        f"{archive.name}: hard link {info.name!r} -> {info.linkname!r} does not "
-                        "name an earlier file of the archive; refusing the archive"
-                    )
-                with open(earlier, "rb") as stream:
-                    _write(_inside(root, info.name, archive.name), stream, budget, info.name)
-            else:
-                raise UnsafeArchiveError(
-                    f"{archive.name}: member {info.name!r} is a device or fifo; refusing the archive"
-                )
-
-
-def _extract_single(archive: Path, kind: str, root: Path, budget: Budget) -> None:
-    import bz2
-    import lzma
-
-    opener = {"gz": igzip.open, "bz2": bz2.open, "xz": lzma.open}[kind]
-    name = archive.name
-    stem = name[: -len(kind) - 1] if name.lower().endswith(f".{kind}") else f"{name}.out"
-    with opener(archive, "rb") as stream:
-        _write(_inside(root, stem, name), stream, budget, stem)
