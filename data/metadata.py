@@ -1,4 +1,6 @@
-"""dataset_info.json: what a built dataset is, written last, JSON only.
+"""dataset_info.json: what a built dataset is, written last, JSON only. What it takes
+from a dataset's declaration is ``DatasetFacts``, which ``handlers._spec.DatasetSpec``
+satisfies.
 
 Beside it, written just before it from the same facts: ``croissant.json`` (Croissant
 JSON-LD, data/croissant.py) and the ``tfds/`` folder TensorFlow Datasets opens
@@ -10,7 +12,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Protocol, runtime_checkable
 
 from data import format as fmt
 from data import stats
@@ -18,6 +22,37 @@ from data.atomic import write_json_atomic
 from data.croissant import write_croissant
 from data.tfds_compat import write_tfds_files
 from data.types import Features
+
+
+class ArtifactFacts(Protocol):
+    def to_json(self) -> dict:
+        """The artifact as dataset_info.json lists it (file, url, checksums, size)."""
+
+
+@runtime_checkable
+class DatasetFacts(Protocol):
+    """What dataset_info.json takes from a dataset's declaration.
+
+    ``handlers._spec.DatasetSpec`` satisfies it; it is declared here because ``data``
+    never imports ``handlers`` (handlers import ``data`` types, not the reverse).
+    """
+
+    @property
+    def name(self) -> str: ...
+    @property
+    def version(self) -> str: ...
+    @property
+    def description(self) -> str: ...
+    @property
+    def homepage(self) -> str: ...
+    @property
+    def citation(self) -> str: ...
+    @property
+    def license(self) -> str: ...
+    @property
+    def features(self) -> Features: ...
+    @property
+    def artifacts(self) -> Sequence[ArtifactFacts]: ...
 
 
 class IncompleteDatasetError(FileNotFoundError):
@@ -62,7 +97,7 @@ def split_parts(info: dict, split: str) -> list[str]:
     raise UnknownSplitError(f"{info['name']} has no split {split!r}; it has {', '.join(offered)}")
 
 
-def build_info(spec, shard_entries: dict[str, list[dict]]) -> dict:
+def build_info(spec: DatasetFacts, shard_entries: dict[str, list[dict]]) -> dict:
     """Assemble dataset_info.json from the spec and the per-shard entries of each split.
 
     Each split gets ``statistics`` (data/stats.py: pixel mean and standard deviation

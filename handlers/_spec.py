@@ -1,4 +1,10 @@
-"""The handler contract: what a dataset module declares."""
+"""The handler contract: what a dataset module declares.
+
+``DatasetSpec`` is read by the engine: its descriptive fields (name, version, licence,
+features, artifacts) are ``data.metadata.DatasetFacts``, copied into dataset_info.json;
+``extra`` holds optional declarations the engine looks up by name, today only
+``"expected_keys"`` (tasks/graph.py: a count mismatch then names the differing keys).
+"""
 
 from __future__ import annotations
 
@@ -142,6 +148,8 @@ class DatasetSpec:
     all (key, label) pairs. ``write_fixture(artifacts_dir)`` writes tiny artifacts with
     the real names and layout and returns the number of examples per split.
     ``source`` names the artifact folder; variants sharing artifacts share it.
+    ``extra``: optional declarations by name, e.g. ``{"expected_keys": fn}`` with
+    ``fn(artifacts_dir) -> {split: keys}`` for a handler that can list the keys it expects.
     """
 
     name: str

@@ -8,6 +8,7 @@ import re
 import pytest
 
 import handlers
+from data.metadata import DatasetFacts
 
 
 def test_every_handler_module_is_registered_once():
@@ -33,6 +34,7 @@ def test_spec_is_complete(spec):
     if spec.name != "toyset":
         assert all(a.checksum for a in spec.artifacts), "real artifacts carry provider checksums"
     assert spec.features.num_classes == len(spec.features.class_names or spec.features.label_vocabulary)
+    assert isinstance(spec, DatasetFacts), "dataset_info.json reads these fields"
 
 
 def test_unknown_name_lists_close_names():
