@@ -146,7 +146,8 @@ class DatasetSpec:
     ``examples(artifacts_dir)`` yields every example once, with a stable key; splits the
     handler cannot decide per example are left None and decided by ``split_rule`` over
     all (key, label) pairs. ``write_fixture(artifacts_dir)`` writes tiny artifacts with
-    the real names and layout and returns the number of examples per split.
+    the real names and layout and returns the number of examples per split (counted
+    with ``_splits.SplitSizes``).
     ``source`` names the artifact folder; variants sharing artifacts share it.
     ``extra``: optional declarations by name, e.g. ``{"expected_keys": fn}`` with
     ``fn(artifacts_dir) -> {split: keys}`` for a handler that can list the keys it expects.
