@@ -1,6 +1,6 @@
 """Validation benchmark: ``python -m bench.validation [--quality] [--share] [--scale 1.0]``.
 
-``--quality`` measures the near-duplicate detector (data/validation.py) on planted
+``--quality`` measures the near-duplicate detector (data/validation/) on planted
 duplicates: photo-like scenes (``scenes``: a sky/ground backdrop with a horizon, a
 low-frequency colour field, blurred shapes, sensor grain) put in train, and copies made
 by real transformations (JPEG re-encoding at several qualities, resizing, small crops,
@@ -36,6 +36,7 @@ from PIL import Image, ImageDraw, ImageEnhance, ImageFilter
 
 from data import validation
 from data.types import Features
+from data.validation import merging
 
 FEATURES = Features(channels=3, class_names=("scene",))
 
@@ -200,8 +201,8 @@ def quality(originals: int, negatives: int, size: tuple[int, int] | None, label:
     negative_items = [(f"test/neg{i:05d}", _png(p)) for i, p in enumerate(negative_images)]
     negative_items += [(f"test/smooth{i:05d}", _png(p)) for i, p in enumerate(smooth[negatives:])]
     lines = []
-    previous = validation.NUM_GROUPS, validation.NUM_EXAMPLES
-    validation.NUM_GROUPS, validation.NUM_EXAMPLES = 10**9, 10**9  # list every group
+    previous = merging.NUM_GROUPS, merging.NUM_EXAMPLES
+    merging.NUM_GROUPS, merging.NUM_EXAMPLES = 10**9, 10**9  # list every group
     try:
         totals = [0, 0, 0, 0]
         for name, transform in TRANSFORMS.items():
@@ -229,7 +230,7 @@ def quality(originals: int, negatives: int, size: tuple[int, int] | None, label:
         flagged, _ = _flagged(section)
         lines.append(f"{label:<11} {'hard negatives (same backdrop)':<36} flagged {len(flagged)} of {len(pairs)}")
     finally:
-        validation.NUM_GROUPS, validation.NUM_EXAMPLES = previous
+        merging.NUM_GROUPS, merging.NUM_EXAMPLES = previous
     return lines
 
 
@@ -293,7 +294,7 @@ def _share(label: str, examples: list, scratch: Path) -> str:
     staging.write_plan(staged, plan)
     staged_in = time.process_time() - started
     # The scan: hashing every record, its JSON, and reading the written file back.
-    scan_parts = [(validation.ShardScan, "add"), (validation.ShardScan, "add_stack"),
+    scan_parts = [(validation.ShardScan, "observe_encoded"), (validation.ShardScan, "observe_stack"),
                   (validation.ShardScan, "to_json"), (shards, "_check_framing"), (shards, "write_json_atomic")]
     with _Timed(scan_parts) as scanning:
         started = time.process_time()

@@ -1,4 +1,9 @@
-"""Converting one shard: staged records in, one TFRecord file out, atomically."""
+"""Converting one shard: staged records in, one TFRecord file out, atomically.
+
+Conversion feeds every record it writes to a list of observers (data/observers.py): the
+image statistics (data/stats.py) and, when asked for, the validation scan
+(data/validation/scan.py). It knows nothing of what they compute.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from data import format as fmt
 from data import images, staging, stats, validation
 from data.atomic import atomic_path, remove_partials, write_json_atomic
 from data.images import ImageError
+from data.observers import ConversionObserver, StoredImage
 from data.types import Features
 
 
@@ -27,34 +33,6 @@ _LABEL_FEATURE = {"single_label": fmt.LABEL, "multi_label": fmt.MULTI_LABEL, "re
 # Records are converted in batches: a run of raw images of one size is encoded, hashed
 # and counted as one stack (see images.pngs_from_stack), and written with one call.
 _BATCH_RECORDS, _BATCH_BYTES = 256, 8 << 20
-
-
-def _encoded_image(payload: bytes, key: str, features: Features, max_pixels: int,
-                   image_stats: stats.ImageStats, scan: validation.ShardScan | None,
-                   stride: int) -> tuple[bytes, Image.Image | None]:
-    """(stored bytes, their decoding when the scan can use it) of a record staged as
-    encoded bytes: passed through or normalized to PNG.
-
-    A PNG is decoded once for the statistics and the scan together. A passed-through
-    JPEG is decoded only when its key is in the pixel sample (see data/stats.py); the
-    scan hashes it at reduced scale on its own."""
-    image, opened = images.stored_image(payload, features.channels, max_pixels)
-    jpeg = opened is not None and image.startswith(images.JPEG_SIGNATURE)
-    if jpeg and not stats.in_pixel_sample(key, stride):
-        image_stats.add_size(*opened.size)
-        return image, None
-    try:
-        if opened is None:
-            decoded = validation.decode(image)
-        else:
-            opened.load()
-            decoded = opened
-    except Exception as error:
-        if scan is None:
-            raise ImageError(f"cannot decode the stored image: {error}") from error
-        return image, None  # the scan reports it
-    image_stats.add_decoded(decoded)
-    return image, None if jpeg else decoded
 
 
 def _runs(batch: list[tuple[dict, bytes, object]]):
@@ -72,11 +50,12 @@ def _runs(batch: list[tuple[dict, bytes, object]]):
 
 
 def _convert_batch(batch: list[tuple[dict, bytes, object]], features: Features, max_pixels: int,
-                   image_stats: stats.ImageStats, scan: validation.ShardScan | None,
-                   name: str, stride: int = 1) -> list[bytes]:
-    """The serialized Examples of a batch of (header, payload, label), in order; adds
-    their images to ``image_stats`` and the records to ``scan``."""
+                   observers: list[ConversionObserver], name: str) -> list[bytes]:
+    """The serialized Examples of a batch of (header, payload, label), in order; every
+    run of records is shown to every observer."""
     label_feature = _LABEL_FEATURE[features.task]
+    # An image that cannot be decoded fails the shard unless an observer reports it.
+    tolerant = any(observer.reports_undecodable for observer in observers)
     stored: list[bytes] = []
     for start, stop in _runs(batch):
         run = batch[start:stop]
@@ -86,15 +65,17 @@ def _convert_batch(batch: list[tuple[dict, bytes, object]], features: Features, 
             if run[0][0]["t"] == staging.RAW:
                 stack = staging.raw_stack(run, features.channels)
                 stored += images.pngs_from_stack(stack)
-                image_stats.add_stack(stack)
-                if scan is not None:
-                    scan.add_stack(keys, labels, stack)
+                for observer in observers:
+                    observer.observe_stack(keys, labels, stack)
             else:
-                image, decoded = _encoded_image(run[0][1], keys[0], features, max_pixels, image_stats,
-                                                scan, stride)
-                stored.append(image)
-                if scan is not None:
-                    scan.add(keys[0], labels[0], [image], decoded=decoded)
+                image = StoredImage(*images.stored_image(run[0][1], features.channels, max_pixels))
+                stored.append(image.data)
+                for observer in observers:
+                    try:
+                        observer.observe_encoded(keys[0], labels[0], image)
+                    except ImageError:
+                        if not tolerant:
+                            raise
         except (ImageError, staging.PlanError) as error:
             raise ConversionError(f"{name}: example {keys[0]!r}: {error}") from error
     return [
@@ -135,7 +116,7 @@ def convert_shard(
 
     The sidecar (count, size, sha256, label histogram) is written just before the shard
     is renamed into place, so a shard under its final name always has one. With
-    ``scan_path``, the validation scan of the records (see data/validation.py) is built
+    ``scan_path``, the validation scan of the records (see data/validation/) is built
     while converting and written before the sidecar; the written file is read back for
     its framing (both CRCs of every record) before it is renamed into place.
     """
@@ -146,9 +127,10 @@ def convert_shard(
     digest = hashlib.sha256()
     num_bytes = done = 0
     histogram: Counter = Counter()
-    image_stats = stats.ImageStats(features.channels)
-    stride = stats.pixel_sample_stride(plan["splits"][split]["num_examples"])
+    image_stats = stats.ImageStats(features.channels,
+                                   stats.pixel_sample_stride(plan["splits"][split]["num_examples"]))
     scan = validation.ShardScan(output.name, split, features, full_decode) if scan_path else None
+    observers: list[ConversionObserver] = [image_stats] + ([scan] if scan is not None else [])
     with (
         staging.StagedRecords(staging_dir / plan["records"]) as records,
         atomic_path(output) as temporary,
@@ -158,7 +140,7 @@ def convert_shard(
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             for batch in _batches(records, rows, labels):
                 data = b"".join(map(fmt.frame_record, _convert_batch(
-                    batch, features, max_pixels, image_stats, scan, output.name, stride)))
+                    batch, features, max_pixels, observers, output.name)))
                 out.write(data)
                 digest.update(data)
                 num_bytes += len(data)

@@ -12,6 +12,9 @@ are counted for a sample: the images whose key hashes into one of ``stride`` buc
 (``pixel_sample_stride``), chosen by key, so the sample, too, does not depend on
 sharding. Sizes still come from every image's header. The merged statistics then
 say how many images the pixel figures rest on.
+
+``ImageStats`` is one of conversion's observers (data/observers.py): it sees every
+record as conversion writes it.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from data import format as fmt
 from data.decoding import parse_example
 from data.hashing import key_hash
 from data.images import ImageError
+from data.observers import StoredImage
 
 # Passed-through images whose pixels a split's statistics rest on, at least.
 PIXEL_SAMPLE = 1024
@@ -39,11 +43,16 @@ class ImageStats:
     """Running sums over the images of one shard; ``to_json`` is the sidecar entry.
 
     Pixels at hand are counted a stack at a time (one histogram call rather than numpy
-    calls per small image); the sums come from the histograms.
+    calls per small image); the sums come from the histograms. As a conversion observer,
+    passed-through JPEGs are decoded only when their key is in the pixel sample of 1 in
+    ``sample_stride`` (``pixel_sample_stride``).
     """
 
-    def __init__(self, channels: int):
+    reports_undecodable = False
+
+    def __init__(self, channels: int, sample_stride: int = 1):
         self.channels = channels
+        self.sample_stride = sample_stride
         self.mode = "L" if channels == 1 else "RGB"
         self.num_images = 0
         self.num_pixels = 0
@@ -94,6 +103,19 @@ class ImageStats:
         self.sampled_pixels += count * width * height
         self.heights[height] += count
         self.widths[width] += count
+
+    def observe_stack(self, keys: list[str], labels: list[dict], stack: np.ndarray) -> None:
+        self.add_stack(stack)
+
+    def observe_encoded(self, key: str, labels: dict, image: StoredImage) -> None:
+        if image.is_jpeg and not in_pixel_sample(key, self.sample_stride):
+            self.add_size(*image.size)
+            return
+        try:
+            decoded = image.decoded()
+        except Exception as error:
+            raise ImageError(f"cannot decode the stored image: {error}") from error
+        self.add_decoded(decoded)
 
     def _count(self, width: int, height: int) -> None:
         self.num_images += 1

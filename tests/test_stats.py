@@ -106,20 +106,23 @@ def _jpeg(seed: int, width: int, height: int) -> bytes:
 def test_passed_through_jpegs_of_a_large_split_are_decoded_for_a_sample_only():
     """Sizes are counted for every JPEG; pixels for the keys in the sample, chosen by key
     (the same whatever the shard), and the merge says how many images they rest on."""
-    from data import shards
-    from data.types import Features
+    from data import images
+    from data.observers import StoredImage
 
-    features = Features(channels=3, class_names=("a",))
+    def stored(jpeg: bytes) -> StoredImage:
+        image = StoredImage(*images.stored_image(jpeg, 3, 10**6))
+        assert image.data == jpeg and image.is_jpeg  # passed through
+        return image
+
     stride = stats.pixel_sample_stride(4 * stats.PIXEL_SAMPLE)
     assert stride == 4 and stats.pixel_sample_stride(2 * stats.PIXEL_SAMPLE - 1) == 1
     keys = [f"k/{n}.jpg" for n in range(64)]
     sampled = [key for key in keys if stats.in_pixel_sample(key, stride)]
     assert 4 <= len(sampled) <= 32
-    accumulator, reference = stats.ImageStats(3), stats.ImageStats(3)
+    accumulator, reference = stats.ImageStats(3, stride), stats.ImageStats(3)
     for n, key in enumerate(keys):
         jpeg = _jpeg(n, 20 + n % 3, 16)
-        stored, _ = shards._encoded_image(jpeg, key, features, 10**6, accumulator, None, stride)
-        assert stored == jpeg  # passed through
+        accumulator.observe_encoded(key, {}, stored(jpeg))
         if key in sampled:
             reference.add_image(jpeg)
     merged, expected = stats.merge([accumulator.to_json()]), stats.merge([reference.to_json()])
@@ -129,5 +132,5 @@ def test_passed_through_jpegs_of_a_large_split_are_decoded_for_a_sample_only():
     # With stride 1 (a split of at most 2 * PIXEL_SAMPLE) every JPEG is decoded.
     everything = stats.ImageStats(3)
     for n, key in enumerate(keys):
-        shards._encoded_image(_jpeg(n, 20 + n % 3, 16), key, features, 10**6, everything, None, 1)
+        everything.observe_encoded(key, {}, stored(_jpeg(n, 20 + n % 3, 16)))
     assert "pixel_sample_images" not in stats.merge([everything.to_json()])

@@ -408,7 +408,7 @@ def test_vertical_hash_confirms_candidates():
     assert len(np.unique(confirmed)) == len(pixels)
     # A copy still matches on both.
     copy = np.asarray(Image.open(io.BytesIO(_fixtures.jpeg_bytes(pixels[0], quality=80))))
-    hashes = validation._dhash(Image.fromarray(copy))
+    hashes = validation.hashing.dhash(Image.fromarray(copy))
     assert np.bitwise_count(np.uint64(hashes[0]) ^ horizontal[0]) <= 4
     assert np.bitwise_count(np.uint64(hashes[1]) ^ vertical[0]) <= 8
 
