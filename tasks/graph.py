@@ -431,7 +431,7 @@ class WriteMetadata(StorageTask):
 
     def _validation(self, tasks) -> dict:
         """The validation stage: merge the shards' scans, log the findings, and raise when
-        the build must fail (see data/validation.py)."""
+        the build must fail (see data/validation/report.py)."""
         settings = config.validate()
         by_split: dict[str, list[Path]] = {}  # scan files, read one at a time
         for task in tasks:

@@ -63,7 +63,7 @@ class Records:
     """All scanned records as parallel columns (one entry per record), and each scan's
     summary.
 
-    Scans are loaded one at a time and reduced to fixed-size columns (about 40 bytes a
+    Scans are loaded one at a time and reduced to fixed-size columns (about 45 bytes a
     record), so merging a dataset of any size holds no key strings; the few keys a report
     names are looked up afterwards (``keys_of``), one more pass over the scans that hold
     them.
