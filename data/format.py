@@ -30,7 +30,8 @@ num_bytes, sha256}], label_counts, statistics {pixel mean/std per channel, heigh
 width min/median/max}}}, derived_splits {<split>: {splits, num_examples}} (present only
 when some derived split exists), artifacts [{file, url, sha256 | md5, size}], provenance
 {fingerprint, code digests, artifact checksums, format_version, settings},
-validation {counts and example keys of every check}, skipped_members {count, keys}.
+validation {counts and example keys of every check; schema: data/validation/section.py},
+skipped_members {count, keys}.
 It holds nothing that varies between two builds of the same artifacts.
 
 A derived split is read as the union of stored splits and has no shards of its own:
