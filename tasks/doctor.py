@@ -1,17 +1,17 @@
 """The manual-download doctor: which artifacts are in place, damaged or missing, and
 filing files a user downloaded by hand (under whatever name) into the artifact store.
 
-An artifact is checked against the checksum a fetch would check: the [fetch] checksum
-override, else the handler's, else the sha256 recorded at its first fetch. Files in
-place were verified when fetched; they are hashed again here to catch later damage.
+An artifact is checked against the checksum a fetch would check (the rule is
+``data.artifacts.ArtifactStore.applicable``). Files in place were verified when fetched;
+they are hashed again here to catch later damage.
 
 Files in a drop folder are hashed (md5 and sha256 in one pass) and matched by content,
 so a browser's ``archive (1).zip`` finds its place. An artifact nothing can verify
 (no checksum, never fetched) is matched by its exact file name instead, and said to be
-unverified. A match is filed atomically under a temporary name beside its target: a
-hard link then removal of the original on the same filesystem (a move), a copy kept
-apart from the original otherwise. A verified file already in place is never replaced;
-a damaged one is set aside as ``<file>.rejected-<sha256 prefix>``, as a fetch would.
+unverified. A verified match is accepted by the artifact store (stored once by its
+sha256, linked under its name); the original is removed when the store holds it as a
+hard link (a move), kept otherwise (a copy). A verified file already in place is never
+replaced; a damaged one is set aside by the store, as a fetch would.
 """
 
 from __future__ import annotations
@@ -27,9 +27,10 @@ from pathlib import Path
 from tqdm import tqdm
 
 from data import locate
-from data.atomic import atomic_path, write_text_atomic
+from data.artifacts import ArtifactStore, Checksum, partial_path
+from data.atomic import atomic_path
 from handlers._spec import Artifact, DatasetSpec
-from tasks.download import CHUNK, partial_path, record_path, recorded_sha256
+from tasks.download import CHUNK
 
 ChecksumFor = Callable[[Artifact, str], "tuple[str, str] | None"]
 ALGORITHMS = ("md5", "sha256")
@@ -47,8 +48,11 @@ class Wanted:
     spec: DatasetSpec
     artifact: Artifact
     target: Path
-    expected: tuple[str, str] | None  # (algorithm, hex digest)
-    origin: str  # where ``expected`` comes from, for messages
+    checksum: Checksum | None  # what it must match, by the store's rule
+
+    @property
+    def expected(self) -> tuple[str, str] | None:
+        return (self.checksum.algorithm, self.checksum.digest) if self.checksum else None
 
 
 def wanted(specs: Iterable[DatasetSpec], data_dir: Path,
@@ -60,12 +64,9 @@ def wanted(specs: Iterable[DatasetSpec], data_dir: Path,
             target = locate.artifacts_dir(Path(data_dir), spec.source_of(artifact)) / artifact.file
             if target in found:
                 continue
-            expected, origin = checksum_for(artifact, spec.source_of(artifact)), "the handler"
-            if expected is not None and expected != artifact.checksum:
-                origin = "a [fetch] checksum override"
-            if expected is None and recorded_sha256(target):
-                expected, origin = ("sha256", recorded_sha256(target)), "the first fetch"
-            found[target] = Wanted(spec, artifact, target, expected, origin)
+            checksum = ArtifactStore.applicable(target, checksum_for(artifact, spec.source_of(artifact)),
+                                                artifact.checksum)
+            found[target] = Wanted(spec, artifact, target, checksum)
     return list(found.values())
 
 
@@ -112,7 +113,7 @@ def _state(item: Wanted, known: dict[str, str] | None) -> dict:
     row = {"file": artifact.file, "path": str(item.target), "expected_size": artifact.size}
     if item.expected:
         row["algorithm"], row["expected"] = item.expected
-        row["checksum_from"] = item.origin
+        row["checksum_from"] = item.checksum.origin
     if not item.target.is_file():
         partial = partial_path(item.target)
         return row | {
@@ -264,8 +265,10 @@ def _file_one(path: Path, item: Wanted, sums: dict[str, str], verified: bool) ->
         actual = digests(target, (algorithm,))[algorithm]
         if actual == expected:
             return "in place"
-        aside = target.with_name(f"{target.name}.rejected-{actual[:12]}")
-        os.replace(target, aside)
+        ArtifactStore.reject(target, target, actual)
+    if verified:
+        ArtifactStore.holding(target).accept(target, path, sums["sha256"], item.checksum, move=False)
+        return "filed"
     with atomic_path(target) as temporary:
         try:
             os.link(path, temporary)
@@ -273,10 +276,7 @@ def _file_one(path: Path, item: Wanted, sums: dict[str, str], verified: bool) ->
             if error.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
                 raise
             shutil.copyfile(path, temporary)
-    if verified:
-        write_text_atomic(record_path(target), f"{sums['sha256']}  {target.name}\n")
-    else:
-        record_path(target).unlink(missing_ok=True)
+    ArtifactStore.forget(target)
     return "filed"
 
 

@@ -8,9 +8,9 @@ from (ETag, Last-Modified, size) are kept beside it, so a file that changed on t
 server is started over instead of spliced. The bytes are hashed as they arrive, and
 the file gets its final name only after its checksum matched.
 
-Beside every artifact, ``.<file>.sha256`` records the sha256 of what was accepted (in
-``sha256sum`` format). It marks the artifact as verified, and for artifacts whose
-provider publishes no checksum it is the reference a later fetch must match.
+What happens to the verified bytes (stored once by sha256, linked under their name, a
+record beside them) and which checksum they must match are the artifact store's rules
+(``data.artifacts``); this module only gets the bytes and hashes them on the way.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ import requests
 import urllib3
 from tqdm import tqdm
 
+from data.artifacts import ArtifactStore, partial_path, record_path, recorded_sha256
 from handlers._spec import Artifact
 
 log = logging.getLogger(__name__)
@@ -103,28 +104,9 @@ def file_digest(path: Path, algorithm: str) -> str:
     return digest.hexdigest()
 
 
-def partial_path(target: Path) -> Path:
-    return target.with_name(f".{target.name}.download")
-
-
-def record_path(target: Path) -> Path:
-    """The sha256 record of an accepted artifact (``sha256sum -c`` reads it)."""
-    return target.with_name(f".{target.name}.sha256")
-
-
-def recorded_sha256(target: Path) -> str | None:
-    """The sha256 recorded when ``target`` was accepted, or None."""
-    try:
-        text = record_path(target).read_text()
-    except FileNotFoundError:
-        return None
-    digest = text.split(maxsplit=1)[0] if text.strip() else ""
-    return digest if re.fullmatch(r"[0-9a-f]{64}", digest) else None
-
-
 def is_verified(target: Path) -> bool:
     """True when ``target`` exists and was accepted by :func:`fetch` (cheap: two stats)."""
-    return target.exists() and record_path(target).exists()
+    return Path(target).exists() and record_path(target).exists()
 
 
 def download_host(artifact: Artifact, settings: FetchSettings) -> str | None:
@@ -736,18 +718,12 @@ def _stream(response, partial: _Partial, append: bool, total, artifact, progress
              (done - have) / seconds / 1e6)
 
 
-# --- verification -------------------------------------------------------------------
+# --- verification (the rules are the artifact store's) ---------------------------
 
 
 def _expected_checksum(artifact, source, target, settings):
-    """(algorithm, digest, where it comes from), or None when nothing is known."""
-    published = settings.checksum_for(artifact, source)
-    if published is not None:
-        return (*published, "the handler")
-    recorded = recorded_sha256(target)
-    if recorded and not settings.refresh:
-        return ("sha256", recorded, f"the first fetch (recorded in {record_path(target).name})")
-    return None
+    return ArtifactStore.applicable(target, settings.checksum_for(artifact, source),
+                                    artifact.checksum, settings.refresh)
 
 
 def _verify_into_place(artifact, source, target: Path, settings, partial: _Partial, where) -> None:
@@ -756,10 +732,10 @@ def _verify_into_place(artifact, source, target: Path, settings, partial: _Parti
     with open(partial.path, "rb") as stream:
         html = not _expects_html(artifact) and looks_like_html(stream.read(1024))
     expected = _expected_checksum(artifact, source, target, settings)
-    if expected is not None and digests[expected[0]] != expected[1]:
+    if expected is not None and digests[expected.algorithm] != expected.digest:
         _reject(partial.path, artifact, target, expected, digests, size, where, html)
     if html and expected is None:  # a matching checksum outranks any sniffing
-        aside = _move_aside(partial.path, target, digests["sha256"])
+        aside = ArtifactStore.reject(partial.path, target, digests["sha256"])
         raise HtmlPageError(
             f"{where} gave an HTML page ({size} bytes) instead of {artifact.file}; it was "
             f"kept at {aside}. Open the URL in a browser to see what it says"
@@ -774,42 +750,27 @@ def _verify_into_place(artifact, source, target: Path, settings, partial: _Parti
             'handler: sha256="%s"', artifact.file, digests["sha256"], record_path(target),
             digests["sha256"],
         )
-    _write_record(target, digests["sha256"])
-    os.replace(partial.path, target)
+    ArtifactStore.holding(target).accept(target, partial.path, digests["sha256"], expected)
     partial.meta_path.unlink(missing_ok=True)
 
 
 def _reject(path, artifact, target, expected, digests, size, where, html) -> None:
-    algorithm, wanted, origin = expected
-    actual = digests[algorithm]
-    aside = _move_aside(path, target, actual)
-    if origin == "the handler":
+    actual = digests[expected.algorithm]
+    aside = ArtifactStore.reject(path, target, actual)
+    if expected.published:
         fix = ("If the provider changed the file on purpose, update the handler's "
-               f'checksum: {algorithm}="{actual}".')
+               f'checksum: {expected.algorithm}="{actual}".')
     else:
         fix = ("It has no published checksum and differs from the first fetch; if the "
                "change is expected, rerun with [fetch] refresh = true.")
     raise ChecksumError(
-        f"{artifact.file} from {where} failed verification: {algorithm} is {actual}, "
-        f"expected {wanted} from {origin} ({size} bytes"
+        f"{artifact.file} from {where} failed verification: {expected.algorithm} is {actual}, "
+        f"expected {expected.digest} from {expected.origin} ({size} bytes"
         + (f", expected {artifact.size}" if artifact.size else "")
         + ")."
         + (" It is an HTML page, not the artifact (a login, quota or error page)." if html else "")
         + f" The file was kept at {aside} for inspection. {fix}"
     )
-
-
-def _move_aside(path: Path, target: Path, digest: str) -> Path:
-    aside = target.with_name(f"{target.name}.rejected-{digest[:12]}")
-    os.replace(path, aside)
-    return aside
-
-
-def _write_record(target: Path, sha256: str) -> None:
-    record = record_path(target)
-    temporary = record.with_name(record.name + ".tmp")
-    temporary.write_text(f"{sha256}  {target.name}\n")
-    os.replace(temporary, record)
 
 
 def _adopt(artifact: Artifact, source: str, target: Path, settings: FetchSettings) -> None:
@@ -818,7 +779,7 @@ def _adopt(artifact: Artifact, source: str, target: Path, settings: FetchSetting
     digests = {name: file_digest(target, name) for name in algorithms}
     expected = _expected_checksum(artifact, source, target, settings)
     where = f"the file found at {target}"
-    if expected is not None and digests[expected[0]] != expected[1]:
+    if expected is not None and digests[expected.algorithm] != expected.digest:
         with open(target, "rb") as stream:
             html = not _expects_html(artifact) and looks_like_html(stream.read(1024))
         _reject(target, artifact, target, expected, digests, target.stat().st_size, where, html)
@@ -827,5 +788,5 @@ def _adopt(artifact: Artifact, source: str, target: Path, settings: FetchSetting
             "%s has no published checksum; recorded sha256 %s of %s. Pin it in the "
             'handler: sha256="%s"', artifact.file, digests["sha256"], where, digests["sha256"],
         )
-    _write_record(target, digests["sha256"])
+    ArtifactStore.holding(target).accept(target, target, digests["sha256"], expected, move=False)
     log.info("%s: verified %s", artifact.file, where)

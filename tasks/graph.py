@@ -21,9 +21,10 @@ import luigi.interface
 import handlers
 from data import format as fmt
 from data import locate, metadata, settings, shards, staging, validation
-from data.atomic import write_json_atomic, write_text_atomic
+from data.artifacts import ArtifactStore
+from data.atomic import write_json_atomic
 from tasks import config, progress, provenance, status
-from tasks.download import download_host, fetch, is_verified, record_path, recorded_sha256
+from tasks.download import download_host, fetch, is_verified, recorded_sha256
 
 log = logging.getLogger("luigi-interface")
 
@@ -169,35 +170,22 @@ class FetchArtifact(StorageTask):
     def output(self):
         return luigi.LocalTarget(locate.artifacts_dir(config.data_dir(), self.source) / self.file)
 
-    def _expected(self) -> str | None:
-        checksum = config.fetch_settings().checksum_for(self._spec_artifact(), self.source)
-        return ":".join(checksum) if checksum else None
+    def _store(self) -> ArtifactStore:
+        return ArtifactStore(config.data_dir() / "artifacts")
 
-    def _pin(self) -> Path:
-        """Beside the artifact: the checksum it was verified against."""
-        path = _path(self.output())
-        return path.with_name(f".{path.name}.expected")
+    def _published(self):
+        return config.fetch_settings().checksum_for(self._spec_artifact(), self.source)
 
     def complete(self):
-        # The file alone is not enough: a file put there by hand is verified first, and
-        # one verified against another checksum (the handler or an override changed)
-        # is fetched again.
-        path = _path(self.output())
-        if not is_verified(path):
-            return False
-        expected = self._expected()
-        if expected is None or expected == f"sha256:{recorded_sha256(path)}":
-            return True
-        return self._pin().exists() and self._pin().read_text().strip() == expected
+        # Verified, and against today's checksum (a file put there by hand is verified
+        # first; one verified against a checksum since changed is fetched again).
+        return self._store().verified(_path(self.output()), self._published())
 
     def run(self):
         started = time.monotonic()
         path = _path(self.output())
         if is_verified(path) and not self.complete():
-            # Verified against an older checksum: keep it aside for inspection, fetch anew.
-            aside = path.with_name(f"{path.name}.superseded-{(recorded_sha256(path) or 'unknown')[:12]}")
-            os.replace(path, aside)
-            record_path(path).unlink(missing_ok=True)
+            aside = self._store().supersede(path)
             log.warning("%s was verified against another checksum; moved to %s", path.name, aside.name)
 
         reporter = progress.Reporter(self, self.source, "fetch", "bytes")
@@ -212,9 +200,6 @@ class FetchArtifact(StorageTask):
               config.fetch_settings(), report, page=spec.homepage)
         size = path.stat().st_size
         reporter.finish(size, size, f"{self.file}: {size / 1e6:.1f} MB verified")
-        expected = self._expected()
-        if expected:
-            write_text_atomic(self._pin(), expected + "\n")
 
 
 def _link_borrowed(spec) -> None:
