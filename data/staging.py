@@ -10,6 +10,10 @@ global shuffle, and ``<split>.labels.json`` aligned with those rows. Shard ``i``
 ``n`` converts rows ``[i*N//n, (i+1)*N//n)`` with random-access reads, so shards are
 independent and nothing is decompressed twice. Memory holds about 30 bytes per example
 (key hash, offset, length, split, label), never keys or images.
+
+The plan keeps each split's example count and payload bytes, not a shard count: ``n``
+follows from them and the [convert] settings of the run that converts
+(``shard_counts``), so changing the shard size converts again from the same staging.
 """
 
 from __future__ import annotations
@@ -93,6 +97,12 @@ def num_shards(num_examples: int, payload_bytes: int, target_bytes: int, min_sha
     return max(1, min(wanted, num_examples))
 
 
+def shard_counts(plan: dict, target_bytes: int, min_shards: int) -> dict[str, int]:
+    """split -> number of shards, from the plan's counts and payload bytes and the settings."""
+    return {split: num_shards(entry["num_examples"], entry["payload_bytes"], target_bytes, min_shards)
+            for split, entry in plan["splits"].items()}
+
+
 class _LabelColumn:
     """One label per example, compact: int64 or float64 values beside a missing flag
     (lists for multi-label), so planning holds bytes per example, not Python objects."""
@@ -168,8 +178,6 @@ def stage(
     features: Features,
     directory: Path,
     split_rule: SplitRule | None,
-    target_shard_bytes: int,
-    min_shards: int,
     progress: Callable[[int], None] = lambda count: None,
 ) -> dict:
     """Write records.bin, the split indexes and labels; return the plan (see ``write_plan``).
@@ -224,10 +232,9 @@ def stage(
         with atomic_path(directory / index_file) as temporary, open(temporary, "wb") as out:
             np.save(out, index)
         write_json_atomic(directory / labels_file, labels.take(rows))
-        payload_bytes = int(index[:, 2].sum())
         plan_splits[split] = {
             "num_examples": len(members),
-            "num_shards": num_shards(len(members), payload_bytes, target_shard_bytes, min_shards),
+            "payload_bytes": int(index[:, 2].sum()),  # the shard count follows (shard_counts)
             "index": index_file,
             "labels": labels_file,
         }

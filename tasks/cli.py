@@ -186,7 +186,7 @@ def _provenance_changes(spec, info: dict) -> list[str]:
     built, now = info.get("provenance"), provenance_of(spec.name)
     if built is None:
         return ["no provenance recorded (built by an older version)"]
-    if built["fingerprint"] == now["fingerprint"]:
+    if built["fingerprint"] == now["fingerprint"] and built.get("settings") == now["settings"]:
         return []
     changes = [f"code changed: {name}" for name in sorted(set(built["code"]) | set(now["code"]))
                if built["code"].get(name) != now["code"].get(name)]
@@ -242,12 +242,13 @@ def _preview_duplicates(args, spec, directory: Path, info: dict) -> int:
 
 def cmd_status(args) -> int:
     from tasks import status
-    from tasks.graph import provenance_of
+    from tasks.graph import provenance_of, shard_counts
 
     names = handlers.expand(args.names or ["all"])
     errors = status.last_errors(args.data_dir)
     rows = [status.dataset_status(handlers.get(name), args.data_dir, errors,
-                                  provenance_of(name)["fingerprint"]) for name in names]
+                                  provenance_of(name)["fingerprint"], shard_counts=shard_counts)
+            for name in names]
     if not args.names:  # the whole registry: show only what has been touched
         rows = [row for row in rows if row["artifacts"][0] or row["planned"] or row["error"]]
     print(status.format_status(rows) if rows else f"nothing built yet under {args.data_dir}")

@@ -129,6 +129,13 @@ def _plan_of(dataset: str) -> dict:
     return staging.read_plan(staging_of(dataset))
 
 
+def shard_counts(plan: dict) -> dict[str, int]:
+    """split -> number of shards: decided at conversion time, from the plan's sizes and
+    this run's [convert] settings, so a new shard size needs no new staging."""
+    settings = config.convert()
+    return staging.shard_counts(plan, int(settings.target_shard_mb * 1e6), settings.min_shards)
+
+
 class StorageTask(luigi.Task):
     """Base of every task here: failures are journaled in the data dir for `status`."""
 
@@ -256,8 +263,6 @@ class PlanExamples(StorageTask):
             spec.features,
             directory,
             spec.split_rule,
-            target_shard_bytes=int(settings.target_shard_mb * 1e6),
-            min_shards=settings.min_shards,
             progress=lambda n: reporter.update(n, None, f"read {n} examples"),
         )
         counts = {split: info["num_examples"] for split, info in plan["splits"].items()}
@@ -290,7 +295,7 @@ class ConvertShard(StorageTask):
             split = _plan_of(self.dataset)["splits"][self.split]
         except (OSError, ValueError, KeyError):
             return 0
-        return split["num_examples"] / max(split["num_shards"], 1)
+        return split["num_examples"] / max(self.num_shards, 1)
 
     def output(self):
         spec = handlers.get(self.dataset)
@@ -371,8 +376,11 @@ class WriteMetadata(StorageTask):
             info = json.loads(path.read_text())
         except ValueError:
             return False
-        if info.get("provenance", {}).get("fingerprint") != provenance_of(self.dataset)["fingerprint"]:
-            return False  # built from other code, artifacts or settings: rebuild
+        built, now = info.get("provenance", {}), provenance_of(self.dataset)
+        if built.get("fingerprint") != now["fingerprint"]:
+            return False  # built from other code or artifacts: stage and convert again
+        if built.get("settings") != now["settings"]:
+            return False  # other [convert] settings: convert again from the same staging
         directory = path.parent
         return all(
             (directory / shard["file"]).exists()
@@ -381,16 +389,16 @@ class WriteMetadata(StorageTask):
         )
 
     def shard_tasks(self):
-        plan = staging.read_plan(staging_of(self.dataset))
+        counts = shard_counts(staging.read_plan(staging_of(self.dataset)))
         return [
-            ConvertShard(dataset=self.dataset, split=split, shard=i, num_shards=info["num_shards"])
-            for split, info in sorted(plan["splits"].items())
-            for i in range(info["num_shards"])
+            ConvertShard(dataset=self.dataset, split=split, shard=i, num_shards=count)
+            for split, count in sorted(counts.items())
+            for i in range(count)
         ]
 
     def run(self):
         tasks = self.shard_tasks()
-        yield tasks  # dynamic dependencies: the shard count is known only after planning
+        yield tasks  # dynamic dependencies: the shard counts follow from the plan
         entries: dict[str, list[dict]] = {}
         for task in tasks:
             sidecar = _path(task.output()["sidecar"])

@@ -1,13 +1,18 @@
 """What a build depends on, condensed into a fingerprint that Luigi's paths carry.
 
-A dataset's fingerprint covers the source of its handler module and of every shared
-handler module it imports (transitively), the engine modules that shape the bytes
-written (format, images, staging, shards, types), the expected checksum of every
-artifact (after luigi.cfg overrides), the format version and the conversion settings
-that change the output. The staging folder is ``staging/<dataset>/<fingerprint>/``
-and each shard's sidecar lives there, so when any input changes, the plan and the
-shards are simply missing under the new fingerprint and Luigi rebuilds exactly that
-dataset; other datasets keep their fingerprint and are untouched.
+A dataset's fingerprint covers what its staging depends on: the source of its handler
+module and of every shared handler module it imports (transitively), the engine modules
+that shape the bytes staged and converted (format, hashing, images, staging, shards,
+types), the expected checksum of every artifact (after luigi.cfg overrides) and the
+format version. The staging folder is ``staging/<dataset>/<fingerprint>/`` and each
+shard's sidecar lives there, so when any input changes, the plan and the shards are
+simply missing under the new fingerprint and Luigi rebuilds exactly that dataset; other
+datasets keep their fingerprint and are untouched.
+
+The [convert] settings that decide the shard count are recorded beside the fingerprint,
+not in it: the staged records do not depend on them, so a new shard size converts again
+from the same staging (``tasks/graph.py``: ``WriteMetadata.complete`` compares them, the
+shard count follows from the plan in ``data/staging.py``: ``shard_counts``).
 """
 
 from __future__ import annotations
@@ -67,7 +72,8 @@ def code_modules(handler_module: str) -> tuple[str, ...]:
 
 
 def describe(spec, checksum_for, settings: dict) -> dict:
-    """The provenance record of ``spec``: inputs and their fingerprint (deterministic)."""
+    """The provenance record of ``spec``: inputs, their fingerprint (deterministic) and the
+    conversion ``settings``, which are recorded but not fingerprinted."""
     handler_module = handlers.module_of(spec.name)
     code = {}
     for name in code_modules(handler_module):
@@ -78,12 +84,7 @@ def describe(spec, checksum_for, settings: dict) -> dict:
     for artifact in spec.artifacts:
         checksum = checksum_for(artifact, spec.source_of(artifact))
         artifacts[artifact.file] = ":".join(checksum) if checksum else "unpinned"
-    record = {
-        "format_version": fmt.FORMAT_VERSION,
-        "code": code,
-        "artifacts": artifacts,
-        "settings": dict(sorted(settings.items())),
-    }
-    digest = hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()
-    return {"fingerprint": digest[:16], **record}
+    staged_from = {"format_version": fmt.FORMAT_VERSION, "code": code, "artifacts": artifacts}
+    digest = hashlib.sha256(json.dumps(staged_from, sort_keys=True).encode()).hexdigest()
+    return {"fingerprint": digest[:16], **staged_from, "settings": dict(sorted(settings.items()))}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 
 import handlers
@@ -66,9 +67,11 @@ def last_errors(data_dir: Path) -> dict[str, dict]:
     return newest
 
 
-def dataset_status(spec, data_dir: Path, errors: dict[str, dict], fingerprint: str | None = None) -> dict:
+def dataset_status(spec, data_dir: Path, errors: dict[str, dict], fingerprint: str | None = None, *,
+                   shard_counts: Callable[[dict], dict[str, int]]) -> dict:
     """The state of one dataset; ``fingerprint`` names its current staging folder
-    (default: the most recently planned one)."""
+    (default: the most recently planned one), ``shard_counts`` gives a plan's shards per
+    split under the current settings (``tasks.graph.shard_counts``)."""
     present = [a.file for a in spec.artifacts
                if (locate.artifacts_dir(data_dir, spec.source_of(a)) / a.file).exists()]
     output = locate.dataset_dir(data_dir, spec.name, spec.version)
@@ -80,8 +83,7 @@ def dataset_status(spec, data_dir: Path, errors: dict[str, dict], fingerprint: s
     splits = {}
     if (stage_dir / staging.PLAN_FILE).exists():
         plan = staging.read_plan(stage_dir)
-        for split, entry in sorted(plan["splits"].items()):
-            count = entry["num_shards"]
+        for split, count in sorted(shard_counts(plan).items()):
             done = sum(
                 (output / fmt.shard_name(spec.name, split, i, count)).exists() for i in range(count)
             )

@@ -112,8 +112,7 @@ def replay(spec, listing: dict, root: Path) -> tuple[dict[str, int], int]:
     if not any(artifacts.iterdir()):
         rebuild(listing, artifacts)
     kept = (item for item in spec.examples(artifacts) if item.key not in spec.skip_members)
-    plan = staging.stage(kept, spec.features, root / f"staging-{spec.name}", spec.split_rule,
-                         target_shard_bytes=1 << 30, min_shards=1)
+    plan = staging.stage(kept, spec.features, root / f"staging-{spec.name}", spec.split_rule)
     counts, seen = {}, set()
     for split, entry in plan["splits"].items():
         labels = json.loads((root / f"staging-{spec.name}" / entry["labels"]).read_text())

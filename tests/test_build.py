@@ -248,6 +248,40 @@ def test_each_compressed_archive_is_read_once_per_build(workspace, name):
     assert opens.count(archive) == 1, opens
 
 
+def _records(directory: Path) -> dict[str, list[tuple]]:
+    """split -> (key, label, image bytes) of every record, in stored order."""
+    return {split: [(r["key"], int(r["label"]), r["image"].tobytes())
+                    for r in data.load(directory, split, as_numpy=True)]
+            for split in data.info(directory)["splits"]}
+
+
+def test_a_new_shard_size_converts_again_from_staging(workspace):
+    workspace.fixture("cifar10")
+    workspace.build("cifar10")
+    directory = workspace.dataset_dir("cifar10")
+    first = data.info(directory)
+    staged = {p: (p.stat().st_ino, p.stat().st_mtime_ns)
+              for p in (workspace.data_dir / "staging" / "cifar10").glob("*/*") if p.is_file()}
+    assert any(p.name == "records.bin" for p in staged)
+    records = _records(directory)
+    for setting, value in (("min_shards", "3"), ("target_shard_mb", "0.003")):
+        workspace.settings["convert"][setting] = value
+        result = workspace.build("cifar10")
+        assert "running   PlanExamples" not in result.stderr, "no archive is read again"
+        assert "running   ConvertShard" in result.stderr
+        assert {p: (p.stat().st_ino, p.stat().st_mtime_ns) for p in staged} == staged
+        info = data.info(directory)
+        counts = {split: len(entry["shards"]) for split, entry in info["splits"].items()}
+        assert counts != {split: len(entry["shards"]) for split, entry in first["splits"].items()}
+        assert info["provenance"]["fingerprint"] == first["provenance"]["fingerprint"]
+        assert info["provenance"]["settings"][setting] == json.loads(value), "the settings are recorded"
+        listed = {shard["file"] for entry in info["splits"].values() for shard in entry["shards"]}
+        assert {p.name for p in directory.glob("*.tfrecord-*")} == listed, "no shard of an old count"
+        assert _records(directory) == records
+        assert data.verify(directory)
+        first = info
+
+
 def test_unfinished_build_is_refused(workspace):
     directory = workspace.data_dir / "datasets" / "mnist" / "1.0.0"
     directory.mkdir(parents=True)

@@ -29,10 +29,7 @@ def staged(tmp_path_factory):
             artifacts = root / "artifacts"
             artifacts.mkdir()
             counts = dict(spec.write_fixture(artifacts))
-            plan = staging.stage(
-                spec.examples(artifacts), spec.features, root / "staging", spec.split_rule,
-                target_shard_bytes=10_000, min_shards=2,
-            )
+            plan = staging.stage(spec.examples(artifacts), spec.features, root / "staging", spec.split_rule)
             cache[name] = (spec, counts, plan, root / "staging")
         return cache[name]
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from conftest import PLUGINS
 
 import data
+import handlers
 
 
 def _stamps(directory: Path) -> dict[str, tuple[int, int]]:
@@ -109,3 +110,28 @@ def test_verify_reports_a_build_made_by_other_code(workspace):
     stale = subprocess.run(command, cwd=workspace.path, env=env, capture_output=True, text=True)
     assert stale.returncode == 1
     assert "code changed: toyset" in stale.stderr
+
+
+def test_conversion_settings_are_recorded_beside_the_fingerprint():
+    from tasks import provenance
+
+    spec = handlers.get("semeion")
+    pinned = lambda artifact, source: ("sha256", "0" * 64)  # noqa: E731
+    default = provenance.describe(spec, pinned, {"target_shard_mb": 64.0, "min_shards": 4})
+    smaller = provenance.describe(spec, pinned, {"target_shard_mb": 1.0, "min_shards": 2})
+    assert default["fingerprint"] == smaller["fingerprint"], "staging does not depend on them"
+    assert smaller["settings"] == {"min_shards": 2, "target_shard_mb": 1.0}
+
+
+def test_verify_reports_a_build_made_with_other_settings(workspace):
+    import subprocess
+    import sys
+
+    workspace.fixture("semeion")
+    workspace.build("semeion")
+    workspace.settings["convert"]["min_shards"] = "3"
+    workspace.write_config()
+    command = [sys.executable, "-m", "tasks", "--data-dir", str(workspace.data_dir), "verify", "semeion"]
+    stale = subprocess.run(command, cwd=workspace.path, env=workspace.env(), capture_output=True, text=True)
+    assert stale.returncode == 1
+    assert "settings: built with {'min_shards': 2" in stale.stderr

@@ -16,7 +16,7 @@ def _image(value: int) -> Image.Image:
 
 
 def _stage(items, tmp_path, rule=None):
-    return staging.stage(items, FEATURES, tmp_path, rule, target_shard_bytes=10**6, min_shards=2)
+    return staging.stage(items, FEATURES, tmp_path, rule)
 
 
 def test_annotations_after_the_images_fill_labels_and_splits(tmp_path):
@@ -26,9 +26,9 @@ def test_annotations_after_the_images_fill_labels_and_splits(tmp_path):
     assert {s: v["num_examples"] for s, v in plan["splits"].items()} == {"test": 2, "train": 4}
     found = {}
     with staging.StagedRecords(tmp_path / plan["records"]) as records:
-        for split in plan["splits"]:
-            for shard in range(plan["splits"][split]["num_shards"]):
-                rows, labels = staging.shard_rows(tmp_path, plan, split, shard, plan["splits"][split]["num_shards"])
+        for split, count in staging.shard_counts(plan, 10**6, 2).items():
+            for shard in range(count):
+                rows, labels = staging.shard_rows(tmp_path, plan, split, shard, count)
                 for (_, offset, length), label in zip(rows, labels, strict=True):
                     header, payload = records.read(offset, length)
                     found[header["k"]] = (split, label, payload[0])
@@ -37,8 +37,8 @@ def test_annotations_after_the_images_fill_labels_and_splits(tmp_path):
 
 def test_shards_partition_the_split_in_hash_order(tmp_path):
     plan = _stage([Example(f"k{i}", _image(i), label=i % 3, split="train") for i in range(50)], tmp_path)
-    entry = plan["splits"]["train"]
-    slices = [staging.shard_rows(tmp_path, plan, "train", i, entry["num_shards"])[0] for i in range(entry["num_shards"])]
+    count = staging.shard_counts(plan, 10**6, 2)["train"]
+    slices = [staging.shard_rows(tmp_path, plan, "train", i, count)[0] for i in range(count)]
     hashes = [int(h) for rows in slices for h in rows[:, 0]]
     assert len(hashes) == 50 and hashes == sorted(hashes) and all(len(s) for s in slices)
 
