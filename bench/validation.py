@@ -290,7 +290,7 @@ def _share(label: str, examples: list, scratch: Path) -> str:
 
     staged = scratch / "staging"
     started = time.process_time()
-    plan = staging.stage(examples, FEATURES, staged, None, 10**12, 1)
+    plan = staging.stage(examples, FEATURES, staged, None)
     staging.write_plan(staged, plan)
     staged_in = time.process_time() - started
     # The scan: hashing every record, its JSON, and reading the written file back.

@@ -530,7 +530,7 @@ def test_scan_built_while_converting_equals_the_scan_read_back(tmp_path, channel
         examples.append(Example(f"k{i:04d}", pixels, label=i % 3, split="train"))
     examples.append(Example("jpeg", _fixtures.jpeg_bytes(_picture(999, 40, channels)), label=1,
                             split="train"))
-    plan = staging.stage(examples, features, tmp_path / "staging", None, 10**9, 1)
+    plan = staging.stage(examples, features, tmp_path / "staging", None)
     staging.write_plan(tmp_path / "staging", plan)
     shard = tmp_path / "shard.tfrecord"
     shards.convert_shard(tmp_path / "staging", "train", 0, 1, features, shard, tmp_path / "side.json",
