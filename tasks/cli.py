@@ -286,6 +286,21 @@ def cmd_doctor(args) -> int:
     return 0 if doctor.healthy(rows) else 1
 
 
+def cmd_gc(args) -> int:
+    from tasks import gc, graph
+
+    registered = set(handlers.names())
+
+    def current(dataset: str) -> str | None:
+        return graph.staging_of(dataset).name if dataset in registered else None
+
+    removable, held = gc.collect(args.data_dir, current, args.min_age * 60)
+    if args.delete:
+        gc.remove(removable)
+    print(gc.format_report(removable, held, args.data_dir, args.delete))
+    return 0
+
+
 def cmd_check_links(args) -> int:
     from tasks import links
 
@@ -373,6 +388,17 @@ def build_parser() -> argparse.ArgumentParser:
     linkcheck.add_argument("--workers", type=int, default=16, help="requests at once in all (default: 16)")
     linkcheck.add_argument("--timeout", type=float, default=20.0, help="seconds per request (default: 20)")
     linkcheck.set_defaults(run=cmd_check_links)
+    collect = commands.add_parser(
+        "gc", help="list (or --delete) what nothing current needs: old staging, unused "
+                   "artifacts, rejected/superseded files, stale partials",
+        description="List, with sizes, staging of fingerprints no longer current, artifacts "
+                    "no dataset links to, files set aside as rejected or superseded, and "
+                    "partial files; anything written to recently is held, never removed.")
+    collect.add_argument("--delete", action="store_true", help="remove what is listed")
+    collect.add_argument("--min-age", type=float, default=60.0,
+                         help="minutes since the last write before anything is touched "
+                              "(default: 60)")
+    collect.set_defaults(run=cmd_gc)
     return parser
 
 
