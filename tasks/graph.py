@@ -226,7 +226,8 @@ def _link_borrowed(spec) -> None:
 
 
 class PlanExamples(StorageTask):
-    """The dataset's examples read once into staging/<dataset>/, with the shard plan."""
+    """The dataset's examples read once into staging/<dataset>/, with their plan (per-split
+    counts and bytes; the shard counts follow at conversion time, see ``shard_counts``)."""
 
     dataset = luigi.Parameter()
     resources = {"conversions": 1}
