@@ -1,4 +1,4 @@
-"""Download throughput of tasks.download.fetch against curl, on loopback.
+"""Download throughput of fetch.fetch against curl, on loopback.
 
 Serves one file (1 GiB by default) from a local HTTP server in its own process that
 uses sendfile, so the server is not the bottleneck; downloads it with ``curl -o`` and
@@ -25,8 +25,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from fetch import FetchSettings, fetch
 from handlers._spec import Artifact
-from tasks.download import FetchSettings, fetch
 
 
 class _SendfileHandler(http.server.BaseHTTPRequestHandler):

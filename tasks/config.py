@@ -9,7 +9,7 @@ import luigi
 from luigi.configuration import LuigiConfigParser
 
 from data import settings
-from tasks.download import FetchSettings
+from fetch import FetchSettings
 
 
 def _install_defaults() -> None:

@@ -29,8 +29,8 @@ from tqdm import tqdm
 from data import locate
 from data.artifacts import ArtifactStore, Checksum, partial_path
 from data.atomic import atomic_path
+from fetch.http import CHUNK
 from handlers._spec import Artifact, DatasetSpec
-from tasks.download import CHUNK
 
 ChecksumFor = Callable[[Artifact, str], "tuple[str, str] | None"]
 ALGORITHMS = ("md5", "sha256")

@@ -21,10 +21,10 @@ import luigi.interface
 import handlers
 from data import format as fmt
 from data import locate, metadata, settings, shards, staging, validation
-from data.artifacts import ArtifactStore
+from data.artifacts import ArtifactStore, recorded_sha256
 from data.atomic import write_json_atomic
+from fetch import download_host, fetch
 from tasks import config, progress, provenance, status
-from tasks.download import download_host, fetch, is_verified, recorded_sha256
 
 log = logging.getLogger("luigi-interface")
 
@@ -191,7 +191,7 @@ class FetchArtifact(StorageTask):
     def run(self):
         started = time.monotonic()
         path = _path(self.output())
-        if is_verified(path) and not self.complete():
+        if self._store().verified(path, None) and not self.complete():
             aside = self._store().supersede(path)
             log.warning("%s was verified against another checksum; moved to %s", path.name, aside.name)
 

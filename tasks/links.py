@@ -3,8 +3,9 @@ declares? Without downloading any artifact.
 
 Each URL gets a HEAD request; a server refusing HEAD (405, 403, 501) gets a GET for
 the first 16 bytes instead, and the connection is closed after reading them.
-Redirects are followed by hand, so every hop counts against its own host's limit
-(2 requests at a time per host by default). Outcomes:
+Requests go through the one HTTP client (``fetch.http``): redirects are followed by
+hand, so every hop counts against its own host's limit (2 requests at a time per host
+by default). Outcomes:
 
 ok            2xx, and the size matches the recorded one when both are known
 moved         2xx after a redirect: the handler's URL should become ``final_url``
@@ -30,8 +31,8 @@ from dataclasses import asdict, dataclass
 import requests
 import urllib3
 
+from fetch import http
 from handlers._spec import Artifact
-from tasks.download import MAX_REDIRECTS, NETWORK_SCHEMES, USER_AGENT, looks_like_html
 
 HEAD_REFUSED = {403, 405, 501}
 PROBE_BYTES = 16
@@ -85,9 +86,7 @@ def check_artifacts(items: Iterable[tuple[str, Artifact]], per_host: int = 2,
 
     def session() -> requests.Session:
         if not hasattr(local, "session"):
-            local.session = requests.Session()
-            local.session.headers.update({"User-Agent": USER_AGENT,
-                                          "Accept-Encoding": "identity"})
+            local.session = http.session()
             with sessions_lock:
                 sessions.append(local.session)
         return local.session
@@ -123,7 +122,7 @@ def _skip_reason(artifact: Artifact) -> tuple[str, str] | None:
     if artifact.kaggle:
         return ("not_checked", "a Kaggle download: it needs the API and credentials")
     scheme = urllib.parse.urlsplit(artifact.url).scheme
-    if scheme not in NETWORK_SCHEMES:
+    if scheme not in http.NETWORK_SCHEMES:
         return ("not_checked", f"a {scheme!r} URL; only http and https are checked")
     return None
 
@@ -131,32 +130,33 @@ def _skip_reason(artifact: Artifact) -> tuple[str, str] | None:
 def check_url(artifact: Artifact, session: requests.Session, limits: HostLimits,
               timeout: float) -> tuple[str, str, str | None]:
     """(status, detail, final URL when redirected) for one artifact's URL."""
-    url = artifact.url
     method = "HEAD"
-    seen = [url]
-    for _ in range(MAX_REDIRECTS + 1):
-        try:
-            with limits.hold(url):
-                response, method = _request(session, method, url, timeout)
-                with response:
-                    if response.is_redirect:
-                        following = urllib.parse.urljoin(url, response.headers["Location"])
-                    else:
-                        start = _first_bytes(response) if method == "GET" else b""
-                        return _classify(artifact, response, start, url, redirected=len(seen) > 1)
-        except (requests.ConnectionError, requests.Timeout) as error:
-            where = f" at {url}" if len(seen) > 1 else ""
-            return ("unreachable", f"{type(error).__name__}{where}: {str(error)[:200]}",
-                    url if len(seen) > 1 else None)
-        except requests.RequestException as error:
-            return ("unreachable", f"{type(error).__name__}: {str(error)[:200]}", None)
-        if following in seen:
-            return ("unreachable", f"redirect loop at {following}", following)
-        seen.append(following)
-        url = following
-        if urllib.parse.urlsplit(url).scheme not in NETWORK_SCHEMES:
-            return ("moved", f"redirects to a non-http URL (not followed): {url}", url)
-    return ("unreachable", f"more than {MAX_REDIRECTS} redirects", url)
+    hops: list[str] = []
+
+    def send(url: str):
+        nonlocal method
+        hops.append(url)
+        with limits.hold(url):
+            response, method = _request(session, method, url, timeout)
+            return response
+
+    try:
+        landing = http.follow(artifact.url, send)
+        if landing.problem is None:
+            with landing.response as response:
+                start = _first_bytes(response) if method == "GET" else b""
+                return _classify(artifact, response, start, landing.url, landing.redirected)
+    except (requests.ConnectionError, requests.Timeout) as error:
+        where = f" at {hops[-1]}" if len(hops) > 1 else ""
+        return ("unreachable", f"{type(error).__name__}{where}: {str(error)[:200]}",
+                hops[-1] if len(hops) > 1 else None)
+    except requests.RequestException as error:
+        return ("unreachable", f"{type(error).__name__}: {str(error)[:200]}", None)
+    if landing.problem == "loop":
+        return ("unreachable", f"redirect loop at {landing.url}", landing.url)
+    if landing.problem == "scheme":
+        return ("moved", f"redirects to a non-http URL (not followed): {landing.url}", landing.url)
+    return ("unreachable", f"more than {http.MAX_REDIRECTS} redirects", landing.url)
 
 
 def _request(session, method: str, url: str, timeout: float):
@@ -190,8 +190,7 @@ def _classify(artifact: Artifact, response, start: bytes, url: str,
     if not 200 <= code < 300:
         return ("server_error", f"HTTP {code} {response.reason}{after}", final)
     content_type = response.headers.get("Content-Type", "")
-    expects_html = artifact.file.lower().endswith((".html", ".htm", ".xml", ".xhtml"))
-    if not expects_html and ("text/html" in content_type.lower() or looks_like_html(start)):
+    if http.says_html(response, artifact.file) or http.unexpected_html(start, artifact.file):
         return ("html", f"an HTML page ({content_type or 'by its first bytes'}){after} "
                 f"instead of {artifact.file}", final)
     size = _remote_size(response)

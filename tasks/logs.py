@@ -40,7 +40,7 @@ def _clear_error_types() -> tuple[type, ...]:
     import handlers
     from data.settings import SettingsError
     from data.staging import PlanError
-    from tasks.download import FetchError
+    from fetch import FetchError
 
     types: list[type] = [FetchError, handlers.UnknownDatasetError, PlanError, SettingsError]
     from tasks import graph

@@ -1,4 +1,4 @@
-"""tasks.download.fetch against a real loopback HTTP server that misbehaves on cue."""
+"""fetch.fetch against a real loopback HTTP server that misbehaves on cue."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import time
 import pytest
 from fakes.server import Drop, FaultServer, IgnoreRange, Redirect, Status
 
-from handlers._spec import Artifact
-from tasks.download import (
+from data.artifacts import partial_path, record_path, recorded_sha256
+from fetch import (
     ChecksumError,
     FetchError,
     FetchSettings,
@@ -20,11 +20,9 @@ from tasks.download import (
     ManualDownloadError,
     download_host,
     fetch,
-    partial_path,
-    record_path,
-    recorded_sha256,
-    served_file_name,
 )
+from fetch.http import served_file_name
+from handlers._spec import Artifact
 
 BODY = bytes(range(256)) * 4096  # 1 MiB, every offset distinguishable
 SHA = hashlib.sha256(BODY).hexdigest()
@@ -200,7 +198,7 @@ def test_artifact_url_with_an_unsupported_scheme_is_refused(target):
 def test_checksumless_artifact_is_recorded_then_must_not_change(server, target, caplog):
     server.add("/toy.bin", BODY)
     artifact = _artifact(server.url("/toy.bin"), sha256=None)
-    with caplog.at_level(logging.WARNING, logger="tasks.download"):
+    with caplog.at_level(logging.WARNING, logger="fetch.download"):
         fetch(artifact, "toy", target, _settings())
     assert recorded_sha256(target) == SHA
     assert record_path(target).read_text() == f"{SHA}  toy.bin\n"

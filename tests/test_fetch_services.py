@@ -11,10 +11,10 @@ from fakes.drive_fake import FakeDrive
 from fakes.kaggle_fake import FakeKaggle
 from fakes.server import Drop, FaultServer
 
+from fetch import ChecksumError, FetchError, FetchSettings, fetch
+from fetch.gdrive import DriveError
+from fetch.kaggle import KaggleCredentialsError
 from handlers._spec import Artifact
-from tasks.download import ChecksumError, FetchError, FetchSettings, fetch
-from tasks.gdrive import DriveError
-from tasks.kaggle import KaggleCredentialsError
 
 BODY = b"PK\x03\x04" + bytes(range(256)) * 2000
 SHA = hashlib.sha256(BODY).hexdigest()

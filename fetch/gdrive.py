@@ -20,7 +20,8 @@ import html
 import html.parser
 import urllib.parse
 
-from tasks.download import FetchError, page_title
+from fetch.errors import FetchError
+from fetch.http import open_url, page_title
 
 MAX_PAGES = 4
 PAGE_LIMIT = 1 << 20
@@ -40,7 +41,7 @@ def file_id_of(url: str) -> str:
     return urllib.parse.parse_qs(urllib.parse.urlsplit(url).query).get("id", ["?"])[0]
 
 
-def open_file(session, url: str, settings, headers: dict, open_url):
+def open_file(session, url: str, settings, headers: dict):
     """The response carrying the file's bytes, after any confirmation pages."""
     file_id = file_id_of(url)
     first = url

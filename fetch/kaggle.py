@@ -14,7 +14,8 @@ import os
 import urllib.parse
 from pathlib import Path
 
-from tasks.download import FetchError
+from fetch.errors import FetchError
+from fetch.http import open_url
 
 TOKEN_PAGE = "https://www.kaggle.com/settings"
 PAGES = {"dataset": "https://www.kaggle.com/datasets/{}",
@@ -23,10 +24,6 @@ PAGES = {"dataset": "https://www.kaggle.com/datasets/{}",
 
 class KaggleCredentialsError(FetchError):
     """No usable Kaggle API token; the message says how to make one."""
-
-
-class KaggleError(FetchError):
-    """Kaggle refused the download; the message says why and what to do."""
 
 
 def download_url(api: str, kind: str, ref: str) -> str:
@@ -75,7 +72,7 @@ def _credentials_source() -> str:
     return str(token_file())
 
 
-def open_file(session, url: str, settings, headers: dict, open_url):
+def open_file(session, url: str, settings, headers: dict):
     """The response carrying the zip Kaggle serves for the dataset or competition."""
     return open_url(session, url, settings, headers, auth=credentials())
 
