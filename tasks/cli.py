@@ -181,12 +181,13 @@ def cmd_export(args) -> int:
 
 def _provenance_changes(spec, info: dict) -> list[str]:
     """What differs between the build's recorded inputs and today's code and artifacts."""
+    from tasks import provenance
     from tasks.graph import provenance_of
 
     built, now = info.get("provenance"), provenance_of(spec.name)
     if built is None:
         return ["no provenance recorded (built by an older version)"]
-    if built["fingerprint"] == now["fingerprint"] and built.get("settings") == now["settings"]:
+    if provenance.same_build(built, now):
         return []
     changes = [f"code changed: {name}" for name in sorted(set(built["code"]) | set(now["code"]))
                if built["code"].get(name) != now["code"].get(name)]

@@ -304,7 +304,9 @@ class ConvertShard(StorageTask):
         root = config.data_dir()
         return {
             "shard": luigi.LocalTarget(locate.dataset_dir(root, self.dataset, spec.version) / name),
-            "sidecar": luigi.LocalTarget(staging_of(self.dataset) / "shards" / f"{name}.json"),
+            # Under the converter's digest: changed conversion code converts again.
+            "sidecar": luigi.LocalTarget(staging_of(self.dataset) / f"shards-{provenance_of(self.dataset)['conversion']}"
+                                         / f"{name}.json"),
         } | ({
             # The per-shard half of the validation stage, built while converting (or read
             # back from the written file); a scan of an older kind is not merged.
@@ -377,11 +379,8 @@ class WriteMetadata(StorageTask):
             info = json.loads(path.read_text())
         except ValueError:
             return False
-        built, now = info.get("provenance", {}), provenance_of(self.dataset)
-        if built.get("fingerprint") != now["fingerprint"]:
-            return False  # built from other code or artifacts: stage and convert again
-        if built.get("settings") != now["settings"]:
-            return False  # other [convert] settings: convert again from the same staging
+        if not provenance.same_build(info.get("provenance", {}), provenance_of(self.dataset)):
+            return False  # other inputs: stage again, or convert again from the same staging
         directory = path.parent
         return all(
             (directory / shard["file"]).exists()

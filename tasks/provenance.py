@@ -1,18 +1,19 @@
-"""What a build depends on, condensed into a fingerprint that Luigi's paths carry.
+"""What a build depends on, condensed into fingerprints that Luigi's paths carry.
 
 A dataset's fingerprint covers what its staging depends on: the source of its handler
 module and of every shared handler module it imports (transitively), the engine modules
-that shape the bytes staged and converted (format, hashing, images, staging, shards,
-types), the expected checksum of every artifact (after luigi.cfg overrides) and the
-format version. The staging folder is ``staging/<dataset>/<fingerprint>/`` and each
-shard's sidecar lives there, so when any input changes, the plan and the shards are
-simply missing under the new fingerprint and Luigi rebuilds exactly that dataset; other
+that shape the records staged (``STAGING_MODULES``), the expected checksum of every
+artifact (after luigi.cfg overrides) and the format version. The staging folder is
+``staging/<dataset>/<fingerprint>/``, so when any of them changes, the plan is simply
+missing under the new fingerprint and Luigi rebuilds exactly that dataset; other
 datasets keep their fingerprint and are untouched.
 
-The [convert] settings that decide the shard count are recorded beside the fingerprint,
-not in it: the staged records do not depend on them, so a new shard size converts again
-from the same staging (``tasks/graph.py``: ``WriteMetadata.complete`` compares them, the
-shard count follows from the plan in ``data/staging.py``: ``shard_counts``).
+Conversion reads that staging and depends on more, kept out of the fingerprint so that
+it never causes archives to be read again: the converter's code (``CONVERSION_MODULES``,
+digested as ``conversion``, which names the folder of the shards' sidecars) and the
+[convert] settings that decide the shard count (recorded as ``settings``; the count
+follows from the plan, ``data/staging.py``: ``shard_counts``). ``same_build`` is the one
+rule for whether a built dataset is current (``WriteMetadata.complete``, ``verify``).
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ import handlers
 from data import format as fmt
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-ENGINE_MODULES = ("data.format", "data.hashing", "data.images", "data.staging", "data.shards", "data.types")
+STAGING_MODULES = ("data.format", "data.hashing", "data.images", "data.staging", "data.types")
+CONVERSION_MODULES = ("data.shards",)
+ENGINE_MODULES = STAGING_MODULES + CONVERSION_MODULES
+CURRENT_WHEN_EQUAL = ("fingerprint", "conversion", "settings")
 
 
 @functools.cache
@@ -71,9 +75,13 @@ def code_modules(handler_module: str) -> tuple[str, ...]:
     return tuple(sorted(seen | set(ENGINE_MODULES)))
 
 
+def _digest(record: dict) -> str:
+    return hashlib.sha256(json.dumps(record, sort_keys=True).encode()).hexdigest()[:16]
+
+
 def describe(spec, checksum_for, settings: dict) -> dict:
-    """The provenance record of ``spec``: inputs, their fingerprint (deterministic) and the
-    conversion ``settings``, which are recorded but not fingerprinted."""
+    """The provenance record of ``spec`` (deterministic): every input, the fingerprint of
+    those staging depends on, the converter's digest and the conversion ``settings``."""
     handler_module = handlers.module_of(spec.name)
     code = {}
     for name in code_modules(handler_module):
@@ -84,7 +92,16 @@ def describe(spec, checksum_for, settings: dict) -> dict:
     for artifact in spec.artifacts:
         checksum = checksum_for(artifact, spec.source_of(artifact))
         artifacts[artifact.file] = ":".join(checksum) if checksum else "unpinned"
-    staged_from = {"format_version": fmt.FORMAT_VERSION, "code": code, "artifacts": artifacts}
-    digest = hashlib.sha256(json.dumps(staged_from, sort_keys=True).encode()).hexdigest()
-    return {"fingerprint": digest[:16], **staged_from, "settings": dict(sorted(settings.items()))}
+    staged_from = {"format_version": fmt.FORMAT_VERSION, "artifacts": artifacts,
+                   "code": {name: digest for name, digest in code.items() if name not in CONVERSION_MODULES}}
+    converted_by = {name: code[name] for name in CONVERSION_MODULES if name in code}
+    return {"fingerprint": _digest(staged_from), "format_version": fmt.FORMAT_VERSION, "code": code,
+            "artifacts": artifacts, "conversion": _digest(converted_by),
+            "settings": dict(sorted(settings.items()))}
+
+
+def same_build(built: dict, now: dict) -> bool:
+    """True when a build recorded as ``built`` is what ``now``'s inputs give: the same
+    staging, converter and shard settings."""
+    return all(built.get(key) == now[key] for key in CURRENT_WHEN_EQUAL)
 

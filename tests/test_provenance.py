@@ -121,6 +121,25 @@ def test_conversion_settings_are_recorded_beside_the_fingerprint():
     smaller = provenance.describe(spec, pinned, {"target_shard_mb": 1.0, "min_shards": 2})
     assert default["fingerprint"] == smaller["fingerprint"], "staging does not depend on them"
     assert smaller["settings"] == {"min_shards": 2, "target_shard_mb": 1.0}
+    assert not provenance.same_build(default, smaller)
+
+
+def test_a_changed_converter_converts_again_from_the_same_staging(monkeypatch):
+    from tasks import provenance
+
+    spec = handlers.get("semeion")
+    pinned = lambda artifact, source: ("sha256", "0" * 64)  # noqa: E731
+    settings = {"target_shard_mb": 64.0, "min_shards": 4}
+    before = provenance.describe(spec, pinned, settings)
+    digest = provenance._source_digest
+    monkeypatch.setattr(provenance, "_source_digest",
+                        lambda path: "changed" if path.name == "shards.py" else digest(path))
+    after = provenance.describe(spec, pinned, settings)
+    assert after["fingerprint"] == before["fingerprint"] and after["conversion"] != before["conversion"]
+    assert not provenance.same_build(before, after) and provenance.same_build(after, after)
+    monkeypatch.setattr(provenance, "_source_digest",
+                        lambda path: "changed" if path.name == "staging.py" else digest(path))
+    assert provenance.describe(spec, pinned, settings)["fingerprint"] != before["fingerprint"]
 
 
 def test_verify_reports_a_build_made_with_other_settings(workspace):
