@@ -1,5 +1,7 @@
+"""``python -m tasks ...``: an alias of ``python -m cli`` (the tools live in ``cli/``)."""
+
 import sys
 
-from tasks.cli import main
+from cli.main import main
 
 sys.exit(main())

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 import handlers
-from tasks import fixture_mirror
+from cli import fixture_mirror
 
 ROOT = Path(__file__).resolve().parent.parent
 PLUGINS = Path(__file__).resolve().parent / "plugin_handlers"

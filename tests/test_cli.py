@@ -75,7 +75,7 @@ def test_datasets_md_is_current():
 
 
 def test_every_subcommand_has_help(capsys):
-    from tasks.cli import build_parser, main
+    from cli.main import build_parser, main
 
     commands = next(a for a in build_parser()._actions if a.dest == "command").choices
     assert "preview" in commands

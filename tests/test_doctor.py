@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 import handlers
+from cli import doctor
 from data.artifacts import record_path
 from handlers._spec import Artifact
-from tasks import doctor
 
 GOOD, BAD, PLAIN = b"the right bytes\n" * 64, b"damaged bytes\n", b"no checksum known\n"
 MISSING = b"the missing archive"

@@ -1,4 +1,4 @@
-"""tasks.gc and `python -m tasks gc`: what is garbage, what is held, what is removed."""
+"""cli.gc and `python -m tasks gc`: what is garbage, what is held, what is removed."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import subprocess
 import sys
 import time
 
+from cli import gc
 from data.artifacts import ArtifactStore
-from tasks import gc
 
 OLD = time.time() - 2 * gc.MIN_AGE
 

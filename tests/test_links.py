@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from cli import links
 from handlers._spec import Artifact
-from tasks import links
 
 SIZE = 1000
 FAKES = Path(__file__).resolve().parent / "fakes"

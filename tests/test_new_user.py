@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 import handlers
-from tasks.cli import build_parser
+from cli.main import build_parser
 
 ROOT = Path(__file__).resolve().parent.parent
 

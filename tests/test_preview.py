@@ -9,7 +9,7 @@ import sys
 import numpy as np
 from PIL import Image
 
-from tasks import preview
+from cli import preview
 
 
 def run_cli(workspace, *args):

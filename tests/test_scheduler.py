@@ -20,7 +20,7 @@ import pytest
 from conftest import Workspace
 
 import data
-from tasks.scheduler import luigid_program
+from cli.scheduler import luigid_program
 
 DATASETS = ("semeion", "cifar10", "toyset")
 

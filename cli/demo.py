@@ -19,8 +19,8 @@ import time
 from pathlib import Path
 
 import handlers
+from cli import fixture_mirror
 from data import locate, reader
-from tasks import fixture_mirror
 
 FIXTURE_BUILDS = "fixture-builds"
 

@@ -201,7 +201,7 @@ def _provenance_changes(spec, info: dict) -> list[str]:
 
 
 def cmd_preview(args) -> int:
-    from tasks import preview
+    from cli import preview
 
     spec = handlers.get(args.name)
     directory = _built_dir(spec, args.data_dir)
@@ -224,7 +224,7 @@ def cmd_preview(args) -> int:
 
 def _preview_duplicates(args, spec, directory: Path, info: dict) -> int:
     """``preview --duplicates``: the groups the validation stage found, one row each."""
-    from tasks import preview
+    from cli import preview
 
     if "validation" not in info:
         raise UsageError(f"{spec.name} was built without validation ([validate] enabled = false): "
@@ -257,7 +257,7 @@ def cmd_status(args) -> int:
 
 
 def cmd_scheduler(args) -> int:
-    from tasks import scheduler
+    from cli import scheduler
 
     host = settings.value("core", "scheduler_host", "127.0.0.1")[0]
     port = int(settings.value("core", "scheduler_port", "8082")[0])
@@ -265,14 +265,14 @@ def cmd_scheduler(args) -> int:
 
 
 def cmd_demo(args) -> int:
-    from tasks import demo
+    from cli import demo
 
     handlers.get(args.name)  # an unknown name fails here, with suggestions
     return demo.run(args.name, args.data_dir, workers=args.workers)
 
 
 def cmd_doctor(args) -> int:
-    from tasks import doctor
+    from cli import doctor
     from tasks.config import fetch_settings
 
     specs = [handlers.get(name) for name in handlers.expand(args.names or ["all"])]
@@ -288,7 +288,8 @@ def cmd_doctor(args) -> int:
 
 
 def cmd_gc(args) -> int:
-    from tasks import gc, graph
+    from cli import gc
+    from tasks import graph
 
     registered = set(handlers.names())
 
@@ -303,7 +304,7 @@ def cmd_gc(args) -> int:
 
 
 def cmd_check_links(args) -> int:
-    from tasks import links
+    from cli import links
 
     if min(args.per_host, args.workers) < 1 or args.timeout <= 0:
         raise UsageError("--per-host and --workers must be at least 1, --timeout positive")
@@ -409,6 +410,9 @@ def main(argv=None) -> int:
         args.data_dir = settings.data_dir()
     try:
         return args.run(args)
+    except BrokenPipeError:  # `... | head`: the reader left; not an error of ours
+        sys.stdout = None
+        return 0
     except (handlers.UnknownDatasetError, metadata.IncompleteDatasetError,
             VerificationError, FileNotFoundError, UsageError) as error:
         print(f"error: {error}", file=sys.stderr)
