@@ -49,13 +49,13 @@ def test_preview_shows_every_class_first_and_never_imports_tensorflow(workspace)
     workspace.build("toyset")
     script = (
         "import json, sys\n"
-        "from tasks import cli, preview\n"
+        "from cli import main as cli_main, preview\n"
         "from data import metadata\n"
         f"directory = {str(workspace.dataset_dir('toyset'))!r}\n"
         "info = metadata.read_info(directory)\n"
         "examples = preview._pick(directory, info, 'train', 4)\n"
         "print(json.dumps([e['label'][0] for e in examples]))\n"
-        f"assert cli.main(['--data-dir', {str(workspace.data_dir)!r}, 'preview', 'toyset',"
+        f"assert cli_main.main(['--data-dir', {str(workspace.data_dir)!r}, 'preview', 'toyset',"
         f" '-o', {str(workspace.path / 'p.png')!r}]) == 0\n"
         "assert 'tensorflow' not in sys.modules, 'preview imported TensorFlow'\n"
     )
