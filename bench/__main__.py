@@ -118,17 +118,22 @@ def _dir_mb(path: Path) -> float:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
 
 
-def bench_dataset(label: str, dataset: str, make, baseline_limit: int | None, scratch: Path) -> list[Run]:
-    spec = handlers.get(dataset)
-    ws = Workspace(scratch / label, spec.source)
-    print(f"[{label}] generating replica artifacts ...", file=sys.stderr, flush=True)
-    # In a child process: Linux carries a parent's peak RSS into the children it forks,
-    # so generating gigabytes here would inflate every measured peak that follows.
-    maker = multiprocessing.get_context("fork").Process(target=make, args=(ws.artifacts,))
+def generate_replica(label: str, make, artifacts: Path) -> None:
+    """Runs ``make(artifacts)`` in a child process: Linux carries a parent's peak RSS into
+    the children it forks, so generating gigabytes here would inflate every measured peak
+    that follows."""
+    maker = multiprocessing.get_context("fork").Process(target=make, args=(artifacts,))
     maker.start()
     maker.join()
     if maker.exitcode != 0:
         raise RuntimeError(f"generating the {label} replica failed")
+
+
+def bench_dataset(label: str, dataset: str, make, baseline_limit: int | None, scratch: Path) -> list[Run]:
+    spec = handlers.get(dataset)
+    ws = Workspace(scratch / label, spec.source)
+    print(f"[{label}] generating replica artifacts ...", file=sys.stderr, flush=True)
+    generate_replica(label, make, ws.artifacts)
     ws.configure(spec)
     runs = []
     wall, cpu, rss, out = _measured(

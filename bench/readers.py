@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import multiprocessing
 import os
 import shutil
 import subprocess
@@ -124,16 +123,12 @@ def read_once(reader: str, directory: Path, split: str) -> dict:
 
 def _build(label: str, dataset: str, make, scratch: Path) -> Path:
     import handlers
-    from bench.__main__ import Workspace
+    from bench.__main__ import Workspace, generate_replica
 
     spec = handlers.get(dataset)
     workspace = Workspace(scratch / label, spec.source)
     print(f"[{label}] generating and building {dataset} ...", file=sys.stderr, flush=True)
-    maker = multiprocessing.get_context("fork").Process(target=make, args=(workspace.artifacts,))
-    maker.start()
-    maker.join()
-    if maker.exitcode != 0:
-        raise RuntimeError(f"generating the {label} replica failed")
+    generate_replica(label, make, workspace.artifacts)
     workspace.configure(spec, validate=False)
     subprocess.run(workspace.luigi("BuildDataset", dataset, 2), cwd=workspace.root, env=workspace.env(),
                    check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
