@@ -33,6 +33,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from data.atomic import atomic_path, write_text_atomic
+
 log = logging.getLogger(__name__)
 
 BLOBS = ".by-sha256"
@@ -156,7 +158,7 @@ class ArtifactStore:
         lines = [f"{sha256}  {target.name}"]
         if checked is not None and checked.algorithm != "sha256":
             lines.append(PIN_PREFIX + checked.pin)
-        _write_atomic(record_path(target), "\n".join(lines) + "\n")
+        write_text_atomic(record_path(target), "\n".join(lines) + "\n")
         if blob is not None:
             _link(blob, target)
         elif Path(path) != target:
@@ -203,7 +205,10 @@ class ArtifactStore:
                 except OSError as error:
                     if error.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK, errno.ENOTSUP):
                         raise
-                    shutil.copyfile(path, blob)
+                    # A copy is written beside the blob and renamed into place: a
+                    # killed copy never sits under the digest's name.
+                    with atomic_path(blob) as temporary:
+                        shutil.copyfile(path, temporary)
             if move and path != blob:
                 path.unlink()
             return blob
@@ -229,7 +234,7 @@ class ArtifactStore:
                 lines = [f"{sha256}  {target.name}"]
                 if pin and not pin.startswith("sha256:"):
                     lines.append(PIN_PREFIX + pin)
-                _write_atomic(record_path(target), "\n".join(lines) + "\n")
+                write_text_atomic(record_path(target), "\n".join(lines) + "\n")
                 _legacy_pin_path(target).unlink()
         except OSError as error:  # a read-only store still works, unshared
             log.debug("could not adopt %s into the blobs: %s", target, error)
@@ -254,7 +259,3 @@ def _link(blob: Path, target: Path) -> None:
     os.replace(temporary, target)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(text)
-    os.replace(temporary, path)

@@ -11,6 +11,7 @@ defaults file to Luigi's own parser.
 from __future__ import annotations
 
 import configparser
+import functools
 import os
 from pathlib import Path
 
@@ -30,8 +31,23 @@ def config_files() -> list[Path]:
 
 
 def _sources() -> list[tuple[Path, configparser.ConfigParser]]:
-    parsed = []
+    """The settings files that exist, parsed; parsed again only when one changes (every
+    task's output() asks for the data dir, so this is called thousands of times a build)."""
+    stamps = []
     for path in config_files():
+        try:
+            stat = path.stat()
+        except OSError:
+            continue
+        stamps.append((str(path.absolute()), stat.st_mtime_ns, stat.st_size))
+    return _parsed(tuple(stamps))
+
+
+@functools.lru_cache(maxsize=8)
+def _parsed(stamps: tuple[tuple[str, int, int], ...]) -> list[tuple[Path, configparser.ConfigParser]]:
+    parsed = []
+    for name, _, _ in stamps:
+        path = Path(name)
         parser = configparser.ConfigParser(interpolation=None)
         try:
             if not parser.read(path):

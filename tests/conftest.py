@@ -203,3 +203,13 @@ def assert_labels_match(spec, record: dict, want) -> None:
 def workspace(tmp_path, http_mirror):
     root, url = http_mirror
     return Workspace(tmp_path, root, url)
+
+
+def build_once(tmp_path_factory, http_mirror, label: str, *names: str, **convert) -> Workspace:
+    """A workspace with ``names`` built for real, for a module-scoped fixture whose tests
+    only read the builds; ``convert`` overrides [convert] keys (e.g. min_shards="4")."""
+    workspace = Workspace(tmp_path_factory.mktemp(label), *http_mirror)
+    workspace.counts = {name: workspace.fixture(name) for name in names}
+    workspace.settings["convert"].update({key: str(value) for key, value in convert.items()})
+    workspace.build(*names)
+    return workspace

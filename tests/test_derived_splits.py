@@ -7,7 +7,7 @@ import json
 import shutil
 
 import pytest
-from conftest import Workspace
+from conftest import build_once
 
 import data
 from data import format as fmt
@@ -19,11 +19,9 @@ from data.tfds_compat import TFDS_DIR, tfds_files
 def built(tmp_path_factory, http_mirror):
     """semeion (train, dev, dev-test, test) and toyset (train, test), built for real once;
     the tests only read them."""
-    workspace = Workspace(tmp_path_factory.mktemp("derived"), *http_mirror)
-    counts = {name: workspace.fixture(name) for name in ("semeion", "toyset")}
-    assert counts["semeion"]["train"] and counts["semeion"]["dev"]
-    workspace.build("semeion", "toyset")
-    return workspace, counts
+    workspace = build_once(tmp_path_factory, http_mirror, "derived", "semeion", "toyset")
+    assert workspace.counts["semeion"]["train"] and workspace.counts["semeion"]["dev"]
+    return workspace, workspace.counts
 
 
 def _keys(directory, split, **kwargs) -> list[bytes]:

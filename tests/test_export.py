@@ -32,13 +32,9 @@ LABEL = {"single_label": "label", "multi_label": "multi_label", "regression": "t
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, http_mirror):
-    from conftest import Workspace
+    from conftest import build_once
 
-    root, url = http_mirror
-    workspace = Workspace(tmp_path_factory.mktemp("export"), root, url)
-    for name in NAMES:
-        workspace.fixture(name)
-    workspace.build(*NAMES)
+    workspace = build_once(tmp_path_factory, http_mirror, "export", *NAMES)
     for name in NAMES:
         export_parquet(workspace.dataset_dir(name))
     return workspace

@@ -8,7 +8,7 @@ import shutil
 
 import numpy as np
 import pytest
-from conftest import Workspace
+from conftest import build_once
 
 import data
 from data import decoding
@@ -19,10 +19,7 @@ from data.reader import CorruptShardError, NumpyExamples
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, http_mirror):
     """(directory of the built toyset, its train split as a NumpyExamples of encoded images)."""
-    root, url = http_mirror
-    workspace = Workspace(tmp_path_factory.mktemp("numpy_reader"), root, url)
-    workspace.fixture("toyset")
-    workspace.build("toyset")
+    workspace = build_once(tmp_path_factory, http_mirror, "numpy_reader", "toyset")
     directory = workspace.dataset_dir("toyset")
     return directory, data.load(directory, "train", as_numpy=True, decode=False)
 

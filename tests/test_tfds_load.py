@@ -9,7 +9,7 @@ import sys
 
 import numpy as np
 import pytest
-from conftest import Workspace
+from conftest import build_once
 
 import data
 from data import tfds_compat
@@ -34,12 +34,7 @@ sys.addaudithook(_audit)
 
 @pytest.fixture(scope="module")
 def built(tmp_path_factory, http_mirror):
-    root, url = http_mirror
-    workspace = Workspace(tmp_path_factory.mktemp("tfds_load"), root, url)
-    for name in NAMES:
-        workspace.fixture(name)
-    workspace.build(*NAMES)
-    return workspace
+    return build_once(tmp_path_factory, http_mirror, "tfds_load", *NAMES)
 
 
 def _tree(folder):

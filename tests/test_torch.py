@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import Workspace
+from conftest import build_once
 
 import data
 
@@ -20,11 +20,8 @@ from data.torch import ShardedExamples, dataset  # noqa: E402  (needs torch)
 @pytest.fixture(scope="module")
 def toyset(tmp_path_factory, http_mirror):
     """The built toyset's directory and its keys per split, in data.load's order."""
-    root, url = http_mirror
-    workspace = Workspace(tmp_path_factory.mktemp("torch"), root, url)
-    workspace.fixture("toyset")
-    workspace.settings["convert"]["min_shards"] = "4"  # four files per split, for the sharding tests
-    workspace.build("toyset")
+    # Four files per split, for the sharding tests.
+    workspace = build_once(tmp_path_factory, http_mirror, "torch", "toyset", min_shards=4)
     directory = workspace.dataset_dir("toyset")
     keys = {split: [e["key"].decode() for e in data.load(directory, split, as_numpy=True, decode=False)]
             for split in data.info(directory)["splits"]}

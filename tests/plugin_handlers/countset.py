@@ -7,10 +7,9 @@ expect, and two members the zip does not have. Registered only by the tests that
 them (DATASETS_STORAGE_HANDLERS=...,countset).
 """
 
-from toyset import ARTIFACTS, CLASS_NAMES, examples, write_fixture
+from dataclasses import replace
 
-from data.types import Features
-from handlers._spec import DatasetSpec
+import toyset
 
 # Keys the zip holds but countset_keys does not expect, and keys it expects in vain.
 UNEXPECTED = tuple(f"toyset/triangle/{i:04d}.png" for i in (1, 2, 3, 4, 6, 7, 8, 9))
@@ -20,7 +19,7 @@ MISSING = ("toyset/circle/0020.png", "toyset/hexagon/0001.png")
 def expected_keys(artifacts_dir):
     """{split: keys} as an official list would give them (the artifacts are not read)."""
     listed = {"train": [], "test": []}
-    for folder in CLASS_NAMES:
+    for folder in toyset.CLASS_NAMES:
         for i in range(20):
             name = f"toyset/{folder}/{i:04d}.png"
             listed["test" if i % 5 == 0 else "train"].append(name)
@@ -28,21 +27,10 @@ def expected_keys(artifacts_dir):
     return listed
 
 
-def _spec(name: str, num_examples: dict, extra: dict) -> DatasetSpec:
-    return DatasetSpec(
-        name=name,
-        description="Test-only: toyset with wrong declared counts.",
-        homepage="https://example.invalid/",
-        citation="none",
-        license="CC0",
-        artifacts=ARTIFACTS,
-        features=Features(channels=3, class_names=CLASS_NAMES),
-        examples=examples,
-        write_fixture=write_fixture,
-        num_examples=num_examples,
-        source="toyset",
-        extra=extra,
-    )
+def _spec(name: str, num_examples: dict, extra: dict):
+    """toyset itself, under another name, with these declared counts."""
+    return replace(toyset.toyset, name=name, description="Test-only: toyset with wrong declared counts.",
+                   num_examples=num_examples, source="toyset", extra=extra)
 
 
 countset = _spec("countset", {"train": 48, "test": 10, "dev": 5}, {})
