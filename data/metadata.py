@@ -146,18 +146,26 @@ def write_info(directory: Path, info: dict) -> None:
     write_json_atomic(directory / fmt.INFO_FILE, info)
 
 
-def read_info(directory: Path) -> dict:
-    path = Path(directory) / fmt.INFO_FILE
-    if not path.exists():
+def read_info(directory) -> dict:
+    """dataset_info.json of the build at ``directory`` (a path, or a data.location.Folder
+    on local disk or in object storage); refuses an unfinished build."""
+    from data.location import Folder
+
+    folder = directory if isinstance(directory, Folder) else Folder(directory)
+    if not folder.exists(fmt.INFO_FILE):
         # datasets/<name>/<version>: name the dataset in the command when the layout tells it
-        parent = Path(directory).resolve().parent
-        name = parent.name if parent.parent.name == "datasets" else "<name>"
+        if folder.remote:
+            name = folder.location.rstrip("/").split("/")[-2]
+        else:
+            parent = folder.path.resolve().parent
+            name = parent.name if parent.parent.name == "datasets" else "<name>"
         raise IncompleteDatasetError(
-            f"{directory} has no {fmt.INFO_FILE}: the build is unfinished or never ran. "
+            f"{folder} has no {fmt.INFO_FILE}: the build is unfinished or never ran. "
             f"Run `luigi --module tasks BuildDataset --dataset {name} --local-scheduler` "
             "to finish it."
         )
-    info = json.loads(path.read_text())
+    path = folder.url(fmt.INFO_FILE)
+    info = json.loads(folder.read_bytes(fmt.INFO_FILE))
     if info.get("format_version") not in fmt.READABLE_FORMAT_VERSIONS:
         raise ValueError(
             f"{path}: format version {info.get('format_version')} is not one this code "

@@ -179,22 +179,38 @@ def _check_framing(path: Path, expected: int, name: str) -> None:
         raise ConversionError(f"{name}: {found} records read back, {expected} written")
 
 
-def describe_shard(path: Path) -> dict:
-    """Rehash and recount a shard file; ``num_examples`` is an error string if unreadable."""
+def describe_shard(path) -> dict:
+    """Rehash and recount a shard file (a path, or a URL streamed from object storage) in
+    one read; ``num_examples`` is an error string if unreadable."""
+    from data.location import open_file
+
     digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
     count: int | str = 0
-    with open(path, "rb") as stream:
+    with open_file(path) as raw:
+        stream = _Hashing(raw, digest)
         try:
             for _ in fmt.iter_records(stream):
                 count += 1
         except fmt.CorruptRecordError as error:
             count = f"unreadable ({error})"
+        while stream.read(1 << 20):
+            pass  # a corrupt record stops the count, not the digest
     return {
-        "file": path.name,
+        "file": str(path).replace("\\", "/").rsplit("/", 1)[-1],
         "num_examples": count,
-        "num_bytes": path.stat().st_size,
+        "num_bytes": stream.size,
         "sha256": digest.hexdigest(),
     }
+
+
+class _Hashing:
+    """A read-only stream that feeds every byte read to ``digest`` and counts them."""
+
+    def __init__(self, raw, digest):
+        self.raw, self.digest, self.size = raw, digest, 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n)
+        self.digest.update(data)
+        self.size += len(data)
+        return data

@@ -46,7 +46,7 @@ from pathlib import Path
 
 from data import format as fmt
 from data.atomic import atomic_path, canonical_json
-from data.locate import find_dataset_dir
+from data.location import find_dataset
 
 TFDS_DIR = "tfds"
 FILEPATH_TEMPLATE = "../{DATASET}-{SPLIT}.{FILEFORMAT}-{SHARD_X_OF_Y}"
@@ -159,17 +159,18 @@ def write_download_guards(directory: Path) -> None:
                 "may download into it", path, error, path.parent)
 
 
-def tfds_dir(name_or_path: str | os.PathLike, data_dir: Path | None = None) -> Path:
-    """The tfds/ folder of a built dataset (a name in the data dir, or a path): the one
-    argument ``tfds.builder_from_directory`` needs."""
-    directory = find_dataset_dir(name_or_path, data_dir)
-    path = directory / TFDS_DIR
-    if not (path / "dataset_info.json").is_file() or not (directory / fmt.INFO_FILE).is_file():
+def tfds_dir(name_or_path: str | os.PathLike, data_dir: Path | None = None) -> Path | str:
+    """The tfds/ folder of a built dataset (a name in the datasets root, a path or a URL):
+    the one argument ``tfds.builder_from_directory`` needs. For a build in object storage,
+    its URL (TensorFlow reads gs:// itself; s3:// needs tensorflow-io's file system)."""
+    folder = find_dataset(name_or_path, data_dir)
+    listed = folder.listing()
+    if f"{TFDS_DIR}/dataset_info.json" not in listed or fmt.INFO_FILE not in listed:
         from data.metadata import read_info
 
-        read_info(directory)  # says how to finish an unfinished build
-        raise FileNotFoundError(f"{directory} has no {TFDS_DIR}/ folder; rebuild its metadata")
-    return path
+        read_info(folder)  # says how to finish an unfinished build
+        raise FileNotFoundError(f"{folder} has no {TFDS_DIR}/ folder; rebuild its metadata")
+    return folder.url(TFDS_DIR) if folder.remote else folder.path / TFDS_DIR
 
 
 def tfds_builder(name_or_path: str | os.PathLike, data_dir: Path | None = None):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from data.locate import find_dataset_dir
+from data.location import find_dataset
 from data.metadata import read_info
 from data.shards import describe_shard
 
@@ -16,21 +16,22 @@ class VerificationError(ValueError):
 
 def verify(name_or_path: str | os.PathLike, data_dir: Path | None = None) -> dict:
     """Recompute every shard's sha256, size and record count; raise on any difference.
+    ``name_or_path`` may be a URL of a build in object storage: its shards are streamed.
 
     Returns {"shards": n, "examples": n} when everything matches.
     """
-    directory = find_dataset_dir(name_or_path, data_dir)
+    directory = find_dataset(name_or_path, data_dir)  # a local folder or one in a bucket
     meta = read_info(directory)
+    present = directory.listing(refresh=True)
     problems = []
     shards = examples = 0
     for split, split_info in sorted(meta["splits"].items()):
         counted = 0
         for shard in split_info["shards"]:
-            path = directory / shard["file"]
-            if not path.exists():
+            if shard["file"] not in present:
                 problems.append(f"{shard['file']}: missing")
                 continue
-            actual = describe_shard(path)
+            actual = describe_shard(directory.url(shard["file"]))
             for field in ("sha256", "num_bytes", "num_examples"):
                 if actual[field] != shard[field]:
                     problems.append(

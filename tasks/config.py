@@ -32,6 +32,9 @@ class storage(luigi.Config):  # noqa: N801 - the class name is the luigi.cfg sec
         description=f"Root of artifacts/, staging/ and datasets/; empty means the "
         f"{settings.DATA_DIR_ENV} environment variable, else {settings.DEFAULT_DATA_DIR}",
     )
+    datasets_url = luigi.Parameter(
+        default="", description="Where built datasets go: empty means <data dir>/datasets; "
+        "s3://bucket/prefix or gs://bucket/prefix puts them in object storage (fsspec)")
     fixture_data = luigi.BoolParameter(
         default=False, description="The artifacts are fixtures (the demo, the tests): the "
         "metadata says so, so that such a build never passes for the real dataset")

@@ -24,7 +24,7 @@ from data import locate, metadata, settings, shards, staging, validation
 from data.artifacts import ArtifactStore, recorded_sha256
 from data.atomic import write_json_atomic
 from fetch import download_host, fetch
-from tasks import config, progress, provenance, status
+from tasks import config, progress, provenance, status, store
 
 log = logging.getLogger("luigi-interface")
 
@@ -126,7 +126,12 @@ def staging_of(dataset: str) -> Path:
 @functools.lru_cache(maxsize=256)
 def _plan_of(dataset: str) -> dict:
     """The dataset's plan; read once per process (it is written once per fingerprint)."""
-    return staging.read_plan(staging_of(dataset))
+    return read_plan(dataset)
+
+
+def read_plan(dataset: str) -> dict:
+    """This host's plan, or (datasets in object storage) the one another host published."""
+    return store.read_plan(dataset, staging_of(dataset), provenance_of(dataset)["fingerprint"])
 
 
 def shard_counts(plan: dict) -> dict[str, int]:
@@ -230,17 +235,34 @@ class PlanExamples(StorageTask):
     counts and bytes; the shard counts follow at conversion time, see ``shard_counts``)."""
 
     dataset = luigi.Parameter()
-    resources = {"conversions": 1}
 
-    def requires(self):
+    @property
+    def resources(self):
+        # In object storage mode this task fetches its artifacts itself (see requires).
+        return {"conversions": 1} | ({"downloads": 1} if store.remote_folder(self.dataset) else {})
+
+    def fetches(self) -> list[FetchArtifact]:
         spec = handlers.get(self.dataset)
         return [FetchArtifact(source=spec.source_of(a), file=a.file) for a in spec.artifacts]
+
+    def requires(self):
+        # Datasets in object storage: artifacts are on the disk of the host that stages,
+        # which the scheduler does not choose, so the fetches run inside run() instead.
+        return [] if store.remote_folder(self.dataset) else self.fetches()
 
     def output(self):
         return luigi.LocalTarget(staging_of(self.dataset) / staging.PLAN_FILE)
 
+    def complete(self):
+        # Datasets in object storage: planned by any host is enough; a host stages what it
+        # converts (tasks/store.py: ensure_staged).
+        return super().complete() or store.plan_published(self.dataset, provenance_of(self.dataset)["fingerprint"])
+
     def run(self):
         spec = handlers.get(self.dataset)
+        remote = store.remote_folder(self.dataset) is not None
+        if remote:
+            store.fetch_here(self, self.fetches())
         settings = config.convert()
         directory = staging_of(self.dataset)
         for stale in directory.parent.glob("*"):
@@ -273,7 +295,10 @@ class PlanExamples(StorageTask):
         if settings.check_counts and spec.num_examples is not None and counts != dict(spec.num_examples):
             raise CountMismatchError(_count_mismatch(spec, counts, plan, directory))
         plan["skipped_members"] = sorted(set(skipped))
+        if remote:  # for the host that writes the metadata, which may not have them
+            plan["artifact_sha256"] = _artifact_sha256(spec)
         staging.write_plan(directory, plan)
+        store.publish_plan(self.dataset, directory, provenance_of(self.dataset)["fingerprint"])
 
 
 class ConvertShard(StorageTask):
@@ -299,19 +324,26 @@ class ConvertShard(StorageTask):
         return split["num_examples"] / max(self.num_shards, 1)
 
     def output(self):
+        folder = store.remote_folder(self.dataset)
+        if folder is not None:  # in object storage: shard, sidecar and scan in its folder
+            return store.shard_targets(folder, self.local_outputs())
+        return {name: luigi.LocalTarget(path) for name, path in self.local_outputs().items()}
+
+    def local_outputs(self, outbox: bool = False) -> dict[str, Path]:
+        """The shard, sidecar and scan files on this host (``outbox``: the shard in staging,
+        before it is published to object storage)."""
         spec = handlers.get(self.dataset)
         name = fmt.shard_name(self.dataset, self.split, self.shard, self.num_shards)
         root = config.data_dir()
+        shard_dir = staging_of(self.dataset) / "outbox" if outbox else locate.dataset_dir(root, self.dataset, spec.version)
         return {
-            "shard": luigi.LocalTarget(locate.dataset_dir(root, self.dataset, spec.version) / name),
+            "shard": shard_dir / name,
             # Under the converter's digest: changed conversion code converts again.
-            "sidecar": luigi.LocalTarget(staging_of(self.dataset) / f"shards-{provenance_of(self.dataset)['conversion']}"
-                                         / f"{name}.json"),
+            "sidecar": staging_of(self.dataset) / f"shards-{provenance_of(self.dataset)['conversion']}" / f"{name}.json",
         } | ({
             # The per-shard half of the validation stage, built while converting (or read
             # back from the written file); a scan of an older kind is not merged.
-            "scan": luigi.LocalTarget(staging_of(self.dataset) / f"validation-v{validation.SCAN_VERSION}"
-                                      / f"{name}.json"),
+            "scan": staging_of(self.dataset) / f"validation-v{validation.SCAN_VERSION}" / f"{name}.json",
         } if config.validate().enabled else {})
 
     def run(self):
@@ -322,7 +354,10 @@ class ConvertShard(StorageTask):
         def report(done, total):
             reporter.update(done, total, f"{done}/{total} examples written")
 
-        outputs = self.output()
+        folder = store.remote_folder(self.dataset)
+        if folder is not None:
+            store.ensure_staged(self, self.dataset)
+        outputs = {name: luigi.LocalTarget(path) for name, path in self.local_outputs(folder is not None).items()}
         scan_path = _path(outputs["scan"]) if "scan" in outputs else None
         if not (outputs["shard"].exists() and outputs["sidecar"].exists()):
             shards.convert_shard(
@@ -347,6 +382,8 @@ class ConvertShard(StorageTask):
             total = scan["num_records"]
             self.set_status_message(f"{total}/{total} examples written; read back and checked")
         written = json.loads(_path(outputs["sidecar"]).read_text())["num_examples"]
+        if folder is not None:
+            store.publish_shard(folder, {name: _path(target) for name, target in outputs.items()})
         reporter.finish(written, written, f"{written} examples in {_path(outputs['shard']).name}")
 
 
@@ -367,29 +404,32 @@ class WriteMetadata(StorageTask):
         return locate.dataset_dir(config.data_dir(), self.dataset, spec.version)
 
     def output(self):
+        folder = store.remote_folder(self.dataset)
+        if folder is not None:
+            return store.FolderTarget(folder, fmt.INFO_FILE)
         return luigi.LocalTarget(self._directory() / fmt.INFO_FILE)
 
     def complete(self):
         # Complete means the metadata and every shard it lists exist: a deleted shard
-        # makes the dataset incomplete, and a rerun rebuilds just that shard.
-        path = _path(self.output())
-        if not path.exists():
+        # makes the dataset incomplete, and a rerun rebuilds just that shard. In object
+        # storage: one listing of the folder answers for all of them.
+        folder = store.folder_of(self.dataset)
+        if not folder.exists(fmt.INFO_FILE):
             return False
         try:
-            info = json.loads(path.read_text())
-        except ValueError:
+            info = json.loads(folder.read_bytes(fmt.INFO_FILE))
+        except (ValueError, FileNotFoundError):
             return False
         if not provenance.same_build(info.get("provenance", {}), provenance_of(self.dataset)):
             return False  # other inputs: stage again, or convert again from the same staging
-        directory = path.parent
         return all(
-            (directory / shard["file"]).exists()
+            folder.exists(shard["file"])
             for split in info.get("splits", {}).values()
             for shard in split.get("shards", [])
         )
 
     def shard_tasks(self):
-        counts = shard_counts(staging.read_plan(staging_of(self.dataset)))
+        counts = shard_counts(read_plan(self.dataset))
         return [
             ConvertShard(dataset=self.dataset, split=split, shard=i, num_shards=count)
             for split, count in sorted(counts.items())
@@ -399,25 +439,32 @@ class WriteMetadata(StorageTask):
     def run(self):
         tasks = self.shard_tasks()
         yield tasks  # dynamic dependencies: the shard counts follow from the plan
+        folder = store.remote_folder(self.dataset)
+        if folder is not None:  # records of shards other hosts converted
+            store.fetch_records(folder, [task.local_outputs() for task in tasks])
         entries: dict[str, list[dict]] = {}
         for task in tasks:
-            sidecar = _path(task.output()["sidecar"])
+            sidecar = task.local_outputs()["sidecar"]
             entries.setdefault(task.split, []).append(json.loads(sidecar.read_text()))
         info = metadata.build_info(handlers.get(self.dataset), entries)
         info["provenance"] = self._provenance()
         if config.storage().fixture_data:
             info["fixture_data"] = True
             info["description"] = "FIXTURE DATA, not the real dataset: " + info["description"]
-        skipped = staging.read_plan(staging_of(self.dataset)).get("skipped_members", [])
+        skipped = read_plan(self.dataset).get("skipped_members", [])
         info["skipped_members"] = {"count": len(skipped), "keys": skipped}
         if config.validate().enabled:
             info["validation"] = self._validation(tasks)
-        metadata.write_info(self._directory(), info)
+        if folder is not None:
+            store.write_metadata(folder, staging_of(self.dataset) / "outbox" / "metadata", info)
+            store.remove_stale_shards(folder, {entry["file"] for split in entries.values() for entry in split})
+        else:
+            metadata.write_info(self._directory(), info)
         total = sum(split["num_examples"] for split in info["splits"].values())
         progress.Reporter(self, self.dataset, "metadata", "examples").finish(
             total, total, f"{total} examples in {len(info['splits'])} splits; "
             + (self._validation_summary if config.validate().enabled else "validation off"))
-        for stale in self._directory().glob("[!.]*.tfrecord-*"):
+        for stale in self._directory().glob("[!.]*.tfrecord-*") if folder is None else ():
             # Shards of an earlier build with another shard count are not part of this one.
             if stale.name not in {entry["file"] for split in entries.values() for entry in split}:
                 stale.unlink()
@@ -428,7 +475,7 @@ class WriteMetadata(StorageTask):
         settings = config.validate()
         by_split: dict[str, list[Path]] = {}  # scan files, read one at a time
         for task in tasks:
-            by_split.setdefault(task.split, []).append(_path(task.output()["scan"]))
+            by_split.setdefault(task.split, []).append(task.local_outputs()["scan"])
         features = handlers.get(self.dataset).features
         section = validation.merge(by_split, features, settings.near_duplicate_distance)
         ok, lines = validation.passed(section, settings.leakage_fails)
@@ -443,7 +490,8 @@ class WriteMetadata(StorageTask):
 
     def _provenance(self) -> dict:
         record = dict(provenance_of(self.dataset))
-        record["artifact_sha256"] = _artifact_sha256(handlers.get(self.dataset))
+        record["artifact_sha256"] = read_plan(self.dataset).get("artifact_sha256") or _artifact_sha256(
+            handlers.get(self.dataset))
         return record
 
 

@@ -1,0 +1,139 @@
+"""Builds into object storage: a real S3-compatible server (moto's) on 127.0.0.1, real
+Luigi builds in subprocesses reaching it through AWS_ENDPOINT_URL, real TensorFlow and
+the NumPy reader streaming the shards back, and two "hosts" under one real luigid."""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+from conftest import Workspace
+
+pytest.importorskip("s3fs", reason="s3fs is in the test extra: pip install -e '.[test]'")
+pytest.importorskip("moto.server", reason="moto[server] is in the test extra: pip install -e '.[test]'")
+
+import data  # noqa: E402
+from cli import local_s3  # noqa: E402
+from data.location import Folder  # noqa: E402
+
+_buckets = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def s3():
+    with local_s3.serve() as server:
+        yield server
+
+
+@pytest.fixture
+def bucket(s3, monkeypatch):
+    """A fresh bucket; this process's clients pointed at the server like the builds."""
+    name = f"datasets-{os.getpid()}-{next(_buckets)}"
+    s3.create_bucket(name)
+    for key, value in s3.env.items():
+        monkeypatch.setenv(key, value)
+    Folder.forget_listings()
+    s3.reset_counts()
+    yield f"s3://{name}/collection"
+    Folder.forget_listings()
+
+
+def _into(workspace: Workspace, url: str, s3) -> Workspace:
+    workspace.settings["storage"]["datasets_url"] = url
+    workspace.env = functools.partial(lambda env: env() | s3.env, workspace.env)
+    return workspace
+
+
+def _objects(url: str) -> dict[str, bytes]:
+    """name -> bytes of every object under ``url`` (hidden build records left out)."""
+    folder = Folder(url)
+    return {name: folder.read_bytes(name) for name in folder.listing(refresh=True)
+            if not name.startswith(".build/")}
+
+
+def _local_files(directory) -> dict[str, bytes]:
+    return {p.relative_to(directory).as_posix(): p.read_bytes() for p in directory.rglob("*") if p.is_file()}
+
+
+def test_build_into_a_bucket_reads_back_verifies_and_equals_the_local_build(
+        workspace, bucket, s3, tmp_path_factory, http_mirror):
+    counts = workspace.fixture("cifar10")
+    _into(workspace, bucket, s3).build("cifar10", workers=2)
+    url = f"{bucket}/cifar10/1.0.0"
+    assert not workspace.dataset_dir("cifar10").exists(), "nothing written to the local datasets/"
+
+    local = Workspace(tmp_path_factory.mktemp("local"), *http_mirror)
+    local.fixture("cifar10")
+    local.build("cifar10", workers=1)
+    stored, expected = _objects(url), _local_files(local.dataset_dir("cifar10"))
+    # The same files, byte for byte (the TFDS guards of a local data dir aside).
+    assert sorted(stored) == sorted(expected)
+    for name, content in expected.items():
+        assert stored[name] == content, name
+
+    assert data.verify(url) == {"shards": sum(len(s["shards"]) for s in data.info(url)["splits"].values()),
+                                "examples": sum(counts.values())}
+    for split, count in counts.items():
+        remote = list(data.load(url, split).as_numpy_iterator())
+        here = list(data.load(local.dataset_dir("cifar10"), split).as_numpy_iterator())
+        assert len(remote) == len(here) == count
+        for a, b in zip(remote, here, strict=True):
+            assert a["key"] == b["key"] and a["label"] == b["label"]
+            assert (a["image"] == b["image"]).all()
+        numpy = data.load(url, split, as_numpy=True)
+        assert len(numpy) == count
+        assert [e["key"] for e in numpy] == [e["key"] for e in remote]
+    assert data.tfds_dir(url) == f"{url}/tfds"
+
+    # A name is looked up in [storage] datasets_url, as a training host configures it.
+    (workspace.path / "reader.cfg").write_text(f"[storage]\ndatasets_url = {bucket}\n")
+    reader = subprocess.run(
+        [os.sys.executable, "-c", "import data; print(len(data.load('cifar10', 'test', as_numpy=True)), "
+         "data.verify('cifar10')['examples'])"],
+        cwd=workspace.path, env=workspace.env() | {"LUIGI_CONFIG_PATH": str(workspace.path / "reader.cfg")},
+        capture_output=True, text=True, timeout=120)
+    assert reader.stdout.split() == [str(counts["test"]), str(sum(counts.values()))], reader.stderr[-2000:]
+
+    # A rerun finds the build complete with one listing and one read, writing nothing.
+    s3.reset_counts()
+    workspace.build("cifar10")
+    assert s3.counts["LIST"] == 1 and s3.counts["GET"] == 1, s3.counts
+    assert not s3.written
+
+
+def test_a_killed_build_leaves_nothing_complete_looking_and_resumes(workspace, bucket, s3):
+    workspace.fixture("cifar10")
+    workspace.settings["convert"]["target_shard_mb"] = "0.000001"  # one shard per example
+    _into(workspace, bucket, s3).write_config()
+    url = f"{bucket}/cifar10/1.0.0"
+    process = subprocess.Popen(workspace.luigi_command("cifar10"), cwd=workspace.path,
+                               env=workspace.env(), stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    folder = Folder(url)
+    while sum(".tfrecord-" in n and "/" not in n for n in folder.listing(refresh=True)) < 3:
+        assert process.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+    listed = folder.listing(refresh=True)
+    assert "dataset_info.json" not in listed
+    shards = {n for n in listed if ".tfrecord-" in n and "/" not in n}
+    sidecars = {n.rsplit("/", 1)[1][:-len(".json")] for n in listed if "/shards-" in n}
+    assert shards <= sidecars, "every shard in the store has its sidecar"
+    with pytest.raises(data.IncompleteDatasetError, match="unfinished"):
+        data.load(url, "train", as_numpy=True)
+
+    s3.reset_counts()
+    workspace.build("cifar10")
+    rewritten = [path.rsplit("/", 1)[1] for path in s3.written if ".tfrecord-" in path and "/.build/" not in path]
+    total = sum(len(s["shards"]) for s in data.info(url)["splits"].values())
+    assert len(rewritten) == len(set(rewritten)) == total - len(shards)
+    assert not set(rewritten) & shards, "a finished shard was written again"
+    assert data.verify(url)["shards"] == total
