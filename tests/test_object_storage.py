@@ -137,3 +137,64 @@ def test_a_killed_build_leaves_nothing_complete_looking_and_resumes(workspace, b
     assert len(rewritten) == len(set(rewritten)) == total - len(shards)
     assert not set(rewritten) & shards, "a finished shard was written again"
     assert data.verify(url)["shards"] == total
+
+
+def test_two_hosts_build_into_one_bucket_and_write_each_shard_once(bucket, s3, tmp_path, http_mirror):
+    from test_scheduler import Luigid, _central_command
+
+    (tmp_path / "luigid").mkdir()
+    luigid = Luigid(tmp_path / "luigid")
+    hosts = []
+    for name in ("host-a", "host-b"):  # each with its own data dir: artifacts, staging
+        host = Workspace(tmp_path / name, *http_mirror)
+        host.path.mkdir()
+        host.fixture("cifar10")
+        host.settings["convert"]["target_shard_mb"] = "0.0005"
+        # Idle workers ask for work every 0.1-0.3 s (Luigi's default: 1-6 s).
+        host.settings["worker"] = {"wait_interval": "0.1", "wait_jitter": "0.2"}
+        _into(host, bucket, s3).write_config()
+        hosts.append(host)
+    logs = [tmp_path / "host-a.log", tmp_path / "host-b.log"]
+    # Host b first: a helper that schedules nothing itself (--dataset ",": none) and runs
+    # whatever luigid has pending, the shards host a's metadata task adds included. Host a
+    # builds, kept alive while the helper runs tasks of its graph.
+    commands = [[*_central_command(hosts[0], luigid.port, "cifar10"), "--worker-keep-alive"],
+                [*_central_command(hosts[1], luigid.port, ","), "--assistant", "--worker-keep-alive"]]
+    try:
+        workers = [None, None]
+        for index in (1, 0):
+            workers[index] = subprocess.Popen(
+                commands[index], cwd=hosts[index].path, env=hosts[index].env(),
+                stdout=subprocess.DEVNULL, stderr=open(logs[index], "w"))  # noqa: SIM115
+            deadline = time.monotonic() + 60
+            while index == 1 and "Done scheduling tasks" not in logs[1].read_text():
+                assert workers[1].poll() is None and time.monotonic() < deadline, logs[1].read_text()[-2000:]
+                time.sleep(0.05)
+        workers[0].wait(timeout=300)
+        deadline = time.monotonic() + 120
+        while luigid.tasks("PENDING") or luigid.tasks("RUNNING"):
+            assert time.monotonic() < deadline, "the build did not finish"
+            time.sleep(0.2)
+        workers[1].terminate()
+        workers[1].wait(timeout=60)
+        failed = luigid.tasks("FAILED")
+    finally:
+        luigid.stop()
+    outputs = [log.read_text() for log in logs]
+    assert workers[0].returncode in (0, 25), outputs[0][-3000:] + "\n---- helper:\n" + outputs[1][-5000:]
+    assert not failed, outputs[1][-3000:]
+
+    url = f"{bucket}/cifar10/1.0.0"
+    shards = [path for path in s3.written if ".tfrecord-" in path and "/.build/" not in path]
+    total = sum(len(s["shards"]) for s in data.info(url)["splits"].values())
+    assert len(shards) == len(set(shards)) == total, "every shard written exactly once"
+    ran = [[line.split("running   ")[1] for line in out.splitlines() if "running   ConvertShard" in line]
+           for out in outputs]
+    # Which host converts what is the scheduler's choice (one host may take them all on
+    # fixture-sized shards); together they converted each shard once.
+    assert len(ran[0]) + len(ran[1]) == len(set(ran[0] + ran[1])) == total, [len(r) for r in ran]
+    for host, converted, out in zip(hosts, ran, outputs, strict=True):
+        # A host stages on its own disk exactly the datasets it plans or converts shards of.
+        staged = bool(list((host.data_dir / "staging" / "cifar10").glob("*/records.bin")))
+        assert staged == bool(converted or "running   PlanExamples" in out), [len(r) for r in ran]
+    assert data.verify(url)["shards"] == total
