@@ -193,6 +193,10 @@ def main() -> None:
 
         for line in validation.run(True, True, s, args.scratch / "validation"):
             print(line, flush=True)
+    if "objstore" in wanted:  # building into S3 (moto on 127.0.0.1) vs local disk
+        from bench import object_storage
+
+        print("\n".join(object_storage.run(s, args.scratch / "objstore")), flush=True)
     if "cifar10" in wanted:
         results += bench_dataset("(a) cifar10", "cifar10",
                                  lambda d: replicas.cifar10_tar(d, int(50_000 * s), int(10_000 * s)), None, args.scratch)

@@ -159,9 +159,14 @@ def _describe_statistics(statistics: dict) -> str:
 
 def cmd_verify(args) -> int:
     spec = handlers.get(args.name)
-    result = verify(spec.name, args.data_dir)
+    from data import location
+
+    # The build in [storage] datasets_url when that names a bucket, else in the data dir.
+    in_store = location.is_url(location.datasets_root())
+    folder = location.dataset_folder(spec.name, spec.version, None if in_store else args.data_dir)
+    result = verify(folder.location) if in_store else verify(spec.name, args.data_dir)
     print(f"{spec.name}: OK, {result['examples']} examples in {result['shards']} shards match dataset_info.json")
-    stale = _provenance_changes(spec, metadata.read_info(_built_dir(spec, args.data_dir)))
+    stale = _provenance_changes(spec, metadata.read_info(folder))
     if stale:
         print(f"{spec.name}: built from other inputs than the current ones (a rebuild "
               "would differ):\n  " + "\n  ".join(stale), file=sys.stderr)

@@ -50,13 +50,30 @@ def _filesystem(url: str):
         raise LocationError("reading or writing object storage needs fsspec: pip install fsspec") from None
     try:
         # fsspec's own listing cache off: this module keeps the one listing it trusts.
-        return fsspec.core.url_to_fs(url, use_listings_cache=False)
+        options = {"use_listings_cache": False}
+        if url.startswith("s3://"):
+            options["session"] = _s3_session()
+        return fsspec.core.url_to_fs(url, **options)
     except (ImportError, ValueError) as error:
         scheme = url.split("://", 1)[0]
         extra = {"s3": "s3fs", "gs": "gcsfs", "gcs": "gcsfs"}.get(scheme)
         hint = (f"pip install {extra} (or pip install 'datasets-storage[{'s3' if extra == 's3fs' else 'gcs'}]')"
                 if extra else "use s3://bucket/prefix or gs://bucket/prefix")
         raise LocationError(f"cannot open {url}: {error}. For the {scheme}:// scheme, {hint}.") from None
+
+
+_S3_SESSION = None
+
+
+def _s3_session():
+    """One botocore session per process tree: a forked worker inherits it with the S3
+    service model already loaded (a new client then costs ~0.3 s instead of ~1.2 s)."""
+    global _S3_SESSION
+    if _S3_SESSION is None:
+        from aiobotocore.session import AioSession
+
+        _S3_SESSION = AioSession()
+    return _S3_SESSION
 
 
 def datasets_root(data_dir: Path | None = None) -> str:
