@@ -138,6 +138,18 @@ def test_a_killed_build_leaves_nothing_complete_looking_and_resumes(workspace, b
     assert not set(rewritten) & shards, "a finished shard was written again"
     assert data.verify(url)["shards"] == total
 
+    # A shard deleted from the bucket is rebuilt alone; a damaged one fails verify.
+    info = folder.read_bytes("dataset_info.json")
+    victim = sorted(shards)[0]
+    folder.delete(victim)
+    s3.reset_counts()
+    workspace.build("cifar10")
+    assert [p.rsplit("/", 1)[1] for p in s3.written if ".tfrecord-" in p and "/.build/" not in p] == [victim]
+    assert folder.read_bytes("dataset_info.json") == info
+    folder.write_bytes(victim, folder.read_bytes(victim)[:-1] + b"!")
+    with pytest.raises(data.VerificationError, match=f"{victim}: sha256"):
+        data.verify(url)
+
 
 def test_two_hosts_build_into_one_bucket_and_write_each_shard_once(bucket, s3, tmp_path, http_mirror):
     from test_scheduler import Luigid, _central_command
