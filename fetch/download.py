@@ -29,7 +29,7 @@ from fetch.errors import ChecksumError, FetchError, HtmlPageError, ManualDownloa
 from fetch.http import CHUNK, origin, unexpected_html
 from fetch.partial import Partial
 from fetch.settings import FetchSettings
-from fetch.sources import Folder, Manual, Source, Web, sources_for
+from fetch.sources import Bucket, Folder, Manual, Source, Web, sources_for
 from handlers._spec import Artifact
 
 log = logging.getLogger(__name__)
@@ -154,6 +154,8 @@ def _algorithms(artifact: Artifact, source: str, settings: FetchSettings) -> tup
 def _transfer(where: Source, partial: Partial, artifact, settings, session, progress) -> Absent | None:
     if isinstance(where, Folder):
         return _copy(where.path, partial, artifact, progress)
+    if isinstance(where, Bucket):
+        return _copy_object(where.url, partial, artifact, progress)
     assert isinstance(where, Web)
     return _download(where, partial, artifact, settings, session, progress)
 
@@ -168,6 +170,26 @@ def _copy(path: Path, partial: Partial, artifact: Artifact, progress) -> Absent 
             out.write(chunk)
     progress(total, total)
     log.info("%s: copied %d bytes from %s", artifact.file, total, path)
+    return None
+
+
+def _copy_object(url: str, partial: Partial, artifact: Artifact, progress) -> Absent | None:
+    """Stream an object of a bucket mirror into ``partial`` (verified like any download)."""
+    from data.location import open_file
+
+    try:
+        stream = open_file(url)
+    except FileNotFoundError:
+        return Absent(f"no such object {url}")
+    done = 0
+    partial.discard()
+    with stream, partial.open(append=False) as out:
+        for chunk in iter(lambda: stream.read(CHUNK), b""):
+            out.write(chunk)
+            done += len(chunk)
+            progress(done, None)
+    progress(done, done)
+    log.info("%s: copied %d bytes from %s", artifact.file, done, url)
     return None
 
 

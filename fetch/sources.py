@@ -36,6 +36,20 @@ class Folder(Source):
 
 
 @dataclass(frozen=True)
+class Bucket(Source):
+    """A mirror in object storage (s3://, gs://), read through fsspec (data/location.py)
+    with the storage library's usual credentials: e.g. a bucket the hosts of a cluster
+    share, filled once with ``aws s3 sync <data dir>/artifacts s3://bucket/artifacts``."""
+
+    @property
+    def url(self) -> str:
+        return self.label
+
+
+OBJECT_STORE_SCHEMES = ("s3", "gs", "gcs")
+
+
+@dataclass(frozen=True)
 class Web(Source):
     """A plain http(s) URL."""
 
@@ -83,7 +97,10 @@ def sources_for(artifact: Artifact, source: str, settings: FetchSettings) -> lis
     for mirror in settings.mirrors:
         if "://" in mirror:
             url = f"{mirror.rstrip('/')}/{source}/{urllib.parse.quote(artifact.file)}"
-            if urllib.parse.urlsplit(url).scheme == "file":
+            if urllib.parse.urlsplit(mirror).scheme in OBJECT_STORE_SCHEMES:
+                url = f"{mirror.rstrip('/')}/{source}/{artifact.file}"  # keys are not URL-quoted
+                found.append(Bucket(url, url, mirror=True))
+            elif urllib.parse.urlsplit(url).scheme == "file":
                 path = urllib.parse.unquote(urllib.parse.urlsplit(url).path)
                 found.append(Folder(path, path, mirror=True))
             else:

@@ -230,3 +230,16 @@ def test_reading_an_unfinished_build_in_a_bucket_says_how_to_finish_it(bucket):
     Folder(f"{bucket}/mnist/1.0.0").write_bytes("mnist-train.tfrecord-00000-of-00001", b"")
     with pytest.raises(data.IncompleteDatasetError, match="--dataset mnist"):
         data.load(f"{bucket}/mnist", "train", as_numpy=True)
+
+
+def test_a_bucket_serves_as_the_artifact_mirror(workspace, bucket, s3):
+    counts = workspace.fixture("semeion")
+    spec = __import__("handlers").get("semeion")
+    mirror = bucket.replace("/collection", "/artifacts")
+    for artifact in spec.artifacts:  # as `aws s3 sync <data dir>/artifacts <mirror>` leaves it
+        Folder(f"{mirror}/{spec.source}").write_bytes(
+            artifact.file, (workspace.mirror_root / spec.source / artifact.file).read_bytes())
+    workspace.settings["fetch"]["mirrors"] = mirror  # the bucket only; offline: no provider
+    _into(workspace, bucket, s3).build("semeion")
+    assert data.verify(f"{bucket}/semeion/1.0.0")["examples"] == sum(counts.values())
+    assert (workspace.data_dir / "artifacts" / spec.source / spec.artifacts[0].file).is_file()
