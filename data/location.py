@@ -20,7 +20,6 @@ per shard.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
 import shutil
 import threading
@@ -320,6 +319,3 @@ def as_location(path) -> str | Path:
     """A shard's location as given: URLs stay strings (``Path`` would fold ``//``)."""
     return path if is_url(path) else Path(path)
 
-
-def read_text(folder: Folder, name: str) -> str:
-    return io.TextIOWrapper(io.BytesIO(folder.read_bytes(name)), encoding="utf-8").read()

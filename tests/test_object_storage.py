@@ -243,3 +243,29 @@ def test_a_bucket_serves_as_the_artifact_mirror(workspace, bucket, s3):
     _into(workspace, bucket, s3).build("semeion")
     assert data.verify(f"{bucket}/semeion/1.0.0")["examples"] == sum(counts.values())
     assert (workspace.data_dir / "artifacts" / spec.source / spec.artifacts[0].file).is_file()
+
+
+@pytest.mark.parametrize("where", ["local", "s3"])
+def test_a_folder_publishes_whole_files_and_lists_them(where, tmp_path, request):
+    """The same Folder interface on local disk and in a bucket: a published file appears
+    under its name whole, the listing (one request) follows this process's own writes."""
+    base = str(tmp_path / "folder") if where == "local" else request.getfixturevalue("bucket") + "/folder"
+    folder = Folder(base)
+    assert folder.listing() == {}
+    local = tmp_path / "shard.bin"
+    local.write_bytes(b"x" * 1000)
+    folder.publish(local, "a.tfrecord-00000-of-00001")
+    assert not local.exists(), "published files are moved"
+    (tmp_path / "kept.json").write_text("{}")
+    folder.publish(tmp_path / "kept.json", ".build/kept.json", keep=True)
+    assert (tmp_path / "kept.json").exists()
+    folder.write_bytes("tfds/features.json", b"{}")
+    assert folder.exists("a.tfrecord-00000-of-00001") and folder.exists("tfds/features.json")
+    assert folder.listing(refresh=True) == {"a.tfrecord-00000-of-00001": 1000, ".build/kept.json": 2,
+                                            "tfds/features.json": 2}
+    assert folder.read_bytes("a.tfrecord-00000-of-00001") == b"x" * 1000
+    with folder.open("a.tfrecord-00000-of-00001") as stream:
+        assert stream.read(10) == b"x" * 10
+    folder.delete("a.tfrecord-00000-of-00001")
+    assert not folder.exists("a.tfrecord-00000-of-00001")
+    assert [p for p in (tmp_path / "folder").rglob(".*partial*")] == []
