@@ -9,6 +9,7 @@ import itertools
 import os
 import signal
 import subprocess
+import sys
 import time
 
 import pytest
@@ -18,6 +19,7 @@ pytest.importorskip("s3fs", reason="s3fs is in the test extra: pip install -e '.
 pytest.importorskip("moto.server", reason="moto[server] is in the test extra: pip install -e '.[test]'")
 
 import data  # noqa: E402
+import handlers  # noqa: E402
 from cli import local_s3  # noqa: E402
 from data.location import Folder  # noqa: E402
 
@@ -93,7 +95,7 @@ def test_build_into_a_bucket_reads_back_verifies_and_equals_the_local_build(
     # A name is looked up in [storage] datasets_url, as a training host configures it.
     (workspace.path / "reader.cfg").write_text(f"[storage]\ndatasets_url = {bucket}\n")
     reader = subprocess.run(
-        [os.sys.executable, "-c", "import data; print(len(data.load('cifar10', 'test', as_numpy=True)), "
+        [sys.executable, "-c", "import data; print(len(data.load('cifar10', 'test', as_numpy=True)), "
          "data.verify('cifar10')['examples'])"],
         cwd=workspace.path, env=workspace.env() | {"LUIGI_CONFIG_PATH": str(workspace.path / "reader.cfg")},
         capture_output=True, text=True, timeout=120)
@@ -234,7 +236,7 @@ def test_reading_an_unfinished_build_in_a_bucket_says_how_to_finish_it(bucket):
 
 def test_a_bucket_serves_as_the_artifact_mirror(workspace, bucket, s3):
     counts = workspace.fixture("semeion")
-    spec = __import__("handlers").get("semeion")
+    spec = handlers.get("semeion")
     mirror = bucket.replace("/collection", "/artifacts")
     for artifact in spec.artifacts:  # as `aws s3 sync <data dir>/artifacts <mirror>` leaves it
         Folder(f"{mirror}/{spec.source}").write_bytes(
