@@ -271,3 +271,15 @@ def test_a_folder_publishes_whole_files_and_lists_them(where, tmp_path, request)
     folder.delete("a.tfrecord-00000-of-00001")
     assert not folder.exists("a.tfrecord-00000-of-00001")
     assert [p for p in (tmp_path / "folder").rglob(".*partial*")] == []
+
+
+def test_a_new_shard_count_replaces_the_old_shards_in_the_bucket(workspace, bucket, s3):
+    workspace.fixture("toyset")
+    _into(workspace, bucket, s3).build("toyset")
+    url = f"{bucket}/toyset/{handlers.get('toyset').version}"
+    workspace.settings["convert"]["min_shards"] = "3"
+    workspace.build("toyset")
+    listed = {n for n in Folder(url).listing(refresh=True) if ".tfrecord-" in n and "/" not in n}
+    assert listed == {s["file"] for split in data.info(url)["splits"].values() for s in split["shards"]}
+    assert all(name.endswith("-of-00003") for name in listed)
+    assert data.verify(url)
