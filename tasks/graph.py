@@ -457,7 +457,9 @@ class WriteMetadata(StorageTask):
             info["validation"] = self._validation(tasks)
         if folder is not None:
             store.write_metadata(folder, staging_of(self.dataset) / "outbox" / "metadata", info)
-            store.remove_stale_shards(folder, {entry["file"] for split in entries.values() for entry in split})
+            store.remove_stale(folder, {entry["file"] for split in entries.values() for entry in split},
+                               {path.parent.name for name, path in tasks[0].local_outputs().items() if name != "shard"},
+                               store.plan_name(provenance_of(self.dataset)["fingerprint"]))
         else:
             metadata.write_info(self._directory(), info)
         total = sum(split["num_examples"] for split in info["splits"].values())

@@ -177,8 +177,18 @@ def write_metadata(folder: Folder, work: Path, info: dict) -> None:
         shutil.rmtree(work)
 
 
-def remove_stale_shards(folder: Folder, keep: set[str]) -> None:
-    """Shards of an earlier build with another shard count (listed, not probed)."""
+def remove_stale(folder: Folder, keep: set[str], records: set[str], plan: str) -> None:
+    """After the metadata: shards of an earlier build with another shard count, and build
+    records (``.build/``) of shards, converters, scan versions or plans no longer current
+    (``records``: the current record folders, ``plan``: the current plan's name). Found
+    in one listing, not probed."""
     for name in list(folder.listing(refresh=True)):
-        if "/" not in name and not name.startswith(".") and ".tfrecord-" in name and name not in keep:
+        if "/" not in name:
+            stale = not name.startswith(".") and ".tfrecord-" in name and name not in keep
+        elif name.startswith(f"{BUILD_DIR}/") and name.count("/") == 2:
+            _, kind, file = name.split("/")
+            stale = kind not in records or file.removesuffix(".json") not in keep
+        else:
+            stale = name.startswith(f"{BUILD_DIR}/plan-") and name != plan
+        if stale:
             folder.delete(name)

@@ -282,4 +282,7 @@ def test_a_new_shard_count_replaces_the_old_shards_in_the_bucket(workspace, buck
     listed = {n for n in Folder(url).listing(refresh=True) if ".tfrecord-" in n and "/" not in n}
     assert listed == {s["file"] for split in data.info(url)["splits"].values() for s in split["shards"]}
     assert all(name.endswith("-of-00003") for name in listed)
+    records = [n for n in Folder(url).listing() if n.startswith(".build/") and "/plan-" not in n]
+    assert sorted({n.rsplit("/", 1)[1][:-len(".json")] for n in records}) == sorted(listed)
+    assert len(records) == 2 * len(listed), "a sidecar and a scan per current shard, nothing else"
     assert data.verify(url)
