@@ -73,10 +73,30 @@ def explain(error: BaseException) -> str | None:
     return None
 
 
+_RUN_BY_OTHERS = "being run by another worker"
+
+
+def _explain_blocked(record: logging.LogRecord) -> None:
+    """Luigi's summary names the tasks another worker kept from this run, never who or
+    for how long: add that, and what to do (exit code 25)."""
+    if record.exc_info or not isinstance(record.msg, str) or _RUN_BY_OTHERS not in record.msg:
+        return
+    from tasks.central_scheduler import explain_blocked
+
+    lines = explain_blocked() or [
+        "another worker of luigid holds them as running: a build still at work, or one "
+        "killed that luigid has not given up yet (after [scheduler] "
+        "worker_disconnect_delay). Run the same command again in a few seconds"]
+    record.msg = record.getMessage() + "\nWhy tasks were being run by another worker:" + "".join(
+        f"\n  - {line}" for line in lines)
+    record.args = ()
+
+
 class _WithoutTraceback(logging.Filter):
     """Turns a logged exception that ``explain`` knows into its paragraph."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        _explain_blocked(record)
         if record.exc_info and record.exc_info[1] is None:  # logged outside an exception
             record.exc_info = None
         if record.exc_info:

@@ -1,0 +1,64 @@
+"""luigid as ``python -m tasks scheduler`` runs it: with the project's defaults, and a
+state file loaded only once it is known that no one else could have written it.
+
+Plain ``luigid`` reads neither data/defaults.cfg (how fast a killed worker is given up,
+the retry policy, the cluster's resources) nor cares who wrote the pickle it loads.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from cli import scheduler_state
+from data import settings
+
+
+def install_defaults() -> None:
+    """data/defaults.cfg as Luigi's lowest-priority config file, as ``tasks.config`` does
+    for the workers: luigid then reads the same [scheduler], [worker] and [resources]
+    defaults, and any luigi.cfg still wins key by key."""
+    from luigi.configuration import LuigiConfigParser
+
+    paths = LuigiConfigParser._config_paths
+    if str(settings.DEFAULTS) not in paths:
+        paths.insert(0, str(settings.DEFAULTS))
+        LuigiConfigParser.reload()
+
+
+def state_path(given: str | None) -> Path:
+    """--state-path, else luigi.cfg's ``[scheduler] state_path``, else ours (never luigi's
+    own default, a shared system folder)."""
+    if given:
+        return Path(given)
+    from luigi.configuration import get_config
+
+    configured = get_config().get("scheduler", "state_path", "")
+    return Path(configured) if configured else scheduler_state.state_dir() / scheduler_state.STATE_FILE
+
+
+def main(argv: list[str]) -> int:
+    install_defaults()
+    scheduler_state.known_to_luigi()
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--state-path")
+    known, rest = parser.parse_known_args(argv)
+    path = state_path(known.state_path).expanduser().absolute()
+    try:
+        notes = scheduler_state.secure(path)
+    except (scheduler_state.UnsafeStateError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for note in notes:
+        print(note, file=sys.stderr, flush=True)
+    os.umask(0o077)  # the state file luigid writes at exit: ours alone, like its folder
+    from luigi.cmdline import luigid
+
+    luigid([*rest, "--state-path", str(path)])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,250 @@
+"""luigid's state is private, and a rerun after kill -9 finishes in seconds: real luigid
+processes on loopback, real builds, real SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import signal
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from test_scheduler import Luigid, _central_command, _free_port
+
+import data
+from cli import scheduler_state
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Hangs the build that has it right before its first shard is renamed into place (its
+# ConvertShard then shows as RUNNING in luigid), after saying so in a file.
+HOLD_BEFORE_SHARD = """
+import os, sys, time
+_marker = os.environ.get("HOLD_MARKER")
+def _hook(event, args):
+    if _marker and event in ("os.rename", "os.replace"):
+        target = os.fsdecode(args[1])
+        if "/datasets/" in target and ".tfrecord-" in target and "/." not in target:
+            open(_marker, "w").close()
+            time.sleep(300)
+if _marker:
+    sys.addaudithook(_hook)
+"""
+
+
+class Planted:
+    """A state file whose unpickling touches ``marker`` (code runs), then yields a valid
+    empty state, so a luigid that loads it keeps running."""
+
+    def __init__(self, marker: Path):
+        self.marker = marker
+
+    def __reduce__(self):
+        code = f"(__import__('pathlib').Path({str(self.marker)!r}).touch(), ({{}}, {{}}, {{}}))[1]"
+        return eval, (code,)
+
+
+def _plant(path: Path, marker: Path, mode: int = 0o600) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(Planted(marker)))
+    os.chmod(path, mode)
+
+
+@pytest.fixture
+def central(tmp_path):
+    """A real luigid on a loopback port, started as the tests and the bench start it."""
+    root = tmp_path / "luigid"
+    root.mkdir()
+    server = Luigid(root)
+    yield server
+    server.stop()
+
+
+def _held_build(workspace, luigid, tmp_path, marker: Path) -> subprocess.Popen:
+    hook = tmp_path / "hook"
+    hook.mkdir(exist_ok=True)
+    (hook / "sitecustomize.py").write_text(HOLD_BEFORE_SHARD)
+    env = workspace.env()
+    env.update(HOLD_MARKER=str(marker), PYTHONPATH=f"{hook}{os.pathsep}{env['PYTHONPATH']}")
+    process = subprocess.Popen(_central_command(workspace, luigid.port, "semeion"),
+                               cwd=workspace.path, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not marker.exists():
+        assert process.poll() is None and time.monotonic() < deadline, "the build never got to a shard"
+        time.sleep(0.05)
+    assert [t["name"] for t in luigid.tasks("RUNNING").values()] == ["ConvertShard"]
+    return process
+
+
+def test_a_rerun_waits_seconds_for_a_killed_worker_and_leaves_a_live_one_alone(workspace, central, tmp_path):
+    luigid = central
+    workspace.fixture("semeion")
+    workspace.write_config()
+    marker = tmp_path / "holding"
+    first = _held_build(workspace, luigid, tmp_path, marker)
+    rerun = _central_command(workspace, luigid.port, "semeion")
+
+    # The first build is alive (it pings while its shard task hangs): the rerun leaves
+    # the task to it, stops with Luigi's code, and says who holds what.
+    started = time.monotonic()
+    blocked = subprocess.run(rerun, cwd=workspace.path, env=workspace.env(), capture_output=True,
+                             text=True, timeout=120)
+    assert blocked.returncode == 25, blocked.stderr[-3000:]
+    assert time.monotonic() - started < 30
+    why = blocked.stderr.split("Why tasks were being run by another worker:")[1]
+    assert re.search(rf"ConvertShard\S* is being run by the worker with pid {first.pid} on "
+                     r"host \S+, which is alive", why), why
+    assert "Run the same command again once that build is done" in why
+
+    os.killpg(first.pid, signal.SIGKILL)
+    first.wait()
+    killed = time.monotonic()
+    done = subprocess.run(rerun, cwd=workspace.path, env=workspace.env(), capture_output=True,
+                          text=True, timeout=120)
+    took = time.monotonic() - killed
+    assert done.returncode == 0, done.stderr[-3000:]
+    # Luigi's defaults (a 60 s disconnect delay, a 60 s pruner) made this about 2 minutes.
+    assert took < 20, f"the rerun took {took:.1f} s"
+    assert re.search(rf"ConvertShard\S* is held by the worker with pid {first.pid} on host \S+, "
+                     r"silent for \d+ s \(killed\?\): waiting for luigid to give it up", done.stderr)
+    assert f"luigid gave up the worker with pid {first.pid}" in done.stderr
+    assert "being run by another worker" not in done.stderr
+    assert len(re.findall(r"running +ConvertShard", done.stderr)) >= 1
+    assert not luigid.tasks("FAILED") and not luigid.tasks("RUNNING")
+    assert data.verify(workspace.dataset_dir("semeion"))
+
+
+def _scheduler(tmp_path: Path, data_dir: Path, state_home: Path, port: int) -> subprocess.Popen:
+    env = dict(os.environ, XDG_STATE_HOME=str(state_home), PYTHONPATH=str(ROOT))
+    env.pop("LUIGI_CONFIG_PATH", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "tasks", "--data-dir", str(data_dir), "scheduler", "--port", str(port)],
+        cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _serve_once(tmp_path, data_dir, state_home) -> tuple[int, str]:
+    """Start ``python -m tasks scheduler``; once it listens (or exits), stop it. Returns
+    (exit code, everything it printed)."""
+    port = _free_port()
+    process = _scheduler(tmp_path, data_dir, state_home, port)
+    first = process.stdout.readline()  # "luigid listening ...", or nothing once it exits
+    if "listening on" in first:
+        process.send_signal(signal.SIGINT)
+    try:
+        out, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    return process.returncode, first + out + err
+
+
+def _state_dir(state_home: Path) -> Path:
+    return state_home / "datasets-storage" / "scheduler" / os.uname().nodename
+
+
+def test_state_lives_in_a_private_folder_and_the_data_dirs_is_never_loaded(tmp_path):
+    data_dir, state_home, marker = tmp_path / "shared", tmp_path / "home-state", tmp_path / "ran"
+    _plant(data_dir / "scheduler" / "state.pickle", marker, mode=0o644)
+
+    code, printed = _serve_once(tmp_path, data_dir, state_home)
+    assert code == 0, printed
+    private = _state_dir(state_home)
+    assert f"state and logs in {private}" in printed
+    for folder in (state_home, *private.relative_to(state_home).parents, private.relative_to(state_home)):
+        assert stat.S_IMODE((state_home / folder).stat().st_mode) == 0o700, folder
+    assert f"{data_dir / 'scheduler' / 'state.pickle'} is ignored" in printed
+    assert not marker.exists(), "the state file planted in the data dir was loaded"
+    # luigid saved its state at exit: private too, and trusted at the next start.
+    assert stat.S_IMODE((private / "state.pickle").stat().st_mode) == 0o600
+    code, printed = _serve_once(tmp_path, data_dir, state_home)
+    assert code == 0 and "is ignored" not in printed, "the old location is reported once"
+    assert "not loading" not in printed and not marker.exists()
+
+    # Control: the same planted file, ours and private, is loaded (so the test can see it).
+    _plant(private / "state.pickle", marker)
+    assert _serve_once(tmp_path, data_dir, state_home)[0] == 0
+    assert marker.exists()
+
+
+@pytest.mark.parametrize("unsafe", ["world-writable file", "file of another user", "hard link",
+                                    "world-writable folder"])
+def test_a_state_file_others_could_write_is_moved_aside_not_loaded(tmp_path, unsafe):
+    data_dir, state_home, marker = tmp_path / "shared", tmp_path / "home-state", tmp_path / "ran"
+    private = _state_dir(state_home)
+    state = private / "state.pickle"
+    _plant(state, marker)
+    if unsafe == "world-writable file":
+        os.chmod(state, 0o666)
+    elif unsafe == "file of another user":
+        if os.getuid() != 0:
+            pytest.skip("giving a file away needs root")
+        os.chown(state, 65534, 65534)
+    elif unsafe == "hard link":
+        os.link(state, tmp_path / "another-name")
+    else:
+        os.chmod(private, 0o777)
+    code, printed = _serve_once(tmp_path, data_dir, state_home)
+    assert code == 0, printed
+    assert not marker.exists(), f"a state file with {unsafe} was loaded"
+    assert f"not loading the scheduler state {state}" in printed
+    aside = [p.name for p in private.iterdir() if p.name.startswith("state.pickle.unsafe-")]
+    assert len(aside) == 1 and aside[0] in printed
+    assert stat.S_IMODE(private.stat().st_mode) == 0o700
+
+
+def test_a_state_folder_under_a_folder_others_can_write_is_refused(tmp_path):
+    shared = tmp_path / "everyone"
+    shared.mkdir()
+    os.chmod(shared, 0o777)
+    marker = tmp_path / "ran"
+    _plant(_state_dir(shared) / "state.pickle", marker)
+    code, printed = _serve_once(tmp_path, tmp_path / "data", shared)
+    assert code == 1
+    assert re.search(rf"lies under {shared}, and everyone can write it \(mode 0777\).*"
+                     r"Set \[scheduler\] state_dir", printed, re.S), printed
+    assert not marker.exists()
+    # A sticky folder (as /tmp) is fine: others cannot rename our entries there.
+    os.chmod(shared, 0o1777)
+    assert _serve_once(tmp_path, tmp_path / "data", shared)[0] == 0
+
+
+def test_luigid_started_directly_refuses_an_unsafe_state_path(tmp_path):
+    """``luigid_program`` (what tests, the bench and the scheduler command run) checks a
+    --state-path given to it as well."""
+    marker = tmp_path / "ran"
+    state = tmp_path / "luigid" / "state.pickle"
+    _plant(state, marker, mode=0o622)
+    root = tmp_path / "luigid"
+    server = Luigid(root)
+    try:
+        assert server.api("worker_list") == []
+    finally:
+        server.stop()
+    assert not marker.exists()
+    assert [p.name.split("-")[0] for p in root.iterdir() if "unsafe" in p.name] == ["state.pickle.unsafe"]
+
+
+def test_settings_of_the_central_scheduler(tmp_path):
+    """The luigid we start reads the project's defaults: a silent worker is given up in
+    seconds; ``[scheduler] state_dir`` moves the state."""
+    probe = ("from cli import luigid, scheduler_state; luigid.install_defaults(); "
+             "scheduler_state.known_to_luigi(); "
+             "from luigi.scheduler import scheduler; from luigi.worker import worker; "
+             "print(scheduler().worker_disconnect_delay, worker().ping_interval)")
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    env.pop("LUIGI_CONFIG_PATH", None)
+    out = subprocess.run([sys.executable, "-W", "error::UserWarning", "-c", probe], cwd=tmp_path,
+                         env=env, capture_output=True, text=True, check=True).stdout.split()
+    delay, ping = map(float, out)
+    assert delay <= 15 and ping * 5 <= delay
+
+    (tmp_path / "luigi.cfg").write_text("[scheduler]\nstate_dir = here/state\n")
+    where = subprocess.run([sys.executable, "-c", "from cli import scheduler_state as s; print(s.state_dir())"],
+                           cwd=tmp_path, env=env, capture_output=True, text=True, check=True).stdout
+    assert where.strip() == str(tmp_path / "here" / "state")
+    assert scheduler_state.default_state_dir().parts[-3:-1] == ("datasets-storage", "scheduler")
