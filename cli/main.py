@@ -358,7 +358,8 @@ def build_parser() -> argparse.ArgumentParser:
     state.add_argument("names", nargs="*", help="datasets or collections (default: all touched)")
     state.set_defaults(run=cmd_status)
     central = commands.add_parser(
-        "scheduler", help="start luigid on 127.0.0.1 with its state and logs in the data dir")
+        "scheduler", help="start luigid on 127.0.0.1, its state private to this host and user "
+        "([scheduler] state_dir), never in the shared data dir")
     central.add_argument("--address", help="interface to listen on (default: [core] "
                          "scheduler_host, 127.0.0.1); anything else exposes an "
                          "unauthenticated UI")
