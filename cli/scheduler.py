@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from cli import scheduler_state
+from data import settings
 
 # Our luigid entry point (cli.luigid), run by this interpreter with this copy of the
 # project first on its path: found whether or not the environment's scripts folder is on
@@ -54,8 +55,12 @@ def run_luigid(data_dir: Path, address: str, port: int, background: bool) -> int
     except (scheduler_state.UnsafeStateError, OSError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    old = scheduler_state.old_state_notice(data_dir, root)
-    for note in [*notes, *([old] if old else [])]:
+    notes.append(scheduler_state.old_state_notice(data_dir, root))
+    state_path, source = settings.value("scheduler", "state_path")
+    if state_path:
+        notes.append(f"note: [scheduler] state_path in {source} is for plain luigid; this "
+                     f"command keeps the state in {root} ([scheduler] state_dir)")
+    for note in filter(None, notes):
         print(note, file=sys.stderr, flush=True)
     process = subprocess.Popen(luigid_command(root, address, port, background))
     try:

@@ -248,3 +248,42 @@ def test_settings_of_the_central_scheduler(tmp_path):
                            cwd=tmp_path, env=env, capture_output=True, text=True, check=True).stdout
     assert where.strip() == str(tmp_path / "here" / "state")
     assert scheduler_state.default_state_dir().parts[-3:-1] == ("datasets-storage", "scheduler")
+
+
+def test_the_summary_says_who_holds_a_task_and_what_to_do(monkeypatch):
+    import logging
+
+    from tasks import central_scheduler, logs
+
+    def summary():
+        text = ("===== Luigi Execution Summary =====\n\nScheduled 2 tasks of which:\n"
+                "* 1 were being run by another worker:\n    - 1 FetchArtifact(source=x, file=y)\n")
+        return logging.LogRecord("luigi-interface", logging.INFO, __file__, 1, text, (), None)
+
+    monkeypatch.setattr(central_scheduler, "HOLDERS", {})
+    record = summary()
+    logs._WithoutTraceback().filter(record)
+    assert "run the same command again in a few seconds" in record.getMessage().lower()
+
+    holder = central_scheduler.Holder("FetchArtifact_x_y", "Worker(pid=7)", "hostb", "7", 1.0,
+                                      silence=4.2, alive=False)
+    monkeypatch.setattr(central_scheduler, "HOLDERS", {holder.task_id: holder})
+    record = summary()
+    logs._WithoutTraceback().filter(record)
+    text = record.getMessage()
+    assert text.startswith("===== Luigi Execution Summary")
+    assert ("- FetchArtifact_x_y is held by the worker with pid 7 on host hostb, silent for 4 s, "
+            "which luigid has not given up yet") in text
+    assert "worker_disconnect_delay (10 s in this host's settings" in text
+    unrelated = logging.LogRecord("luigi-interface", logging.INFO, __file__, 1, "Done", (), None)
+    logs._WithoutTraceback().filter(unrelated)
+    assert unrelated.getMessage() == "Done"
+
+
+def test_a_state_path_set_for_plain_luigid_is_named_not_used(tmp_path):
+    (tmp_path / "luigi.cfg").write_text(f"[scheduler]\nstate_path = {tmp_path / 'shared' / 'x.pickle'}\n")
+    code, printed = _serve_once(tmp_path, tmp_path / "data", tmp_path / "home-state")
+    assert code == 0
+    assert f"[scheduler] state_path in {tmp_path / 'luigi.cfg'} is for plain luigid" in printed
+    assert (_state_dir(tmp_path / "home-state") / "state.pickle").exists()
+    assert not (tmp_path / "shared").exists()
