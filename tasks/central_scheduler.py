@@ -117,6 +117,7 @@ def should_wait(worker, response) -> bool:
                 delay, max(delay - holder.silence, 0))
     if dropped:
         _forget_from_history(worker, dropped)
+        worker._holders_since = time.monotonic()  # progress: a later wait gets its own time
         return True
     undecided = [h for h in pending if h.alive is not True]
     if undecided and time.monotonic() - started > _most_wait(delay):

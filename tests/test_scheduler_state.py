@@ -110,6 +110,7 @@ def test_a_rerun_waits_seconds_for_a_killed_worker_and_leaves_a_live_one_alone(w
     took = time.monotonic() - killed
     assert done.returncode == 0, done.stderr[-3000:]
     # Luigi's defaults (a 60 s disconnect delay, a 60 s pruner) made this about 2 minutes.
+    print(f"rerun finished {took:.1f} s after the kill")
     assert took < 20, f"the rerun took {took:.1f} s"
     assert re.search(rf"ConvertShard\S* is held by the worker with pid {first.pid} on host \S+, "
                      r"silent for \d+ s \(killed\?\): waiting for luigid to give it up", done.stderr)
@@ -161,9 +162,13 @@ def test_state_lives_in_a_private_folder_and_the_data_dirs_is_never_loaded(tmp_p
     assert not marker.exists(), "the state file planted in the data dir was loaded"
     # luigid saved its state at exit: private too, and trusted at the next start.
     assert stat.S_IMODE((private / "state.pickle").stat().st_mode) == 0o600
+    # A [scheduler] state_path meant for plain luigid is named, not used.
+    (tmp_path / "luigi.cfg").write_text(f"[scheduler]\nstate_path = {data_dir / 'x.pickle'}\n")
     code, printed = _serve_once(tmp_path, data_dir, state_home)
     assert code == 0 and "is ignored" not in printed, "the old location is reported once"
     assert "not loading" not in printed and not marker.exists()
+    assert f"[scheduler] state_path in {tmp_path / 'luigi.cfg'} is for plain luigid" in printed
+    assert not (data_dir / "x.pickle").exists()
 
     # Control: the same planted file, ours and private, is loaded (so the test can see it).
     _plant(private / "state.pickle", marker)
@@ -171,30 +176,38 @@ def test_state_lives_in_a_private_folder_and_the_data_dirs_is_never_loaded(tmp_p
     assert marker.exists()
 
 
-@pytest.mark.parametrize("unsafe", ["world-writable file", "file of another user", "hard link",
-                                    "world-writable folder"])
-def test_a_state_file_others_could_write_is_moved_aside_not_loaded(tmp_path, unsafe):
-    data_dir, state_home, marker = tmp_path / "shared", tmp_path / "home-state", tmp_path / "ran"
-    private = _state_dir(state_home)
-    state = private / "state.pickle"
+@pytest.mark.parametrize("unsafe", ["world-writable file", "group-writable file", "file of another user",
+                                    "hard link", "symbolic link", "world-writable folder"])
+def test_a_state_file_others_could_write_is_moved_aside(tmp_path, unsafe):
+    """The checks luigid's start runs (in ``cli.luigid``, before the state is unpickled);
+    end to end with a real luigid in the tests around."""
+    state, marker = _state_dir(tmp_path) / "state.pickle", tmp_path / "ran"
     _plant(state, marker)
     if unsafe == "world-writable file":
         os.chmod(state, 0o666)
+    elif unsafe == "group-writable file":
+        os.chmod(state, 0o620)
+        os.chown(state, -1, 65534)  # nogroup: a group with other members than us
     elif unsafe == "file of another user":
         if os.getuid() != 0:
             pytest.skip("giving a file away needs root")
         os.chown(state, 65534, 65534)
     elif unsafe == "hard link":
         os.link(state, tmp_path / "another-name")
+    elif unsafe == "symbolic link":
+        state.rename(tmp_path / "elsewhere")
+        state.symlink_to(tmp_path / "elsewhere")
     else:
-        os.chmod(private, 0o777)
-    code, printed = _serve_once(tmp_path, data_dir, state_home)
-    assert code == 0, printed
-    assert not marker.exists(), f"a state file with {unsafe} was loaded"
-    assert f"not loading the scheduler state {state}" in printed
-    aside = [p.name for p in private.iterdir() if p.name.startswith("state.pickle.unsafe-")]
-    assert len(aside) == 1 and aside[0] in printed
-    assert stat.S_IMODE(private.stat().st_mode) == 0o700
+        os.chmod(state.parent, 0o777)
+    notes = scheduler_state.secure(state)
+    assert len(notes) == 1 + (unsafe == "world-writable folder"), notes
+    assert f"not loading the scheduler state {state}" in notes[-1]
+    assert not os.path.lexists(state)
+    aside = [p.name for p in state.parent.iterdir() if p.name.startswith("state.pickle.unsafe-")]
+    assert len(aside) == 1 and aside[0] in notes[-1]
+    assert stat.S_IMODE(state.parent.stat().st_mode) == 0o700
+    assert scheduler_state.secure(state) == [], "nothing left to distrust"
+    assert not marker.exists()
 
 
 def test_a_state_folder_under_a_folder_others_can_write_is_refused(tmp_path):
@@ -208,9 +221,11 @@ def test_a_state_folder_under_a_folder_others_can_write_is_refused(tmp_path):
     assert re.search(rf"lies under {shared}, and everyone can write it \(mode 0777\).*"
                      r"Set \[scheduler\] state_dir", printed, re.S), printed
     assert not marker.exists()
+    with pytest.raises(scheduler_state.UnsafeStateError, match="everyone can write it"):
+        scheduler_state.secure_dir(_state_dir(shared))
     # A sticky folder (as /tmp) is fine: others cannot rename our entries there.
     os.chmod(shared, 0o1777)
-    assert _serve_once(tmp_path, tmp_path / "data", shared)[0] == 0
+    assert scheduler_state.secure_dir(_state_dir(shared)) == (_state_dir(shared), [])
 
 
 def test_luigid_started_directly_refuses_an_unsafe_state_path(tmp_path):
@@ -278,12 +293,3 @@ def test_the_summary_says_who_holds_a_task_and_what_to_do(monkeypatch):
     unrelated = logging.LogRecord("luigi-interface", logging.INFO, __file__, 1, "Done", (), None)
     logs._WithoutTraceback().filter(unrelated)
     assert unrelated.getMessage() == "Done"
-
-
-def test_a_state_path_set_for_plain_luigid_is_named_not_used(tmp_path):
-    (tmp_path / "luigi.cfg").write_text(f"[scheduler]\nstate_path = {tmp_path / 'shared' / 'x.pickle'}\n")
-    code, printed = _serve_once(tmp_path, tmp_path / "data", tmp_path / "home-state")
-    assert code == 0
-    assert f"[scheduler] state_path in {tmp_path / 'luigi.cfg'} is for plain luigid" in printed
-    assert (_state_dir(tmp_path / "home-state") / "state.pickle").exists()
-    assert not (tmp_path / "shared").exists()
