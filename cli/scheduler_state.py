@@ -67,7 +67,10 @@ def _private_group(gid: int) -> bool:
         me = pwd.getpwuid(os.getuid())
     except (KeyError, ImportError):
         return False
-    return gid == me.pw_gid and not [m for m in group.gr_mem if m != me.pw_name]
+    # Named after us and our primary group (a shared primary group such as "users" lists
+    # no members either, so the name is what tells them apart).
+    return (gid == me.pw_gid and group.gr_name == me.pw_name
+            and not [m for m in group.gr_mem if m != me.pw_name])
 
 
 def _others_can_write(info: os.stat_result) -> str | None:

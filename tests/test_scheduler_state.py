@@ -293,3 +293,13 @@ def test_the_summary_says_who_holds_a_task_and_what_to_do(monkeypatch):
     unrelated = logging.LogRecord("luigi-interface", logging.INFO, __file__, 1, "Done", (), None)
     logs._WithoutTraceback().filter(unrelated)
     assert unrelated.getMessage() == "Done"
+
+
+def test_a_group_of_our_own_may_write(tmp_path):
+    """With umask 002 and a "user private group", group-writable files are still ours alone."""
+    if not scheduler_state._private_group(os.getgid()):
+        pytest.skip("this user's primary group is shared")
+    state = _state_dir(tmp_path) / "state.pickle"
+    _plant(state, tmp_path / "ran", mode=0o660)
+    os.chown(state, -1, os.getgid())
+    assert scheduler_state.secure(state) == [] and state.exists()
