@@ -257,6 +257,10 @@ def test_settings_of_the_central_scheduler(tmp_path):
                          env=env, capture_output=True, text=True, check=True).stdout.split()
     delay, ping = map(float, out)
     assert delay <= 15 and ping * 5 <= delay
+    # A build's own (local) scheduler reads [scheduler] too: our key warns nothing there.
+    local = "import tasks, luigi.scheduler as s; s.Scheduler(); print(s.scheduler().worker_disconnect_delay)"
+    assert subprocess.run([sys.executable, "-W", "error::UserWarning", "-c", local], cwd=tmp_path,
+                          env=env, capture_output=True, text=True, check=True).stdout.strip() == "10.0"
 
     (tmp_path / "luigi.cfg").write_text("[scheduler]\nstate_dir = here/state\n")
     where = subprocess.run([sys.executable, "-c", "from cli import scheduler_state as s; print(s.state_dir())"],
