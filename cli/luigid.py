@@ -39,6 +39,26 @@ def state_path(given: str | None) -> Path:
     return Path(configured) if configured else scheduler_state.state_dir() / scheduler_state.STATE_FILE
 
 
+def prune_often() -> None:
+    """luigid looks for silent workers only every 60 s (hard-wired in luigi.server), so a
+    killed worker's tasks could show as running for a minute past [scheduler]
+    worker_disconnect_delay; here it looks every half of that delay (at least 1 s). A
+    look walks the task list once: milliseconds for thousands of tasks."""
+    import luigi.scheduler
+    import luigi.server
+    import tornado.ioloop
+
+    run = luigi.server.run
+
+    def run_pruning_often(api_port=8082, address=None, unix_socket=None, scheduler=None):
+        scheduler = scheduler or luigi.scheduler.Scheduler()
+        every = max(scheduler._config.worker_disconnect_delay / 2, 1.0)
+        tornado.ioloop.PeriodicCallback(scheduler.prune, every * 1000).start()
+        return run(api_port=api_port, address=address, unix_socket=unix_socket, scheduler=scheduler)
+
+    luigi.server.run = run_pruning_often
+
+
 def main(argv: list[str]) -> int:
     install_defaults()
     scheduler_state.known_to_luigi()
@@ -56,6 +76,7 @@ def main(argv: list[str]) -> int:
     os.umask(0o077)  # the state file luigid writes at exit: ours alone, like its folder
     from luigi.cmdline import luigid
 
+    prune_often()
     luigid([*rest, "--state-path", str(path)])
     return 0
 
