@@ -190,8 +190,8 @@ def test_state_lives_in_a_private_folder_and_the_data_dirs_is_never_loaded(tmp_p
     assert not (data_dir / "x.pickle").exists()
 
     # Control: the same planted file, ours and private, is loaded (so the test can see it).
-    _plant(private / "state.pickle", marker)
-    assert _serve_once(tmp_path, data_dir, state_home)[0] == 0
+    _plant(tmp_path / "trusted" / "state.pickle", marker)
+    Luigid(tmp_path / "trusted").stop()
     assert marker.exists()
 
 
