@@ -59,6 +59,25 @@ def prune_often() -> None:
     luigi.server.run = run_pruning_often
 
 
+def retry_orphans_at_once() -> None:
+    """A task whose worker died did not fail: luigid still counts it as a failure (a task
+    that keeps killing its worker is disabled by the [scheduler] retry policy), but makes
+    it pending at once instead of after retry_delay, so that --assistant helpers take it
+    over in seconds, as a rerun does."""
+    import luigi.scheduler
+
+    state = luigi.scheduler.SimpleTaskState
+    original = state.fail_dead_worker_task
+
+    def fail_dead_worker_task(self, task, config, assistants):
+        before = task.status
+        original(self, task, config, assistants)
+        if before != luigi.scheduler.FAILED and task.status == luigi.scheduler.FAILED:
+            task.retry = 0  # luigid's next look (the same prune) makes it pending
+
+    state.fail_dead_worker_task = fail_dead_worker_task
+
+
 def main(argv: list[str]) -> int:
     install_defaults()
     scheduler_state.known_to_luigi()
@@ -77,6 +96,7 @@ def main(argv: list[str]) -> int:
     from luigi.cmdline import luigid
 
     prune_often()
+    retry_orphans_at_once()
     luigid([*rest, "--state-path", str(path)])
     return 0
 

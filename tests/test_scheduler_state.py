@@ -129,6 +129,7 @@ def test_luigid_gives_a_killed_worker_up_within_seconds(workspace, central, tmp_
     workspace.fixture("semeion")
     workspace.write_config()
     first = _held_build(workspace, central, tmp_path, tmp_path / "holding")
+    held = next(iter(central.tasks("RUNNING")))
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
     killed = time.monotonic()
@@ -136,7 +137,9 @@ def test_luigid_gives_a_killed_worker_up_within_seconds(workspace, central, tmp_
         assert time.monotonic() - killed < 20, "luigid still shows the killed worker's task running"
         time.sleep(0.2)
     print(f"luigid gave the killed worker up {time.monotonic() - killed:.1f} s after the kill")
-    assert [t["name"] for t in central.tasks("FAILED").values()] == ["ConvertShard"]
+    # Pending at once (not failed until [scheduler] retry_delay): a helper takes it over.
+    assert held in central.tasks("PENDING")
+    assert not central.tasks("FAILED")
     assert time.monotonic() - killed > 7, "given up long before [scheduler] worker_disconnect_delay"
 
 
