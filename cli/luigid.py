@@ -39,24 +39,27 @@ def state_path(given: str | None) -> Path:
     return Path(configured) if configured else scheduler_state.state_dir() / scheduler_state.STATE_FILE
 
 
-def prune_often() -> None:
-    """luigid looks for silent workers only every 60 s (hard-wired in luigi.server), so a
-    killed worker's tasks could show as running for a minute past [scheduler]
-    worker_disconnect_delay; here it looks every half of that delay (at least 1 s). A
-    look walks the task list once: milliseconds for thousands of tasks."""
+def serve_privately_pruning_often() -> None:
+    """Wraps luigi.server.run, which luigid calls in its final process (after daemonizing,
+    which resets the umask to 0): the state file and logs it writes are ours alone
+    (umask 077), and it looks for silent workers every half [scheduler]
+    worker_disconnect_delay (at least 1 s) besides Luigi's hard-wired 60 s, so a killed
+    worker's tasks do not show as running for a minute longer. A look walks the task
+    list once: milliseconds for thousands of tasks."""
     import luigi.scheduler
     import luigi.server
     import tornado.ioloop
 
     run = luigi.server.run
 
-    def run_pruning_often(api_port=8082, address=None, unix_socket=None, scheduler=None):
+    def serve(api_port=8082, address=None, unix_socket=None, scheduler=None):
+        os.umask(0o077)
         scheduler = scheduler or luigi.scheduler.Scheduler()
         every = max(scheduler._config.worker_disconnect_delay / 2, 1.0)
         tornado.ioloop.PeriodicCallback(scheduler.prune, every * 1000).start()
         return run(api_port=api_port, address=address, unix_socket=unix_socket, scheduler=scheduler)
 
-    luigi.server.run = run_pruning_often
+    luigi.server.run = serve
 
 
 def retry_orphans_at_once() -> None:
@@ -92,10 +95,10 @@ def main(argv: list[str]) -> int:
         return 2
     for note in notes:
         print(note, file=sys.stderr, flush=True)
-    os.umask(0o077)  # the state file luigid writes at exit: ours alone, like its folder
+    os.umask(0o077)  # what luigid writes is ours alone (a daemon resets this: see serve)
     from luigi.cmdline import luigid
 
-    prune_often()
+    serve_privately_pruning_often()
     retry_orphans_at_once()
     luigid([*rest, "--state-path", str(path)])
     return 0

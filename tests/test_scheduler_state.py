@@ -329,3 +329,38 @@ def test_a_group_of_our_own_may_write(tmp_path):
     _plant(state, tmp_path / "ran", mode=0o660)
     os.chown(state, -1, os.getgid())
     assert scheduler_state.secure(state) == [] and state.exists()
+
+
+def test_a_daemonized_luigid_saves_a_state_it_trusts_at_the_next_start(tmp_path):
+    """A daemon starts with umask 0: luigid's state file would be world-writable, and moved
+    aside (all history lost) at every restart."""
+    pytest.importorskip("daemon")
+    state_home, private = tmp_path / "home-state", _state_dir(tmp_path / "home-state")
+    for _ in range(2):
+        port = _free_port()
+        command = [sys.executable, "-m", "tasks", "--data-dir", str(tmp_path / "data"), "scheduler",
+                   "--port", str(port), "--background"]
+        env = dict(os.environ, XDG_STATE_HOME=str(state_home), PYTHONPATH=str(ROOT))
+        started = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+        assert started.returncode == 0 and "listening on" in started.stdout, started.stderr
+        assert "not loading" not in started.stderr
+        pid = int((private / "luigid.pid").read_text())
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        while _alive(pid):
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+        assert stat.S_IMODE((private / "state.pickle").stat().st_mode) == 0o600
+    assert not [p for p in private.iterdir() if "unsafe" in p.name]
+
+
+def _alive(pid: int) -> bool:
+    """Running (a daemon's zombie, which an init that does not reap leaves, is not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return True
