@@ -10,8 +10,11 @@ must match, are the artifact store's (``data.artifacts``).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import itertools
 import logging
+import os
 import random
 import re
 import time
@@ -23,6 +26,7 @@ import requests
 import urllib3
 from tqdm import tqdm
 
+from data import disk_errors
 from data.artifacts import ArtifactStore, record_path, recorded_sha256
 from fetch import http
 from fetch.errors import ChecksumError, FetchError, HtmlPageError, ManualDownloadError
@@ -36,6 +40,8 @@ log = logging.getLogger(__name__)
 
 MAX_RESTARTS = 3
 ProgressFn = Callable[[int, int | None], None]
+# What reading a response can fail with: the network's, retried (writing is the disk's).
+NETWORK_READ_ERRORS = (urllib3.exceptions.HTTPError, requests.RequestException, OSError)
 
 
 @dataclass(frozen=True)
@@ -237,24 +243,34 @@ def _download_once(where: Web, partial: Partial, artifact, settings, session,
             if changed:
                 partial.discard()
                 return Restart(f"the file on the server changed ({changed})")
-        elif have:
-            log.info("%s: the server sent the whole file instead of the rest; starting over",
-                     artifact.file)
         if where.checks_served_name:
             _check_served_name(response, artifact)
         if http.says_html(response, artifact.file):
             # Decided by the first bytes below: some servers label every file text/html.
             log.info("%s: %s says text/html", artifact.file, origin(response.url))
+        body = http.chunks(response)
+        try:
+            first = next(body, b"")
+        except NETWORK_READ_ERRORS as error:
+            return Retry(f"connection dropped before the first byte: {http.short(error)}")
+        # Nothing on disk changes before the answer is known to be the file (or its rest).
+        if not resumed and unexpected_html(first, artifact.file):
+            raise _html_error(response, artifact, first, partial if have else None)
         total = _expected_total(response, have if resumed else 0, artifact)
-        if not resumed:
+        if have and not resumed:
+            _check_whole_file(response, artifact, partial, have, total)
+            log.info("%s: the server sent the whole file instead of bytes %d-; kept where it "
+                     "repeats the partial file", artifact.file, have)
+        if not have:
             partial.discard()
-            partial.save_validators({
-                "key": where.key,
-                "etag": response.headers.get("ETag"),
-                "last_modified": response.headers.get("Last-Modified"),
-                "total": total,
-            })
-        return _stream(response, partial, resumed, total, artifact, progress)
+        validators = None if resumed else {
+            "key": where.key,
+            "etag": response.headers.get("ETag"),
+            "last_modified": response.headers.get("Last-Modified"),
+            "total": total,
+        }
+        return _stream(response, itertools.chain([first], body), partial, have if resumed else 0,
+                       0 if resumed else have, total, artifact, progress, validators)
 
 
 def _if_range(saved: dict) -> str | None:
@@ -300,13 +316,43 @@ def _check_served_name(response, artifact: Artifact) -> None:
         )
 
 
-def _html_error(response, artifact: Artifact, page: bytes) -> HtmlPageError:
+def _html_error(response, artifact: Artifact, page: bytes, kept: Partial | None) -> HtmlPageError:
     title = http.page_title(page)
+    asked = f" to a request for bytes {kept.size()}-" if kept else ""
     return HtmlPageError(
-        f"{origin(response.url)} served an HTML page (HTTP {response.status_code}"
+        f"{origin(response.url)} answered with an HTML page{asked} (HTTP {response.status_code}"
         + (f", title {title!r}" if title else "")
         + f") instead of {artifact.file}: a login, quota, moved-file or error page. Open the "
         "URL in a browser to see it; if the file moved, update the handler's URL"
+        + (f". The {kept.size()} bytes already downloaded are kept in {kept.path} and "
+           "continued by the next run" if kept else "")
+    )
+
+
+def _check_whole_file(response, artifact: Artifact, partial: Partial, have: int,
+                      total: int | None) -> None:
+    """A non-206 answer to a Range request that cannot be the artifact (not its declared
+    size, or shorter than the partial file already is) fails this source; the partial
+    file it would have replaced is kept."""
+    if total is None:
+        return
+    if artifact.size is not None and total != artifact.size:
+        wrong = f"not the file's {artifact.size}"
+    elif total < have:
+        wrong = "fewer than already downloaded"
+    else:
+        return
+    raise _not_the_file(response, artifact, partial, have, total, wrong)
+
+
+def _not_the_file(response, artifact, partial: Partial, have: int, total: int,
+                  wrong: str) -> FetchError:
+    return FetchError(
+        f"{origin(response.url)} answered a request for bytes {have}- of {artifact.file} "
+        f"with {total} bytes (HTTP {response.status_code}, "
+        f"{response.headers.get('Content-Type', 'no Content-Type')}), {wrong}: not the "
+        f"artifact. The {have} bytes already downloaded are kept in {partial.path} and "
+        "continued by the next run"
     )
 
 
@@ -317,33 +363,64 @@ def _expected_total(response, have: int, artifact: Artifact) -> int | None:
     return artifact.size
 
 
-def _stream(response, partial: Partial, append: bool, total, artifact,
-            progress) -> Retry | Restart | None:
-    have = partial.size() if append else 0
-    done = have
+def _stream(response, body, partial: Partial, start: int, keep: int, total, artifact, progress,
+            validators: dict | None) -> Retry | Restart | None:
+    """Write ``body``, which begins at byte ``start`` of the file, into ``partial``.
+
+    ``keep`` > 0: a Range request was answered with the whole file. The partial's first
+    ``keep`` bytes are compared, not rewritten: they stay where the body repeats them and
+    the partial is cut where it first differs (a changed file). Failing to read is the
+    network's (retried); failing to write is the disk's (raised at once, naming the file).
+    ``validators`` (of a response that is not a 206) are saved when its first byte is.
+    """
+
+    def writer():
+        if validators is not None:
+            with disk_errors.writing(partial.meta_path):
+                partial.save_validators(validators)
+        return stack.enter_context(partial.open(append=done > 0))
+
+    done = start
     started = time.monotonic()
     last_report = 0.0
-    first = not append
-    with (
-        partial.open(append) as out,
-        tqdm(total=total, initial=done, unit="B", unit_scale=True, unit_divisor=1024,
-             desc=artifact.file, leave=False, disable=None) as bar,
-    ):
-        try:
-            for chunk in http.chunks(response):
-                if first:
-                    first = False
-                    if unexpected_html(chunk, artifact.file):
-                        raise _html_error(response, artifact, chunk)
+    with disk_errors.writing(partial.path), contextlib.ExitStack() as stack:
+        old = stack.enter_context(open(partial.path, "rb")) if keep else None
+        out = None if keep else writer()
+        bar = stack.enter_context(tqdm(total=total, initial=done, unit="B", unit_scale=True,
+                                       unit_divisor=1024, desc=artifact.file, leave=False,
+                                       disable=None))
+        while True:
+            try:
+                chunk = next(body, None)
+            except NETWORK_READ_ERRORS as error:
+                return Retry(f"connection dropped after {done} bytes: {http.short(error)}")
+            if chunk is None:
+                break
+            if done < keep:
+                same = _common_prefix(old.read(min(len(chunk), keep - done)), chunk)
+                done += same
+                bar.update(same)
+                chunk = chunk[same:]
+                if chunk and done < keep:
+                    log.info("%s: the file sent differs from the partial file at byte %d; "
+                             "rewritten from there", artifact.file, done)
+                    os.truncate(partial.path, done)
+                    keep = done
+            if chunk:
+                if out is None:
+                    out = writer()
                 out.write(chunk)
                 done += len(chunk)
                 bar.update(len(chunk))
-                now = time.monotonic()
-                if now - last_report > 1.0:
-                    progress(done, total)
-                    last_report = now
-        except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as error:
-            return Retry(f"connection dropped after {done} bytes: {http.short(error)}")
+            now = time.monotonic()
+            if now - last_report > 1.0:
+                progress(done, total)
+                last_report = now
+        if done < keep:  # the body ended inside what the partial file already holds
+            if total is not None and done < total:
+                return Retry(f"connection closed after {done} of {total} bytes")
+            raise _not_the_file(response, artifact, partial, keep, done,
+                                "fewer than already downloaded")
     if total is not None and done < total:
         return Retry(f"connection closed after {done} of {total} bytes")
     if total is not None and done > total:
@@ -351,9 +428,23 @@ def _stream(response, partial: Partial, append: bool, total, artifact,
         return Restart(f"received {done} bytes, {total} were announced")
     progress(done, total)
     seconds = max(time.monotonic() - started, 1e-6)
-    log.info("%s: %d bytes in %.1fs (%.1f MB/s)", artifact.file, done - have, seconds,
-             (done - have) / seconds / 1e6)
+    log.info("%s: %d bytes in %.1fs (%.1f MB/s)", artifact.file, done - start, seconds,
+             (done - start) / seconds / 1e6)
     return None
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    """How many leading bytes ``a`` and ``b`` share."""
+    if b.startswith(a):
+        return len(a)
+    low, high = 0, min(len(a), len(b))
+    while low < high:  # a[:low] == b[:low] holds; find the first difference
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 # --- verification (the rules are the artifact store's) ---------------------------
