@@ -210,3 +210,13 @@ def test_every_local_write_error_is_one_paragraph_naming_the_path(code):
     text = logs.explain(caught.value)
     assert "/data/staging/x/records.bin" in text and "run the same command again" in text
     assert "\n" not in text
+
+
+def test_a_failed_write_through_atomic_path_names_the_file(tmp_path):
+    from data.atomic import atomic_path
+
+    final = tmp_path / "staging" / "records.bin"
+    with pytest.raises(OSError) as caught, atomic_path(final) as temporary, open(temporary, "wb"):
+        raise OSError(28, os.strerror(28))  # ENOSPC as write() raises it
+    assert caught.value.filename == str(final) and not list(final.parent.iterdir())
+    assert str(final) in logs.explain(caught.value)
