@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from fakes.server import Drop, FaultServer, IgnoreRange, Status
 
-from data import disk_errors
+from data import disk_errors, locate
 from data.artifacts import partial_path
 from fetch import FetchError, FetchSettings, HtmlPageError, fetch
 from handlers._spec import Artifact
@@ -220,3 +220,24 @@ def test_a_failed_write_through_atomic_path_names_the_file(tmp_path):
         raise OSError(28, os.strerror(28))  # ENOSPC as write() raises it
     assert caught.value.filename == str(final) and not list(final.parent.iterdir())
     assert str(final) in logs.explain(caught.value)
+
+
+def test_a_build_under_a_file_size_limit_fails_once_with_one_paragraph(workspace):
+    """Through the real graph: the download stops at the limit, is not retried, and the
+    log says which file and what to do, without a traceback."""
+    workspace.fixture("semeion")
+    workspace.write_config()
+    launcher = ("import os, resource, signal, sys; "
+                "signal.signal(signal.SIGXFSZ, signal.SIG_IGN); "
+                "resource.setrlimit(resource.RLIMIT_FSIZE, (60000, 60000)); "
+                "os.execv(sys.executable, [sys.executable] + sys.argv[1:])")
+    result = subprocess.run(
+        [sys.executable, "-c", launcher, *workspace.luigi_command("semeion")[1:]],
+        cwd=workspace.path, env=workspace.env(), capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 30, result.stderr[-3000:]
+    partial = partial_path(locate.artifacts_dir(workspace.data_dir, "semeion") / "semeion.data")
+    log = result.stderr
+    assert "the file is larger than this process may write" in log and str(partial) in log
+    assert "ulimit -f" in log and "Traceback" not in log
+    assert "retry 1/" not in log and "connection dropped" not in log
