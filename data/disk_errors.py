@@ -29,7 +29,7 @@ _CAUSES = {
                   "point [storage] data_dir (or $DATASETS_STORAGE_DIR) at a writable disk, "
                   "or remount it read-write"),
     errno.EACCES: ("permission denied",
-                   "give this user write access to the data dir (chown/chmod), or point "
+                   "give this user read and write access to the data dir (chown/chmod), or point "
                    "[storage] data_dir (or $DATASETS_STORAGE_DIR) at a folder it may write"),
     errno.EPERM: ("the operation is not permitted",
                   "give this user write access to the data dir (chown/chmod, or clear an "
@@ -67,7 +67,7 @@ def writing(path: Path | str):
 def explain(error: OSError) -> str:
     """One paragraph: what happened, where, and what to do; finished work is kept."""
     cause, fix = _CAUSES[error.errno]
-    where = f" writing {error.filename}" if error.filename else " in the data dir"
+    where = f": {error.filename}" if error.filename else ""
     return (f"{cause}{where} ([Errno {error.errno}] {error.strerror}). Not retried: "
             f"retrying cannot help. To go on, {fix}, then run the same command again: "
             "finished work is kept")

@@ -324,8 +324,8 @@ def _html_error(response, artifact: Artifact, page: bytes, kept: Partial | None)
         + (f", title {title!r}" if title else "")
         + f") instead of {artifact.file}: a login, quota, moved-file or error page. Open the "
         "URL in a browser to see it; if the file moved, update the handler's URL"
-        + (f". The {kept.size()} bytes already downloaded are kept in {kept.path} and "
-           "continued by the next run" if kept else "")
+        + (f". The {kept.size()} bytes already downloaded are kept in {kept.path}, to be "
+           "continued when this source is tried again" if kept else "")
     )
 
 
@@ -339,10 +339,14 @@ def _check_whole_file(response, artifact: Artifact, partial: Partial, have: int,
     if artifact.size is not None and total != artifact.size:
         wrong = f"not the file's {artifact.size}"
     elif total < have:
-        wrong = "fewer than already downloaded"
+        wrong = _FEWER
     else:
         return
     raise _not_the_file(response, artifact, partial, have, total, wrong)
+
+
+_FEWER = ("fewer than already downloaded (if the file on the server really shrank, delete "
+          "the partial file named below and run again)")
 
 
 def _not_the_file(response, artifact, partial: Partial, have: int, total: int,
@@ -351,8 +355,8 @@ def _not_the_file(response, artifact, partial: Partial, have: int, total: int,
         f"{origin(response.url)} answered a request for bytes {have}- of {artifact.file} "
         f"with {total} bytes (HTTP {response.status_code}, "
         f"{response.headers.get('Content-Type', 'no Content-Type')}), {wrong}: not the "
-        f"artifact. The {have} bytes already downloaded are kept in {partial.path} and "
-        "continued by the next run"
+        f"artifact. The {have} bytes already downloaded are kept in {partial.path}, to be "
+        "continued when this source is tried again"
     )
 
 
@@ -419,8 +423,7 @@ def _stream(response, body, partial: Partial, start: int, keep: int, total, arti
         if done < keep:  # the body ended inside what the partial file already holds
             if total is not None and done < total:
                 return Retry(f"connection closed after {done} of {total} bytes")
-            raise _not_the_file(response, artifact, partial, keep, done,
-                                "fewer than already downloaded")
+            raise _not_the_file(response, artifact, partial, keep, done, _FEWER)
     if total is not None and done < total:
         return Retry(f"connection closed after {done} of {total} bytes")
     if total is not None and done > total:
