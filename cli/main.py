@@ -179,7 +179,7 @@ def _repair(spec, args) -> int:
     except RepairError as error:
         print(f"error: {error}", file=sys.stderr)
         return 1
-    done = (f"rebuilt {len(result['repaired'])} shard(s) ({', '.join(result['repaired'])}); "
+    done = (f"rebuilt {len(result['repaired'])} file(s) ({', '.join(result['repaired'])}); "
             if result["repaired"] else "nothing to repair; ")
     print(f"{spec.name}: {done}OK, {result['examples']} examples in {result['shards']} shards "
           "match dataset_info.json")

@@ -12,11 +12,13 @@ behind the user's back: the message says what to fetch).
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
 import luigi
 
+from data import format as fmt
 from data import locate, metadata
 from data.verify import check, explain, verify
 
@@ -34,9 +36,11 @@ def repair(name: str, data_dir: Path, workers: int = 1, changes=None) -> dict:
     spec = handlers.get(name)
     _use_data_dir(data_dir)
     directory = locate.dataset_dir(data_dir, spec.name, spec.version)
+    rewritten = _rewrite_lost_metadata(spec, directory, workers)
     found = check(directory)
     if not found.problems:
-        return {"repaired": [], "shards": found.shards, "examples": found.examples}
+        return {"repaired": [fmt.INFO_FILE] if rewritten else [], "shards": found.shards,
+                "examples": found.examples}
     if not found.damaged:
         raise RepairError(explain(found))
     stale = changes(spec, metadata.read_info(directory)) if changes else []
@@ -52,17 +56,42 @@ def repair(name: str, data_dir: Path, workers: int = 1, changes=None) -> dict:
         (directory / file).unlink(missing_ok=True)
     print(f"{spec.name}: deleted {len(found.damaged)} damaged shard(s) "
           f"({', '.join(found.damaged)}); rebuilding them from staging", file=sys.stderr)
+    _build(spec, workers, "damaged shard(s)")
+    after = verify(directory)
+    return {"repaired": ([fmt.INFO_FILE] if rewritten else []) + found.damaged, **after}
+
+
+def _build(spec, workers: int, what: str) -> None:
+    """Run the real graph up to WriteMetadata: whatever is missing is built."""
     from tasks.graph import WriteMetadata
 
     result = luigi.build([WriteMetadata(dataset=spec.name)], local_scheduler=True,
                          workers=workers, detailed_summary=True)
     if not result.scheduling_succeeded or result.status.name not in ("SUCCESS",
                                                                       "SUCCESS_WITH_RETRY"):
-        raise RepairError(f"the rebuild of {spec.name}'s damaged shard(s) failed "
-                          f"({result.status.name}); its log above says why. Run the same "
-                          "command again once that is fixed")
-    after = verify(directory)
-    return {"repaired": found.damaged, **after}
+        raise RepairError(f"rebuilding {spec.name}'s {what} failed ({result.status.name}); "
+                          "the log above says why. Run the same command again once that is "
+                          "fixed")
+
+
+def _rewrite_lost_metadata(spec, directory: Path, workers: int) -> bool:
+    """dataset_info.json deleted or unreadable beside shards: write it again from the
+    shards' records in staging (the graph's WriteMetadata), so the shards can be checked."""
+    path = directory / fmt.INFO_FILE
+    try:
+        json.loads(path.read_text())
+        return False
+    except FileNotFoundError:
+        if not any(directory.glob("*.tfrecord-*")):
+            return False  # never built: check() says how to build it
+    except ValueError:
+        pass
+    _check_inputs(spec)
+    path.unlink(missing_ok=True)
+    print(f"{spec.name}: {fmt.INFO_FILE} is missing or unreadable; writing it again from "
+          "staging", file=sys.stderr)
+    _build(spec, workers, fmt.INFO_FILE)
+    return True
 
 
 def _use_data_dir(data_dir: Path) -> None:

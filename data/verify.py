@@ -7,6 +7,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from data.format import INFO_FILE
 from data.locate import find_dataset_dir
 from data.metadata import read_info
 from data.shards import describe_shard
@@ -36,7 +37,13 @@ class Findings:
 def check(name_or_path: str | os.PathLike, data_dir: Path | None = None) -> Findings:
     """Recompute every shard's sha256, size and record count against the metadata."""
     directory = find_dataset_dir(name_or_path, data_dir)
-    meta = read_info(directory)
+    try:
+        meta = read_info(directory)
+    except json.JSONDecodeError as error:
+        name = directory.parent.name
+        raise VerificationError(
+            f"{directory / INFO_FILE} is unreadable ({error}). `python -m tasks verify {name} "
+            "--repair` writes it again from staging, then checks the shards", []) from None
     found = Findings(directory, meta["name"])
     for split, split_info in sorted(meta["splits"].items()):
         counted, damaged_before = 0, len(found.damaged)
