@@ -169,7 +169,8 @@ def _copy(path: Path, partial: Partial, artifact: Artifact, progress) -> Absent 
         return Absent(f"no such file {path}")
     total = path.stat().st_size
     partial.discard()
-    with open(path, "rb") as source, partial.open(append=False) as out:
+    with disk_errors.writing(partial.path), open(path, "rb") as source, \
+            partial.open(append=False) as out:
         for chunk in iter(lambda: source.read(CHUNK), b""):
             out.write(chunk)
     progress(total, total)
@@ -482,7 +483,8 @@ def _verify_into_place(artifact, source, target: Path, settings, partial: Partia
             'handler: sha256="%s"', artifact.file, digests["sha256"], record_path(target),
             digests["sha256"],
         )
-    ArtifactStore.holding(target).accept(target, partial.path, digests["sha256"], expected)
+    with disk_errors.writing(target):  # a copy across file systems names no file
+        ArtifactStore.holding(target).accept(target, partial.path, digests["sha256"], expected)
     partial.meta_path.unlink(missing_ok=True)
 
 
