@@ -160,9 +160,13 @@ def _describe_statistics(statistics: dict) -> str:
 def cmd_verify(args) -> int:
     spec = handlers.get(args.name)
     if args.repair:
-        return _repair(spec, args)
-    result = verify(spec.name, args.data_dir)
-    print(f"{spec.name}: OK, {result['examples']} examples in {result['shards']} shards match dataset_info.json")
+        code = _repair(spec, args)
+        if code:
+            return code
+    else:
+        result = verify(spec.name, args.data_dir)
+        print(f"{spec.name}: OK, {result['examples']} examples in {result['shards']} shards "
+              "match dataset_info.json")
     stale = _provenance_changes(spec, metadata.read_info(_built_dir(spec, args.data_dir)))
     if stale:
         print(f"{spec.name}: built from other inputs than the current ones (a rebuild "

@@ -85,7 +85,9 @@ def fetch(
     progress: ProgressFn = lambda done, total: None,
     page: str | None = None,
 ) -> Path:
-    """Put ``artifact`` at ``target``, verified, or raise FetchError saying why.
+    """Put ``artifact`` at ``target``, verified, or raise FetchError saying why (an
+    OSError naming the file when the local disk refuses a write: no other source is
+    tried for that, see ``data.disk_errors``).
 
     A file already at ``target`` without a record (placed by hand, or fetched by an
     older version) is verified where it is; with a record it is used as is. ``page``
