@@ -348,8 +348,7 @@ def _check_whole_file(response, artifact: Artifact, partial: Partial, have: int,
     raise _not_the_file(response, artifact, partial, have, total, wrong)
 
 
-_FEWER = ("fewer than already downloaded (if the file on the server really shrank, delete "
-          "the partial file named below and run again)")
+_FEWER = "fewer than already downloaded"
 
 
 def _not_the_file(response, artifact, partial: Partial, have: int, total: int,
@@ -359,7 +358,8 @@ def _not_the_file(response, artifact, partial: Partial, have: int, total: int,
         f"with {total} bytes (HTTP {response.status_code}, "
         f"{response.headers.get('Content-Type', 'no Content-Type')}), {wrong}: not the "
         f"artifact. The {have} bytes already downloaded are kept in {partial.path}, to be "
-        "continued when this source is tried again"
+        "continued when this source is tried again (if the file on the server really "
+        "changed, delete that partial file and run again)"
     )
 
 
