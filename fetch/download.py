@@ -54,9 +54,12 @@ class Retry:
 
 @dataclass(frozen=True)
 class Restart:
-    """The partial file cannot be continued: start over at once (not a failed attempt)."""
+    """The partial file cannot be continued: start over at once (not a failed attempt).
+    ``whole``: ask for the whole file and keep the partial's bytes that it repeats,
+    instead of discarding them (the server refused the range, HTTP 416)."""
 
     reason: str
+    whole: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,14 +186,17 @@ def _copy(path: Path, partial: Partial, artifact: Artifact, progress) -> Absent 
 def _download(where: Web, partial: Partial, artifact, settings, session, progress) -> Absent | None:
     """Stream the source into ``partial``, resuming and retrying transient failures."""
     attempt = restarts = 0
+    whole = False  # once a range was refused, this source gets whole-file requests
     while True:
         try:
-            outcome = _download_once(where, partial, artifact, settings, session, progress)
+            outcome = _download_once(where, partial, artifact, settings, session, progress,
+                                     ranged=not whole)
         except (requests.ConnectionError, requests.Timeout) as error:
             outcome = Retry(f"connection to {origin(where.url)} failed: {http.short(error)}")
         if outcome is None or isinstance(outcome, Absent):
             return outcome
         if isinstance(outcome, Restart):
+            whole = whole or outcome.whole
             restarts += 1
             log.warning("%s: %s; starting over", artifact.file, outcome.reason)
             if restarts > MAX_RESTARTS:
@@ -209,8 +215,8 @@ def _download(where: Web, partial: Partial, artifact, settings, session, progres
         time.sleep(delay)
 
 
-def _download_once(where: Web, partial: Partial, artifact, settings, session,
-                   progress) -> Retry | Restart | Absent | None:
+def _download_once(where: Web, partial: Partial, artifact, settings, session, progress,
+                   ranged: bool = True) -> Retry | Restart | Absent | None:
     have = partial.size()
     saved = partial.validators() if have else None
     if have and (saved is None or saved.get("key") != where.key):
@@ -221,7 +227,7 @@ def _download_once(where: Web, partial: Partial, artifact, settings, session,
     if have and saved.get("total") == have:
         return None  # killed after the last byte, before verification
     headers = {}
-    if have:
+    if have and ranged:
         headers["Range"] = f"bytes={have}-"
         validator = _if_range(saved)
         if validator:
@@ -229,9 +235,9 @@ def _download_once(where: Web, partial: Partial, artifact, settings, session,
     response = where.open(session, settings, headers)
     with response:
         status = response.status_code
-        if status == 416 and have:
-            partial.discard()
-            return Restart("the server cannot continue the partial file (HTTP 416)")
+        if status == 416 and have and ranged:
+            return Restart("the server cannot continue the partial file (HTTP 416); asking "
+                           "for the whole file, keeping the bytes it repeats", whole=True)
         if status in http.RETRY_STATUSES:
             return Retry(f"HTTP {status} from {origin(response.url)}", http.retry_after(response))
         if status in (404, 410) and where.mirror:
@@ -239,7 +245,7 @@ def _download_once(where: Web, partial: Partial, artifact, settings, session,
         if status >= 400:
             raise FetchError(where.explain(response))
         resumed = status == 206
-        if resumed and not have:
+        if resumed and not (have and ranged):
             raise FetchError(f"{origin(response.url)} sent part of the file unasked (HTTP 206)")
         if resumed:
             changed = _changed(saved, response, have)
@@ -261,7 +267,7 @@ def _download_once(where: Web, partial: Partial, artifact, settings, session,
             raise _html_error(response, artifact, first, partial if have else None)
         total = _expected_total(response, have if resumed else 0, artifact)
         if have and not resumed:
-            _check_whole_file(response, artifact, partial, have, total)
+            _check_whole_file(response, artifact, partial, have, total, shorter_ok=not ranged)
             log.info("%s: the server sent the whole file instead of bytes %d-; kept where it "
                      "repeats the partial file", artifact.file, have)
         if not have:
@@ -273,7 +279,8 @@ def _download_once(where: Web, partial: Partial, artifact, settings, session,
             "total": total,
         }
         return _stream(response, itertools.chain([first], body), partial, have if resumed else 0,
-                       0 if resumed else have, total, artifact, progress, validators)
+                       0 if resumed else have, total, artifact, progress, validators,
+                       shorter_ok=not ranged)
 
 
 def _if_range(saved: dict) -> str | None:
@@ -333,15 +340,15 @@ def _html_error(response, artifact: Artifact, page: bytes, kept: Partial | None)
 
 
 def _check_whole_file(response, artifact: Artifact, partial: Partial, have: int,
-                      total: int | None) -> None:
+                      total: int | None, shorter_ok: bool) -> None:
     """A non-206 answer to a Range request that cannot be the artifact (not its declared
-    size, or shorter than the partial file already is) fails this source; the partial
-    file it would have replaced is kept."""
+    size, or shorter than the partial file already is, unless the server said the range
+    lies past the end: ``shorter_ok``) fails this source; the partial file is kept."""
     if total is None:
         return
     if artifact.size is not None and total != artifact.size:
         wrong = f"not the file's {artifact.size}"
-    elif total < have:
+    elif total < have and not shorter_ok:
         wrong = _FEWER
     else:
         return
@@ -371,7 +378,7 @@ def _expected_total(response, have: int, artifact: Artifact) -> int | None:
 
 
 def _stream(response, body, partial: Partial, start: int, keep: int, total, artifact, progress,
-            validators: dict | None) -> Retry | Restart | None:
+            validators: dict | None, shorter_ok: bool = False) -> Retry | Restart | None:
     """Write ``body``, which begins at byte ``start`` of the file, into ``partial``.
 
     ``keep`` > 0: a Range request was answered with the whole file. The partial's first
@@ -379,6 +386,8 @@ def _stream(response, body, partial: Partial, start: int, keep: int, total, arti
     the partial is cut where it first differs (a changed file). Failing to read is the
     network's (retried); failing to write is the disk's (raised at once, naming the file).
     ``validators`` (of a response that is not a 206) are saved when its first byte is.
+    ``shorter_ok``: a whole file that is a prefix of the partial is the file (the server
+    said the partial runs past its end); the partial is cut to it.
     """
 
     def writer():
@@ -426,7 +435,11 @@ def _stream(response, body, partial: Partial, start: int, keep: int, total, arti
         if done < keep:  # the body ended inside what the partial file already holds
             if total is not None and done < total:
                 return Retry(f"connection closed after {done} of {total} bytes")
-            raise _not_the_file(response, artifact, partial, keep, done, _FEWER)
+            if not shorter_ok:
+                raise _not_the_file(response, artifact, partial, keep, done, _FEWER)
+            log.info("%s: the partial file ran past the end of the file; cut to its %d "
+                     "bytes", artifact.file, done)
+            os.truncate(partial.path, done)
     if total is not None and done < total:
         return Retry(f"connection closed after {done} of {total} bytes")
     if total is not None and done > total:

@@ -131,6 +131,28 @@ def test_a_whole_file_that_differs_from_the_partial_rewrites_it_from_the_differe
     assert not partial.exists()
 
 
+def test_a_range_refused_with_416_keeps_the_bytes_the_whole_file_repeats(server, target, caplog):
+    partial = _partial_after_a_drop(server, target, 400_000)
+    server.script("/toy.bin", Status(416, body=PAGE, content_type="text/html"))
+    with caplog.at_level("INFO", logger="fetch"):
+        fetch(_artifact(server), "toy", target, FetchSettings(**FAST))
+    assert target.read_bytes() == BODY
+    assert _ranges(server) == [None, "bytes=400000-", None]  # then the whole file, compared
+    assert "kept where it repeats the partial file" in caplog.text
+    assert "differs from the partial file" not in caplog.text and not partial.exists()
+
+
+def test_a_partial_running_past_the_end_of_the_file_is_cut_to_it(server, target, caplog):
+    partial = _partial_after_a_drop(server, target, 400_000)
+    with open(partial, "ab") as grow:
+        grow.write(BODY[400_000:] + b"tail")  # the whole file, then bytes it does not have
+    with caplog.at_level("INFO", logger="fetch"):
+        fetch(_artifact(server), "toy", target, FetchSettings(**FAST))
+    assert target.read_bytes() == BODY
+    assert _ranges(server) == [None, f"bytes={len(BODY) + 4}-", None]  # 416, then whole
+    assert "ran past the end of the file; cut to its 1048576 bytes" in caplog.text
+
+
 # --- local write errors: at once, naming the file -------------------------------------
 
 _FETCH_UNDER_A_LIMIT = textwrap.dedent("""
