@@ -198,7 +198,8 @@ def _download(where: Web, partial: Partial, artifact, settings, session, progres
         if isinstance(outcome, Restart):
             whole = whole or outcome.whole
             restarts += 1
-            log.warning("%s: %s; starting over", artifact.file, outcome.reason)
+            log.warning("%s: %s%s", artifact.file, outcome.reason,
+                        "" if outcome.whole else "; starting over")
             if restarts > MAX_RESTARTS:
                 raise FetchError(f"{where.label} kept changing while downloading: {outcome.reason}")
             continue
@@ -268,8 +269,9 @@ def _download_once(where: Web, partial: Partial, artifact, settings, session, pr
         total = _expected_total(response, have if resumed else 0, artifact)
         if have and not resumed:
             _check_whole_file(response, artifact, partial, have, total, shorter_ok=not ranged)
-            log.info("%s: the server sent the whole file instead of bytes %d-; kept where it "
-                     "repeats the partial file", artifact.file, have)
+            log.info("%s: %s; kept where it repeats the partial file", artifact.file,
+                     f"the server sent the whole file instead of bytes {have}-" if ranged
+                     else "the whole file")
         if not have:
             partial.discard()
         validators = None if resumed else {
