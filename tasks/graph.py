@@ -23,6 +23,7 @@ from data import format as fmt
 from data import locate, metadata, settings, shards, staging, validation
 from data.artifacts import ArtifactStore, recorded_sha256
 from data.atomic import write_json_atomic
+from data.verify import has_size, matches_sidecar
 from fetch import download_host, fetch
 from tasks import config, progress, provenance, status
 
@@ -314,6 +315,13 @@ class ConvertShard(StorageTask):
                                       / f"{name}.json"),
         } if config.validate().enabled else {})
 
+    def complete(self):
+        # A shard cut short (a full disk, a bad copy) is converted again: its size is
+        # checked against its sidecar, one stat; a byte changed in place is verify's.
+        outputs = self.output()
+        return super().complete() and matches_sidecar(_path(outputs["shard"]),
+                                                       _path(outputs["sidecar"]))
+
     def run(self):
         spec = handlers.get(self.dataset)
 
@@ -324,7 +332,7 @@ class ConvertShard(StorageTask):
 
         outputs = self.output()
         scan_path = _path(outputs["scan"]) if "scan" in outputs else None
-        if not (outputs["shard"].exists() and outputs["sidecar"].exists()):
+        if not matches_sidecar(_path(outputs["shard"]), _path(outputs["sidecar"])):
             shards.convert_shard(
                 staging_of(self.dataset),
                 self.split,
@@ -370,8 +378,9 @@ class WriteMetadata(StorageTask):
         return luigi.LocalTarget(self._directory() / fmt.INFO_FILE)
 
     def complete(self):
-        # Complete means the metadata and every shard it lists exist: a deleted shard
-        # makes the dataset incomplete, and a rerun rebuilds just that shard.
+        # Complete means the metadata and every shard it lists exist with its recorded
+        # size: a deleted or cut shard makes the dataset incomplete, and a rerun rebuilds
+        # just that shard (a byte changed in place: `python -m tasks verify --repair`).
         path = _path(self.output())
         if not path.exists():
             return False
@@ -383,7 +392,7 @@ class WriteMetadata(StorageTask):
             return False  # other inputs: stage again, or convert again from the same staging
         directory = path.parent
         return all(
-            (directory / shard["file"]).exists()
+            has_size(directory / shard["file"], shard.get("num_bytes"))
             for split in info.get("splits", {}).values()
             for shard in split.get("shards", [])
         )
