@@ -9,6 +9,8 @@ import socket
 import uuid
 from pathlib import Path
 
+from data import disk_errors
+
 PARTIAL_MARK = ".partial-"
 
 
@@ -24,7 +26,8 @@ def atomic_path(final: Path):
     owner = f"{socket.gethostname()}-{os.getpid()}"
     temporary = final.with_name(f".{final.name}{PARTIAL_MARK}{owner}-{uuid.uuid4().hex[:8]}")
     try:
-        yield temporary
+        with disk_errors.writing(final):  # write() and close() name no file
+            yield temporary
         _fsync(temporary)
         os.replace(temporary, final)
     finally:

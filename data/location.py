@@ -176,6 +176,20 @@ class Folder:
                 return name in names
         return name in self.listing(refresh=True)
 
+    def has_size(self, name: str, num_bytes: int | None) -> bool:
+        """``name`` exists with the recorded size (None: any): one stat locally, the
+        cached listing in a store."""
+        if not self.remote:
+            try:
+                return num_bytes is None or os.path.getsize(self.url(name)) == num_bytes
+            except FileNotFoundError:
+                return False
+        if not self.exists(name):
+            return False
+        with self._lock:
+            size = self._listings[self.location][2].get(name)
+        return num_bytes is None or size == num_bytes
+
     def _remember(self, name: str, size: int | None) -> None:
         with self._lock:
             cached = self._listings.get(self.location)

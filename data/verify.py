@@ -2,52 +2,116 @@
 
 from __future__ import annotations
 
+import json
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from data.location import find_dataset
+from data.format import INFO_FILE
+from data.location import Folder, find_dataset
 from data.metadata import read_info
 from data.shards import describe_shard
 
 
 class VerificationError(ValueError):
-    pass
+    """The built dataset differs from its metadata; ``damaged`` names the shard files
+    that are missing or whose bytes changed (``--repair`` rebuilds exactly those)."""
+
+    def __init__(self, message: str, damaged: list[str]):
+        super().__init__(message)
+        self.damaged = damaged
+
+
+@dataclass
+class Findings:
+    """What ``check`` found: the facts that differ, and the shard files behind them."""
+
+    directory: Path | Folder  # a local folder's path, or the folder in a bucket
+    name: str
+    shards: int = 0
+    examples: int = 0
+    problems: list[str] = field(default_factory=list)
+    damaged: list[str] = field(default_factory=list)  # shard files, in metadata order
+
+
+def check(name_or_path: str | os.PathLike, data_dir: Path | None = None) -> Findings:
+    """Recompute every shard's sha256, size and record count against the metadata; a
+    build in object storage (a URL, or a name under ``[storage] datasets_url``) is
+    streamed, its shards found in one listing."""
+    folder = find_dataset(name_or_path, data_dir)
+    directory = folder if folder.remote else folder.path
+    try:
+        meta = read_info(folder)
+    except json.JSONDecodeError as error:
+        name = folder.location.replace("\\", "/").rstrip("/").split("/")[-2]
+        raise VerificationError(
+            f"{folder.url(INFO_FILE)} is unreadable ({error}). `python -m tasks verify {name} "
+            "--repair` writes it again from staging, then checks the shards", []) from None
+    present = folder.listing(refresh=True) if folder.remote else None
+    found = Findings(directory, meta["name"])
+    for split, split_info in sorted(meta["splits"].items()):
+        counted, damaged_before = 0, len(found.damaged)
+        for shard in split_info["shards"]:
+            if not (shard["file"] in present if present is not None else folder.exists(shard["file"])):
+                found.problems.append(f"{shard['file']}: missing")
+                found.damaged.append(shard["file"])
+                continue
+            actual = describe_shard(folder.url(shard["file"]))
+            wrong = [f"{shard['file']}: {name} is {actual[name]}, expected {shard[name]}"
+                     for name in ("sha256", "num_bytes", "num_examples")
+                     if actual[name] != shard[name]]
+            found.problems += wrong
+            if wrong:
+                found.damaged.append(shard["file"])
+            if isinstance(actual["num_examples"], int):
+                counted += actual["num_examples"]
+            found.shards += 1
+        if counted != split_info["num_examples"] and len(found.damaged) == damaged_before:
+            found.problems.append(
+                f"split {split}: {counted} examples, expected {split_info['num_examples']}"
+            )
+        found.examples += counted
+    return found
 
 
 def verify(name_or_path: str | os.PathLike, data_dir: Path | None = None) -> dict:
     """Recompute every shard's sha256, size and record count; raise on any difference.
-    ``name_or_path`` may be a URL of a build in object storage: its shards are streamed.
 
     Returns {"shards": n, "examples": n} when everything matches.
     """
-    directory = find_dataset(name_or_path, data_dir)  # a local folder or one in a bucket
-    meta = read_info(directory)
-    present = directory.listing(refresh=True)
-    problems = []
-    shards = examples = 0
-    for split, split_info in sorted(meta["splits"].items()):
-        counted = 0
-        for shard in split_info["shards"]:
-            if shard["file"] not in present:
-                problems.append(f"{shard['file']}: missing")
-                continue
-            actual = describe_shard(directory.url(shard["file"]))
-            for field in ("sha256", "num_bytes", "num_examples"):
-                if actual[field] != shard[field]:
-                    problems.append(
-                        f"{shard['file']}: {field} is {actual[field]}, expected {shard[field]}"
-                    )
-            if isinstance(actual["num_examples"], int):
-                counted += actual["num_examples"]
-            shards += 1
-        if counted != split_info["num_examples"]:
-            problems.append(
-                f"split {split}: {counted} examples, expected {split_info['num_examples']}"
-            )
-        examples += counted
-    if problems:
-        raise VerificationError(
-            f"{meta['name']} at {directory} does not match its {len(problems)} "
-            "recorded fact(s):\n  " + "\n  ".join(problems)
-        )
-    return {"shards": shards, "examples": examples}
+    found = check(name_or_path, data_dir)
+    if found.problems:
+        raise VerificationError(explain(found), found.damaged)
+    return {"shards": found.shards, "examples": found.examples}
+
+
+def explain(found: Findings) -> str:
+    text = (f"{found.name} at {found.directory} does not match its {len(found.problems)} "
+            "recorded fact(s):\n  " + "\n  ".join(found.problems))
+    if found.damaged:
+        text += (f"\nDamaged shard(s): {', '.join(found.damaged)}. `python -m tasks verify "
+                 f"{found.name} --repair` deletes them and rebuilds them from staging, "
+                 "byte-identical to the original")
+    else:
+        text += ("\nEvery shard matches, but the metadata contradicts itself: delete "
+                 "dataset_info.json and run the build again (only the metadata is rewritten)")
+    return text
+
+
+def has_size(path: Path, num_bytes: int | None) -> bool:
+    """``path`` exists with the recorded size: the check a build can afford on every run
+    (one stat); a byte changed in place takes ``verify`` to find."""
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return False
+    return num_bytes is None or size == num_bytes
+
+
+def matches_sidecar(shard: Path, sidecar: Path) -> bool:
+    """The shard exists with the size its sidecar (written by its converter) records."""
+    try:
+        entry = json.loads(sidecar.read_text())
+    except (FileNotFoundError, ValueError):
+        return False
+    return has_size(shard, entry.get("num_bytes"))

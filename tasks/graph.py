@@ -23,6 +23,7 @@ from data import format as fmt
 from data import locate, metadata, settings, shards, staging, validation
 from data.artifacts import ArtifactStore, recorded_sha256
 from data.atomic import write_json_atomic
+from data.verify import matches_sidecar
 from fetch import download_host, fetch
 from tasks import config, progress, provenance, status, store
 
@@ -346,6 +347,16 @@ class ConvertShard(StorageTask):
             "scan": staging_of(self.dataset) / f"validation-v{validation.SCAN_VERSION}" / f"{name}.json",
         } if config.validate().enabled else {})
 
+    def complete(self):
+        # A shard cut short (a full disk, a bad copy) is converted again: its size is
+        # checked against its sidecar, one stat; a byte changed in place is verify's.
+        # (An object in a bucket is whole by construction: see tasks/store.py.)
+        outputs = self.output()
+        if store.remote_folder(self.dataset) is not None:
+            return super().complete()
+        return super().complete() and matches_sidecar(_path(outputs["shard"]),
+                                                       _path(outputs["sidecar"]))
+
     def run(self):
         spec = handlers.get(self.dataset)
 
@@ -359,7 +370,7 @@ class ConvertShard(StorageTask):
             store.ensure_staged(self, self.dataset)
         outputs = {name: luigi.LocalTarget(path) for name, path in self.local_outputs(folder is not None).items()}
         scan_path = _path(outputs["scan"]) if "scan" in outputs else None
-        if not (outputs["shard"].exists() and outputs["sidecar"].exists()):
+        if not matches_sidecar(_path(outputs["shard"]), _path(outputs["sidecar"])):
             shards.convert_shard(
                 staging_of(self.dataset),
                 self.split,
@@ -410,9 +421,10 @@ class WriteMetadata(StorageTask):
         return luigi.LocalTarget(self._directory() / fmt.INFO_FILE)
 
     def complete(self):
-        # Complete means the metadata and every shard it lists exist: a deleted shard
-        # makes the dataset incomplete, and a rerun rebuilds just that shard. In object
-        # storage: one listing of the folder answers for all of them.
+        # Complete means the metadata and every shard it lists exist with its recorded
+        # size: a deleted or cut shard makes the dataset incomplete, and a rerun rebuilds
+        # just that shard (a byte changed in place: `python -m tasks verify --repair`).
+        # In object storage: one listing of the folder answers for all of them.
         folder = store.folder_of(self.dataset)
         if not folder.exists(fmt.INFO_FILE):
             return False
@@ -423,7 +435,7 @@ class WriteMetadata(StorageTask):
         if not provenance.same_build(info.get("provenance", {}), provenance_of(self.dataset)):
             return False  # other inputs: stage again, or convert again from the same staging
         return all(
-            folder.exists(shard["file"])
+            folder.has_size(shard["file"], shard.get("num_bytes"))
             for split in info.get("splits", {}).values()
             for shard in split.get("shards", [])
         )
