@@ -5,10 +5,13 @@ Every reader streams: an archive is read once, front to back, and members are ha
 over one at a time, never extracted to disk. Listings are sorted or in archive order,
 never filesystem order.
 
-The rules against hostile archives live at the end, for every member reader (``_rar``
-too): ``safe_member_name`` (no absolute names, no ``..``), ``check_member_size`` (what is
-read into memory at once) and ``Budget`` (total output and compression ratio, counted as
-bytes are decoded).
+The rules against hostile archives apply to every reader here and in ``_rar``:
+``safe_member_name`` (no absolute names, no ``..``), ``check_member_size`` (what is read
+into memory at once) and a ``Budget`` per archive (handlers/_limits.py: total output and
+compression ratio, counted as bytes are decoded, limits from ``[archives]``). Handlers
+read archives only through these functions (``zip_members``, ``tar_members``,
+``open_zip``, ``tar_entries``, ``indexed_tar``, ``nested_member``, ``open_decoded``):
+there is no second, unguarded way in.
 """
 
 from __future__ import annotations
@@ -21,14 +24,22 @@ import posixpath
 import struct
 import tarfile
 import zipfile
-import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
-from isal import igzip, isal_zlib
 from PIL import Image
+
+from handlers._limits import (  # noqa: F401 (Budget, RATIO_FLOOR_BYTES: the rules' home is _limits)
+    RATIO_FLOOR_BYTES,
+    BoundedStream,
+    Budget,
+    CorruptArchiveError,
+    UnsafeArchiveError,
+    corrupt,
+    decoded,
+)
 
 if TYPE_CHECKING:
     from data.types import Example
@@ -61,15 +72,72 @@ def zip_members(
 ) -> Iterator[Member]:
     """(name, bytes) of the zip's files in name order, skipping folders and junk.
 
-    An archive with a member named outside itself (absolute, ``..``) is refused.
+    An archive with a member named outside itself (absolute, ``..``) is refused, and so
+    is one that decodes past its budget.
     """
-    label = _label(source)  # once: a Path per member cost a tenth of a photo's read
-    with zipfile.ZipFile(source) as archive:
+    with open_zip(source) as archive:
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
-            safe_member_name(info.filename, label)
+            safe_member_name(info.filename, archive.label)
             if not info.is_dir() and wanted(info.filename, suffixes, keep):
-                check_member_size(info.filename, info.file_size, label)
                 yield info.filename, archive.read(info)
+
+
+class BoundedZip:
+    """A zip whose members are decoded under one budget: the way to read a zip's
+    members by name (``open_zip``). Each member's decoded bytes are counted against the
+    compressed bytes read for them, so a bomb stops a megabyte or two in."""
+
+    def __init__(self, source: Path | BinaryIO, parent: Budget | None = None):
+        self.label = _label(source)  # once: a Path per member cost a tenth of a photo's read
+        self._zip = zipfile.ZipFile(source)
+        self.budget = Budget(self.label, parent=parent)
+
+    def infolist(self) -> list[zipfile.ZipInfo]:
+        return self._zip.infolist()
+
+    def namelist(self) -> list[str]:
+        return self._zip.namelist()
+
+    def getinfo(self, name: str) -> zipfile.ZipInfo:
+        return self._zip.getinfo(name)
+
+    def open(self, member: str | zipfile.ZipInfo, owned=()) -> BoundedStream:
+        """A bounded stream of one member; a missing one is FileNotFoundError."""
+        try:
+            info = member if isinstance(member, zipfile.ZipInfo) else self._zip.getinfo(member)
+        except KeyError:
+            raise FileNotFoundError(f"{self.label} has no member {member!r}") from None
+        check_member_size(info.filename, info.file_size, self.label)
+        handle = self._zip.open(info)
+        return BoundedStream(handle, self.budget, info.filename, consumed=lambda: _zip_consumed(info, handle),
+                             name=f"{self.label}:{info.filename}", owned=owned)
+
+    def read(self, member: str | zipfile.ZipInfo) -> bytes:
+        with self.open(member) as stream:
+            return stream.read()
+
+    def close(self) -> None:
+        self._zip.close()
+
+    def __enter__(self) -> BoundedZip:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _zip_consumed(info: zipfile.ZipInfo, handle) -> int:
+    """How many of a member's compressed bytes its decoder has used so far: read from the
+    file, less what waits undecoded (zipfile's own bookkeeping; without it, the whole
+    member counts at once and only the archive-wide limits are exact)."""
+    left = getattr(handle, "_compress_left", 0)
+    waiting = getattr(getattr(handle, "_decompressor", None), "unconsumed_tail", b"") or b""
+    return info.compress_size - left - len(waiting)
+
+
+def open_zip(source: Path | BinaryIO) -> BoundedZip:
+    """A zip to read members of by name, under a budget (close it, or use ``with``)."""
+    return BoundedZip(source, parent=getattr(source, "budget", None))
 
 
 def tar_members(
@@ -79,60 +147,146 @@ def tar_members(
 ) -> Iterator[Member]:
     """(name, bytes) of the tar's regular files in archive order, in one streaming pass.
 
-    Compression (gz, bz2, xz or none) is detected; links and devices are skipped, so
+    Compression (gz, bz2, xz, .Z or none) is detected; links and devices are skipped, so
     nothing a member says can reach outside the archive, and an archive with a member
-    named outside itself (absolute, ``..``) is refused.
+    named outside itself (absolute, ``..``) is refused, and so is one that decodes past
+    its budget (everything decoded counts, members read past included).
     """
-    label = _label(source)
-    with _tar_stream(source) as archive:
-        for info in archive:
-            safe_member_name(info.name, label)
+    with tar_entries(source) as entries:
+        for info in entries:
             name = info.name.removeprefix("./")
             if info.isfile() and wanted(name, suffixes, keep):
-                check_member_size(name, info.size, label)
-                handle = archive.extractfile(info)
-                yield name, handle.read()
+                check_member_size(name, info.size, entries.label)
+                yield name, entries.read(info)
 
 
 # Streamed tars are read in pieces of this size rather than tarfile's 10 KiB.
 _TAR_BUFFER = 1 << 20
 
 
-class CorruptArchiveError(ValueError):
-    """An archive that ends early or does not decompress; names the file and what to do."""
+class TarEntries:
+    """A tar's entries in archive order, streamed once under a budget (``tar_entries``):
+    each name checked, sparse members (holes a reader would fill with zeros, without
+    bound) refused. ``read(info)`` gives a regular member's bytes."""
+
+    def __init__(self, archive: tarfile.TarFile, budget: Budget):
+        self._archive, self.budget, self.label = archive, budget, budget.archive
+
+    def __iter__(self) -> Iterator[tarfile.TarInfo]:
+        entries = iter(self._archive)
+        while True:
+            try:
+                info = next(entries, None)
+            except (EOFError, tarfile.ReadError) as error:
+                raise corrupt(self.label, error) from error
+            if info is None:
+                return
+            self.budget.member = info.name
+            safe_member_name(info.name, self.label)
+            if info.issparse():
+                raise UnsafeArchiveError(f"{self.label}: member {info.name!r} is a sparse file; "
+                                         "no dataset ships those, refusing the archive")
+            yield info
+
+    def read(self, info: tarfile.TarInfo) -> bytes:
+        try:
+            return self._archive.extractfile(info).read()
+        except (EOFError, tarfile.ReadError) as error:
+            raise corrupt(self.label, error) from error
 
 
 @contextlib.contextmanager
-def _tar_stream(source: Path | BinaryIO) -> Iterator[tarfile.TarFile]:
-    """A streaming TarFile; a gzipped file on disk is inflated by ISA-L (about three
-    times zlib's speed, and gz is how most tar sources come)."""
-    try:
-        with contextlib.ExitStack() as stack:
-            stream = source
-            if isinstance(source, (str, Path)):
-                stream = stack.enter_context(open(source, "rb"))
-                gzipped = stream.read(2) == b"\x1f\x8b"
-                stream.seek(0)
-                if gzipped:
-                    stream = stack.enter_context(igzip.IGzipFile(fileobj=stream, mode="rb"))
-                    yield stack.enter_context(tarfile.open(fileobj=stream, mode="r|", bufsize=_TAR_BUFFER))
-                    return
-            yield stack.enter_context(tarfile.open(fileobj=stream, mode="r|*", bufsize=_TAR_BUFFER))
-    except (EOFError, tarfile.ReadError, zlib.error, isal_zlib.error) as error:
-        raise CorruptArchiveError(
-            f"{_label(source)} is truncated or corrupt ({type(error).__name__}: {error}). Delete "
-            "it and rerun to fetch it again, or check it with `python -m tasks doctor`"
-        ) from error
+def tar_entries(source: Path | BinaryIO) -> Iterator[TarEntries]:
+    """A tar (compression detected) streamed once, its decoded bytes counted against the
+    budget of the archive; a stream from ``nested_member`` is judged against its outer
+    archive too. Truncation and corruption are ``CorruptArchiveError`` naming the file."""
+    label = _label(source)
+    with contextlib.ExitStack() as stack:
+        raw = stack.enter_context(open(source, "rb")) if isinstance(source, (str, Path)) else source
+        budget = Budget(label, parent=getattr(source, "budget", None))
+        stream = stack.enter_context(decoded(raw, budget))
+        try:
+            archive = stack.enter_context(tarfile.open(fileobj=stream, mode="r|", bufsize=_TAR_BUFFER))
+        except (EOFError, tarfile.ReadError) as error:
+            raise corrupt(label, error) from error
+        yield TarEntries(archive, budget)
+
+
+class IndexedTar:
+    """An uncompressed tar's regular members by path: ``names``, and ``read(name)`` (or
+    the object called with the name) giving a member's bytes under the archive's budget."""
+
+    def __init__(self, label: str, archive: tarfile.TarFile, members: dict[str, tarfile.TarInfo]):
+        self.label, self._archive, self._members = label, archive, members
+        self.names = frozenset(members)
+        self.budget = Budget(label)
+
+    def read(self, name: str) -> bytes:
+        if name not in self._members:
+            raise FileNotFoundError(f"{self.label} has no member {name!r}")
+        info = self._members[name]
+        check_member_size(name, info.size, self.label)
+        data = self._archive.extractfile(info).read()
+        self.budget.take_in(len(data))  # stored as is: the ratio is 1, the total counts
+        self.budget.spend(len(data), name)
+        return data
+
+    __call__ = read
+
+
+@contextlib.contextmanager
+def indexed_tar(path: Path) -> Iterator[IndexedTar]:
+    """An uncompressed tar indexed once and read by random access, for sources read out
+    of archive order. A compressed tar cannot be read that way: it is refused (read it
+    with ``tar_members``)."""
+    path = Path(path)
+    with open(path, "rb") as raw:
+        head = raw.read(6)
+        if head.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"\x1f\x9d")):
+            raise CorruptArchiveError(f"{path.name} is a compressed tar; it is read by random "
+                                      "access only uncompressed (read it with tar_members)")
+        raw.seek(0)
+        try:
+            archive = tarfile.open(fileobj=raw, mode="r:")  # noqa: SIM115 (the with below)
+        except (tarfile.ReadError, EOFError) as error:
+            raise CorruptArchiveError(f"{path.name} is not a readable tar ({error}); delete it "
+                                      "and rerun to fetch it again") from error
+        with archive:
+            members = {}
+            for info in archive:
+                safe_member_name(info.name, path.name)
+                if info.issparse():
+                    raise UnsafeArchiveError(f"{path.name}: member {info.name!r} is a sparse "
+                                             "file; no dataset ships those, refusing the archive")
+                if info.isfile():
+                    members[info.name.removeprefix("./")] = info
+            yield IndexedTar(path.name, archive, members)
 
 
 def nested_member(archive: Path, member: str) -> BinaryIO:
-    """A stream of one member of a zip (e.g. a tar.gz inside a zip), read lazily."""
-    outer = zipfile.ZipFile(archive)
+    """A stream of one member of a zip (e.g. a tar.gz inside a zip), read lazily under the
+    zip's budget; ``tar_members`` and ``open_decoded`` given it judge what they decode
+    against the zip on disk too. Closing the stream closes the zip."""
+    outer = open_zip(archive)
     try:
-        return outer.open(member)
-    except KeyError as error:
+        return outer.open(member, owned=(outer,))
+    except BaseException:
         outer.close()
-        raise FileNotFoundError(f"{archive.name} has no member {member!r}") from error
+        raise
+
+
+def open_decoded(source: Path | BinaryIO, member: str = "") -> BinaryIO:
+    """The content of a single compressed file (gzip, bzip2, xz, .Z; plain passes), as a
+    stream read under a budget: an idx.gz, a LIBSVM .bz2, a gzip member of a zip."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        raw = open(path, "rb")  # noqa: SIM115 (closed with the returned stream)
+        stream = decoded(raw, Budget(path.name), member or path.name, owned=(raw,))
+    else:
+        label = _label(source)
+        stream = decoded(source, Budget(label, parent=getattr(source, "budget", None)), member or label)
+    # Buffered: record-sized reads (an idx image at a time) cost no budget call each.
+    return io.BufferedReader(stream, buffer_size=1 << 20)
 
 
 def class_folder(name: str, depth: int = 1) -> str:
@@ -158,10 +312,7 @@ def folder_label(name: str, labels: dict[str, int], archive: str, depth: int = 1
 
 def read_idx(path: Path) -> np.ndarray:
     """An idx file (MNIST format), gzip-compressed or not, as a numpy array."""
-    with open(path, "rb") as raw:
-        gzipped = raw.read(2) == b"\x1f\x8b"
-        raw.seek(0)
-        stream = igzip.IGzipFile(fileobj=raw, mode="rb") if gzipped else raw
+    with open_decoded(path) as stream:
         return read_idx_stream(stream, path.name)
 
 
@@ -296,15 +447,6 @@ def drop_exact_duplicates(
 
 # A member read into memory by zip_members/tar_members is refused above this size.
 MAX_MEMBER_BYTES = 2 << 30
-# A Budget's defaults (rar_members'): the whole output, and output over archive size.
-MAX_EXTRACTED_BYTES = 200 << 30
-MAX_COMPRESSION_RATIO = 200
-# Below this much output the ratio is not judged: tiny archives of text compress well.
-RATIO_FLOOR_BYTES = 1 << 20
-
-
-class UnsafeArchiveError(ValueError):
-    """An archive naming a member outside itself, or expanding without bound."""
 
 
 def _label(source) -> str:
@@ -334,27 +476,3 @@ def check_member_size(name: str, size: int, archive: str) -> None:
             f"{archive}: member {name!r} declares {size} bytes, more than the "
             f"{MAX_MEMBER_BYTES} read into memory at once; the handler must read it in pieces"
         )
-
-
-class Budget:
-    """Counts an archive's output as it is decoded and stops a bomb as soon as it shows:
-    sizes come from the bytes produced, not from headers, which a hostile archive forges."""
-
-    def __init__(self, archive: str, compressed: int, max_total: int, max_ratio: float):
-        self.archive, self.compressed = archive, max(compressed, 1)
-        self.max_total, self.max_ratio = max_total, max_ratio
-        self.total = 0
-
-    def spend(self, count: int, member: str) -> None:
-        self.total += count
-        if self.total > self.max_total:
-            raise UnsafeArchiveError(
-                f"{self.archive}: reading {member!r} takes the output past the limit of "
-                f"{self.max_total} bytes; refusing the archive (raise max_total_bytes if "
-                "the source is trusted)"
-            )
-        if self.total > RATIO_FLOOR_BYTES and self.total > self.max_ratio * self.compressed:
-            raise UnsafeArchiveError(
-                f"{self.archive}: {self.total} bytes out of {self.compressed} compressed by "
-                f"{member!r}, a ratio above {self.max_ratio}: a zip bomb? Refusing the archive"
-            )

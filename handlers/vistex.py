@@ -50,12 +50,15 @@ def examples(artifacts_dir: Path):
     with tempfile.TemporaryDirectory(prefix="vistex-") as scratch:
         parked: dict[str, Path] = {}
         for outer, data in _readers.tar_members(artifacts_dir / ARTIFACTS[0].file, suffixes=(".tar.z",)):
-            with tarfile.open(fileobj=_lzw.open_z(data), mode="r|") as inner:
+            inner_source = io.BytesIO(data)
+            inner_source.name = outer
+            # The .Z is detected and decoded under a budget of its own.
+            with _readers.tar_entries(inner_source) as inner:
                 for info in inner:
                     name = _readers.safe_member_name(info.name, outer)
                     category = _reference_category(name) if name.lower().endswith(".ppm") else None
                     if info.isfile() and name.lower().endswith(".ppm"):
-                        content = inner.extractfile(info).read()
+                        content = inner.read(info)
                         if category:
                             yield _example(name, category, content)
                         for link, link_category in waiting.pop(name, ()):
