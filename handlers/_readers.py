@@ -24,6 +24,7 @@ import posixpath
 import struct
 import tarfile
 import zipfile
+import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -82,6 +83,12 @@ def zip_members(
                 yield info.filename, archive.read(info)
 
 
+# Zip members declaring at most this many bytes are read at once (see BoundedZip.read).
+_ONE_READ = 1 << 20
+# The methods whose decoding zipfile itself bounds by the requested size.
+_BOUNDED_BY_ZIPFILE = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+
+
 class BoundedZip:
     """A zip whose members are decoded under one budget: the way to read a zip's
     members by name (``open_zip``). Each member's decoded bytes are counted against the
@@ -101,20 +108,58 @@ class BoundedZip:
     def getinfo(self, name: str) -> zipfile.ZipInfo:
         return self._zip.getinfo(name)
 
-    def open(self, member: str | zipfile.ZipInfo, owned=()) -> BoundedStream:
-        """A bounded stream of one member; a missing one is FileNotFoundError."""
+    def _info(self, member: str | zipfile.ZipInfo) -> zipfile.ZipInfo:
         try:
-            info = member if isinstance(member, zipfile.ZipInfo) else self._zip.getinfo(member)
+            return member if isinstance(member, zipfile.ZipInfo) else self._zip.getinfo(member)
         except KeyError:
             raise FileNotFoundError(f"{self.label} has no member {member!r}") from None
+
+    def open(self, member: str | zipfile.ZipInfo, owned=()) -> BoundedStream:
+        """A bounded stream of one member; a missing one is FileNotFoundError."""
+        info = self._info(member)
         check_member_size(info.filename, info.file_size, self.label)
+        if info.compress_type == zipfile.ZIP_BZIP2:
+            return self._bzip2(info, owned)
+        if info.compress_type not in _BOUNDED_BY_ZIPFILE:
+            raise UnsafeArchiveError(
+                f"{self.label}: member {info.filename!r} uses compression method "
+                f"{info.compress_type}, which zipfile decodes without any bound on its output; "
+                "only stored, deflate and bzip2 members are read (recompress the zip)")
         handle = self._zip.open(info)
         return BoundedStream(handle, self.budget, info.filename, consumed=lambda: _zip_consumed(info, handle),
                              name=f"{self.label}:{info.filename}", owned=owned)
 
+    def _bzip2(self, info: zipfile.ZipInfo, owned) -> BoundedStream:
+        """zipfile hands a bzip2 member's whole compressed input to the decoder at once (a
+        bomb expands fully in one call), so its raw bytes are read as stored and decoded
+        here, in bounded steps."""
+        raw_info = zipfile.ZipInfo(info.filename, info.date_time)
+        raw_info.header_offset, raw_info.flag_bits = info.header_offset, info.flag_bits
+        raw_info.compress_type = zipfile.ZIP_STORED
+        raw_info.compress_size = raw_info.file_size = info.compress_size
+        raw = self._zip.open(raw_info)  # no CRC on raw_info: the decoded bytes are checked by read()
+        return decoded(raw, self.budget, info.filename, owned=(raw, *owned))
+
     def read(self, member: str | zipfile.ZipInfo) -> bytes:
-        with self.open(member) as stream:
-            return stream.read()
+        info = self._info(member)
+        if info.compress_type == zipfile.ZIP_BZIP2:
+            with self.open(info) as stream:
+                data = stream.read(info.file_size + 1)
+            if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+                raise zipfile.BadZipFile(f"{self.label}: member {info.filename!r} is damaged "
+                                         "(size or CRC-32 differs from its header)")
+            return data
+        if info.file_size > _ONE_READ or info.compress_type not in _BOUNDED_BY_ZIPFILE:
+            with self.open(info) as stream:
+                return stream.read()
+        # Small members (most: photos) in one read, counted after it: zipfile never
+        # decodes past the declared size, so at most _ONE_READ bytes go uncounted a while.
+        check_member_size(info.filename, info.file_size, self.label)
+        with self._zip.open(info) as handle:
+            data = handle.read()
+            self.budget.take_in(_zip_consumed(info, handle))
+        self.budget.spend(len(data), info.filename)
+        return data
 
     def close(self) -> None:
         self._zip.close()
