@@ -155,6 +155,16 @@ def _too_large(prefix: str, pixels: str, max_pixels: int) -> ImageError:
     )
 
 
+def explained(error: BaseException, where: str) -> BaseException:
+    """PIL's own refusal of an image opened outside ``open_encoded`` (by a handler, while
+    planning) as the project's message, which names the setting; other errors as they are."""
+    if not isinstance(error, Image.DecompressionBombError):
+        return error
+    size = re.search(r"\((\d+) pixels\)", str(error))
+    limit = int(round(Image.MAX_IMAGE_PIXELS * 2)) if Image.MAX_IMAGE_PIXELS else 0
+    return _too_large(f"{where}: ", size.group(1) if size else "more", limit)
+
+
 def open_encoded(data: bytes, max_pixels: int, where: str = "") -> Image.Image:
     """Open encoded bytes lazily, refusing images over ``max_pixels`` before decoding.
 

@@ -282,9 +282,12 @@ class PlanExamples(StorageTask):
                 raise CountMismatchError(_count_mismatch(spec, counts, plan, directory))
             plan["skipped_members"] = sorted(set(skipped))
             staging.write_plan(directory, plan)
-        except BaseException:
+        except BaseException as error:
             staging.discard(directory)  # a failed plan leaves no staging behind
-            raise
+            explained = images.explained(error, f"dataset {self.dataset}")
+            if explained is error:
+                raise
+            raise explained from error
 
 
 class ConvertShard(StorageTask):

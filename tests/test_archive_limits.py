@@ -388,3 +388,16 @@ def test_zip_members_compressed_other_than_by_deflate(tmp_path):
         archive.writestr("c.txt", b"x" * 100)
     with pytest.raises(UnsafeArchiveError, match="lzma.zip: member 'c.txt' uses compression method 14"):
         list(_readers.zip_members(tmp_path / "lzma.zip"))
+
+
+def test_a_handler_opening_images_itself_is_held_to_the_setting(workspace):
+    """voc_actions opens its photos with PIL while planning (to crop each person): a
+    lowered setting refuses them there, with the project's message, and no staging stays."""
+    workspace.fixture("voc_actions")
+    workspace.settings["convert"]["max_image_pixels"] = "1000"  # its photos are 40x48
+    failed = workspace.build("voc_actions", check=False)
+    assert failed.returncode == 30, failed.stderr[-3000:]
+    assert ("dataset voc_actions: image is 1920 pixels, above the limit of 1000 (decompression-bomb "
+            "guard, checked from its header before decoding); raise [convert] max_image_pixels in "
+            "luigi.cfg") in failed.stderr, failed.stderr[-3000:]
+    assert not (workspace.data_dir / "staging" / "voc_actions").exists()
