@@ -197,13 +197,18 @@ class BoundedStream(io.RawIOBase):
             super().close()
 
 
+def compression(head: bytes) -> str | None:
+    """"gz", "bz2", "xz" or "Z" from a file's first six bytes; None for anything else."""
+    return next((kind for magic, kind in _MAGIC.items() if head.startswith(magic)), None)
+
+
 def decoded(raw: BinaryIO, budget: Budget, member: str = "", owned=()) -> BoundedStream:
     """The content of ``raw`` (gzip, bzip2, xz, compress .Z, or plain, detected from its
     first bytes), as a bounded stream: its input counted, its output spent."""
     head = raw.read(6)
     budget.take_in(len(head))
     counted = CountedInput(raw, budget, head)
-    kind = next((kind for magic, kind in _MAGIC.items() if head.startswith(magic)), None)
+    kind = compression(head)
     if kind == "gz":
         # ISA-L inflates about three times as fast as zlib; gz is how most sources come.
         stream = igzip.IGzipFile(fileobj=counted, mode="rb")

@@ -38,6 +38,7 @@ from handlers._limits import (  # noqa: F401 (Budget, RATIO_FLOOR_BYTES: the rul
     Budget,
     CorruptArchiveError,
     UnsafeArchiveError,
+    compression,
     corrupt,
     decoded,
 )
@@ -287,7 +288,7 @@ def indexed_tar(path: Path) -> Iterator[IndexedTar]:
     path = Path(path)
     with open(path, "rb") as raw:
         head = raw.read(6)
-        if head.startswith((b"\x1f\x8b", b"BZh", b"\xfd7zXZ", b"\x1f\x9d")):
+        if compression(head):
             raise CorruptArchiveError(f"{path.name} is a compressed tar; it is read by random "
                                       "access only uncompressed (read it with tar_members)")
         raw.seek(0)
