@@ -199,11 +199,7 @@ def tar_members(
     its budget (everything decoded counts, members read past included).
     """
     with tar_entries(source) as entries:
-        for info in entries:
-            name = info.name.removeprefix("./")
-            if info.isfile() and wanted(name, suffixes, keep):
-                check_member_size(name, info.size, entries.label)
-                yield name, entries.read(info)
+        yield from entries.members(suffixes, keep)
 
 
 # Streamed tars are read in pieces of this size rather than tarfile's 10 KiB.
@@ -239,6 +235,22 @@ class TarEntries:
             return self._archive.extractfile(info).read()
         except (EOFError, tarfile.ReadError) as error:
             raise corrupt(self.label, error) from error
+
+    def members(self, suffixes: tuple[str, ...] | None = None,
+                keep: Callable[[str], bool] | None = None) -> Iterator[Member]:
+        """(name, bytes) of the regular files, as ``tar_members`` gives them."""
+        for info in self:
+            name = info.name.removeprefix("./")
+            if info.isfile() and wanted(name, suffixes, keep):
+                check_member_size(name, info.size, self.label)
+                yield name, self.read(info)
+
+    def nested(self, name: str, data: bytes) -> BinaryIO:
+        """A member's bytes as the source of a reader of the archive inside it (a .tar.Z in
+        a tar.gz), judged against this archive's file on disk too."""
+        stream = io.BytesIO(data)
+        stream.name, stream.budget = f"{self.label}:{name}", self.budget
+        return stream
 
 
 @contextlib.contextmanager

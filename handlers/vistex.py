@@ -47,13 +47,12 @@ _LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
 def examples(artifacts_dir: Path):
     """One pass: files not yet linked to are parked in a scratch folder until a link comes."""
     waiting: dict[str, list[tuple[str, str]]] = {}  # target -> (link, category) seen before it
-    with tempfile.TemporaryDirectory(prefix="vistex-") as scratch:
+    with (tempfile.TemporaryDirectory(prefix="vistex-") as scratch,
+          _readers.tar_entries(artifacts_dir / ARTIFACTS[0].file) as archive):
         parked: dict[str, Path] = {}
-        for outer, data in _readers.tar_members(artifacts_dir / ARTIFACTS[0].file, suffixes=(".tar.z",)):
-            inner_source = io.BytesIO(data)
-            inner_source.name = outer
-            # The .Z is detected and decoded under a budget of its own.
-            with _readers.tar_entries(inner_source) as inner:
+        for outer, data in archive.members(suffixes=(".tar.z",)):
+            # The .Z is decoded under a budget of its own, judged against the tar.gz too.
+            with _readers.tar_entries(archive.nested(outer, data)) as inner:
                 for info in inner:
                     name = _readers.safe_member_name(info.name, outer)
                     category = _reference_category(name) if name.lower().endswith(".ppm") else None
