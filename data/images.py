@@ -135,7 +135,7 @@ def govern_pixel_limit(max_pixels: int | None = None) -> int:
     """Make ``max_pixels`` (default: the ``[convert] max_image_pixels`` setting) the limit
     PIL itself enforces, in this process, wherever an image is opened (handlers, staging,
     conversion, validation, reading back): PIL refuses above twice its MAX_IMAGE_PIXELS,
-    so that is set to half the setting, and its warning below that is silenced. Without
+    so that is set to half the setting (its warning below that is silenced). Without
     this, PIL's default (about 179 million pixels) would refuse images a raised setting
     allows. Returns the limit in force."""
     if max_pixels is None:
@@ -143,7 +143,6 @@ def govern_pixel_limit(max_pixels: int | None = None) -> int:
 
         max_pixels = max_image_pixels()
     Image.MAX_IMAGE_PIXELS = max_pixels / 2
-    warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
     return max_pixels
 
 
@@ -171,8 +170,8 @@ def open_encoded(data: bytes, max_pixels: int, where: str = "") -> Image.Image:
     ``where`` (e.g. "dataset x, artifact y.zip, member z.png") prefixes error messages.
     """
     prefix = f"{where}: " if where else ""
-    if max_pixels / 2 != Image.MAX_IMAGE_PIXELS:
-        govern_pixel_limit(max_pixels)
+    # PIL's own check, at this limit for this call (its warning is silenced at import).
+    in_force, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, max_pixels / 2
     try:
         image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as error:
@@ -184,6 +183,8 @@ def open_encoded(data: bytes, max_pixels: int, where: str = "") -> Image.Image:
             f"{prefix}cannot identify image ({len(data)} bytes, starting "
             f"{data[:8].hex()}): {error}"
         ) from error
+    finally:
+        Image.MAX_IMAGE_PIXELS = in_force
     width, height = image.size
     if width * height > max_pixels:  # formats whose plugins skip PIL's check
         raise _too_large(prefix, f"{width}x{height} = {width * height}", max_pixels)
@@ -225,6 +226,8 @@ def stored_bytes(data: bytes, channels: int, max_pixels: int, where: str = "") -
 
 
 # Every process that opens images imports this module: the setting governs from the start
-# (a malformed value is reported by the build, which reads the setting again).
+# (a malformed value is reported by the build, which reads the setting again), and PIL's
+# warning at half its limit, which would fire below ours, is noise.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
 with contextlib.suppress(ValueError):
     govern_pixel_limit()

@@ -304,7 +304,8 @@ def _big_grey_png(width: int, height: int, value: int = 7) -> bytes:
     return _png_header(width, height, idat)
 
 
-def test_pil_enforces_the_setting_above_and_below_its_default(monkeypatch):
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")  # as data.images sets it
+def test_pil_enforces_the_setting_above_and_below_its_default():
     try:
         images.govern_pixel_limit(400_000_000)
         assert Image.MAX_IMAGE_PIXELS * 2 == 400_000_000
