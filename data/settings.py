@@ -89,7 +89,7 @@ def data_dir() -> Path:
 
 # [archives]: what one archive may decode to; see handlers/_limits.py.
 DEFAULT_MAX_UNCOMPRESSED_GB = 200.0
-DEFAULT_MAX_RATIO = 100.0
+DEFAULT_MAX_RATIO = 200.0
 
 
 def archive_limits() -> tuple[int, float]:

@@ -157,7 +157,7 @@ def test_a_gibibyte_bomb_stops_within_megabytes(tmp_path, build, how, label):
     found = _probe(path, how)
     message = found["message"]
     assert message and message.startswith(f"UnsafeArchiveError: {label}: member "), message
-    assert "a ratio above the limit of 100 ([archives] max_ratio)" in message
+    assert "a ratio above the limit of 200 ([archives] max_ratio)" in message
     assert "raise [archives] max_ratio in luigi.cfg" in message
     if how != "single" and how != "idx":
         assert "'bomb/0000.png'" in message  # the member, read or read past
