@@ -7,7 +7,9 @@ reader decodes every dataset the same way.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import re
 import struct
 import warnings
 import zlib
@@ -129,34 +131,63 @@ def pngs_from_stack(stack: np.ndarray) -> list[bytes]:
     return pngs
 
 
+def govern_pixel_limit(max_pixels: int | None = None) -> int:
+    """Make ``max_pixels`` (default: the ``[convert] max_image_pixels`` setting) the limit
+    PIL itself enforces, in this process, wherever an image is opened (handlers, staging,
+    conversion, validation, reading back): PIL refuses above twice its MAX_IMAGE_PIXELS,
+    so that is set to half the setting (its warning below that is silenced). Without
+    this, PIL's default (about 179 million pixels) would refuse images a raised setting
+    allows. Returns the limit in force."""
+    if max_pixels is None:
+        from data.settings import max_image_pixels
+
+        max_pixels = max_image_pixels()
+    Image.MAX_IMAGE_PIXELS = max_pixels / 2
+    return max_pixels
+
+
+def _too_large(prefix: str, pixels: str, max_pixels: int) -> ImageError:
+    return ImageError(
+        f"{prefix}image is {pixels} pixels, above the limit of {max_pixels} (decompression-bomb "
+        "guard, checked from its header before decoding); raise [convert] max_image_pixels in "
+        "luigi.cfg if this source is trusted"
+    )
+
+
+def explained(error: BaseException, where: str) -> BaseException:
+    """PIL's own refusal of an image opened outside ``open_encoded`` (by a handler, while
+    planning) as the project's message, which names the setting; other errors as they are."""
+    if not isinstance(error, Image.DecompressionBombError):
+        return error
+    size = re.search(r"\((\d+) pixels\)", str(error))
+    limit = int(round(Image.MAX_IMAGE_PIXELS * 2)) if Image.MAX_IMAGE_PIXELS else 0
+    return _too_large(f"{where}: ", size.group(1) if size else "more", limit)
+
+
 def open_encoded(data: bytes, max_pixels: int, where: str = "") -> Image.Image:
     """Open encoded bytes lazily, refusing images over ``max_pixels`` before decoding.
 
     ``where`` (e.g. "dataset x, artifact y.zip, member z.png") prefixes error messages.
     """
     prefix = f"{where}: " if where else ""
+    # PIL's own check, at this limit for this call (its warning is silenced at import).
+    in_force, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, max_pixels / 2
     try:
-        with warnings.catch_warnings():
-            # Our own limit below decides; PIL's warning threshold would only be noise.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+        image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as error:
-        raise ImageError(
-            f"{prefix}image is a decompression bomb ({error}); it is refused before "
-            "decoding. Only a trusted source justifies raising the limit"
-        ) from error
+        # PIL's check, now at our limit: "Image size (N pixels) exceeds limit of ...".
+        size = re.search(r"\((\d+) pixels\)", str(error))
+        raise _too_large(prefix, size.group(1) if size else "more", max_pixels) from error
     except Exception as error:
         raise ImageError(
             f"{prefix}cannot identify image ({len(data)} bytes, starting "
             f"{data[:8].hex()}): {error}"
         ) from error
+    finally:
+        Image.MAX_IMAGE_PIXELS = in_force
     width, height = image.size
-    if width * height > max_pixels:
-        raise ImageError(
-            f"{prefix}image is {width}x{height} = {width * height} pixels, above the limit of "
-            f"{max_pixels} (decompression-bomb guard); raise [convert] max_image_pixels "
-            "in luigi.cfg if this source is trusted"
-        )
+    if width * height > max_pixels:  # formats whose plugins skip PIL's check
+        raise _too_large(prefix, f"{width}x{height} = {width * height}", max_pixels)
     return image
 
 
@@ -192,3 +223,11 @@ def stored_image(data: bytes, channels: int, max_pixels: int,
 def stored_bytes(data: bytes, channels: int, max_pixels: int, where: str = "") -> bytes:
     """The bytes to store for an encoded source image: itself, or a normalized PNG."""
     return stored_image(data, channels, max_pixels, where)[0]
+
+
+# Every process that opens images imports this module: the setting governs from the start
+# (a malformed value is reported by the build, which reads the setting again), and PIL's
+# warning at half its limit, which would fire below ours, is noise.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+with contextlib.suppress(ValueError):
+    govern_pixel_limit()

@@ -340,6 +340,24 @@ class _Columns:
             self.split_ids[i] = _split_id(split, split_names)
 
 
+def discard(directory: Path) -> None:
+    """Remove what a planning that failed wrote into ``directory`` (records, indexes,
+    labels), then the folder and the dataset's staging folder if nothing else is left:
+    a failed plan (an archive bomb, a count mismatch) leaves no staging behind. A
+    finished plan (plan.json: another run's) is left alone."""
+    directory = Path(directory)
+    if (directory / PLAN_FILE).exists():
+        return
+    for pattern in (RECORDS_FILE, "*.index.npy", "*.labels.json"):
+        for path in directory.glob(pattern):
+            path.unlink(missing_ok=True)
+    for folder in (directory, directory.parent):
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (another writer's files) or already gone
+            return
+
+
 def write_plan(directory: Path, plan: dict) -> None:
     """Written last, atomically: its presence means the staging is complete."""
     write_json_atomic(directory / PLAN_FILE, plan)

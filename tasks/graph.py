@@ -20,7 +20,7 @@ import luigi.interface
 
 import handlers
 from data import format as fmt
-from data import locate, metadata, settings, shards, staging, validation
+from data import images, locate, metadata, settings, shards, staging, validation
 from data.artifacts import ArtifactStore, recorded_sha256
 from data.atomic import write_json_atomic
 from data.verify import matches_sidecar
@@ -156,6 +156,13 @@ def _clear_failure(task):
     status.clear_failure(config.data_dir(), task)
 
 
+@StorageTask.event_handler(luigi.Event.START)
+def _govern_pixel_limit(task):
+    """[convert] max_image_pixels as luigi sees it (a command-line override included) is
+    the limit PIL enforces in the process that runs the task, handlers included."""
+    images.govern_pixel_limit(config.convert().max_image_pixels)
+
+
 class FetchArtifact(StorageTask):
     """A verified artifact file at artifacts/<source>/<file>."""
 
@@ -282,24 +289,31 @@ class PlanExamples(StorageTask):
                 yield item
 
         reporter = progress.Reporter(self, self.dataset, "plan", "examples")
-        plan = staging.stage(
-            kept(spec.examples(artifacts_dir)),
-            spec.features,
-            directory,
-            spec.split_rule,
-            progress=lambda n: reporter.update(n, None, f"read {n} examples"),
-        )
-        counts = {split: info["num_examples"] for split, info in plan["splits"].items()}
-        total = sum(counts.values())
-        reporter.finish(total, total, f"planned {total} examples: "
-                        + ", ".join(f"{split} {n}" for split, n in sorted(counts.items())))
-        if settings.check_counts and spec.num_examples is not None and counts != dict(spec.num_examples):
-            raise CountMismatchError(_count_mismatch(spec, counts, plan, directory))
-        plan["skipped_members"] = sorted(set(skipped))
-        if remote:  # for the host that writes the metadata, which may not have them
-            plan["artifact_sha256"] = _artifact_sha256(spec)
-        staging.write_plan(directory, plan)
-        store.publish_plan(self.dataset, directory, provenance_of(self.dataset)["fingerprint"])
+        try:
+            plan = staging.stage(
+                kept(spec.examples(artifacts_dir)),
+                spec.features,
+                directory,
+                spec.split_rule,
+                progress=lambda n: reporter.update(n, None, f"read {n} examples"),
+            )
+            counts = {split: info["num_examples"] for split, info in plan["splits"].items()}
+            total = sum(counts.values())
+            reporter.finish(total, total, f"planned {total} examples: "
+                            + ", ".join(f"{split} {n}" for split, n in sorted(counts.items())))
+            if settings.check_counts and spec.num_examples is not None and counts != dict(spec.num_examples):
+                raise CountMismatchError(_count_mismatch(spec, counts, plan, directory))
+            plan["skipped_members"] = sorted(set(skipped))
+            if remote:  # for the host that writes the metadata, which may not have them
+                plan["artifact_sha256"] = _artifact_sha256(spec)
+            staging.write_plan(directory, plan)
+            store.publish_plan(self.dataset, directory, provenance_of(self.dataset)["fingerprint"])
+        except BaseException as error:
+            staging.discard(directory)  # a failed plan leaves no staging behind
+            explained = images.explained(error, f"dataset {self.dataset}")
+            if explained is error:
+                raise
+            raise explained from error
 
 
 class ConvertShard(StorageTask):
