@@ -19,8 +19,8 @@ import luigi
 import luigi.interface
 
 import handlers
+from data import encoded_pngs, locate, metadata, settings, shards, staging, validation
 from data import format as fmt
-from data import locate, metadata, settings, shards, staging, validation
 from data.artifacts import ArtifactStore, recorded_sha256
 from data.atomic import write_json_atomic
 from fetch import download_host, fetch
@@ -259,13 +259,17 @@ class PlanExamples(StorageTask):
                 yield item
 
         reporter = progress.Reporter(self, self.dataset, "plan", "examples")
-        plan = staging.stage(
-            kept(spec.examples(artifacts_dir)),
-            spec.features,
-            directory,
-            spec.split_rule,
-            progress=lambda n: reporter.update(n, None, f"read {n} examples"),
-        )
+        # The other workers' cores encode raw images as PNG while this one reads: the
+        # workers that convert next are idle until the plan exists.
+        with encoded_pngs.Encoder(directory, spec.features.channels, _workers() - 1) as encoder:
+            plan = staging.stage(
+                kept(spec.examples(artifacts_dir)),
+                spec.features,
+                directory,
+                spec.split_rule,
+                progress=lambda n: reporter.update(n, None, f"read {n} examples"),
+                on_record=encoder.add_record,
+            )
         counts = {split: info["num_examples"] for split, info in plan["splits"].items()}
         total = sum(counts.values())
         reporter.finish(total, total, f"planned {total} examples: "
@@ -274,6 +278,14 @@ class PlanExamples(StorageTask):
             raise CountMismatchError(_count_mismatch(spec, counts, plan, directory))
         plan["skipped_members"] = sorted(set(skipped))
         staging.write_plan(directory, plan)
+
+
+def _workers() -> int:
+    """The run's --workers (1 where unknown)."""
+    try:
+        return max(1, int(luigi.interface.core().workers))
+    except Exception:  # noqa: BLE001 - outside a luigi run
+        return 1
 
 
 class ConvertShard(StorageTask):
