@@ -83,7 +83,7 @@ def _convert_batch(batch: list[tuple[dict, bytes, object]], features: Features, 
         except (ImageError, staging.PlanError) as error:
             raise ConversionError(f"{name}: example {keys[0]!r}: {error}") from error
     return [
-        fmt.serialize_example({fmt.IMAGE: image, fmt.KEY: header["k"].encode("utf-8"), label_feature: label})
+        fmt.serialize_image_example(image, header["k"].encode("utf-8"), label_feature, label)
         for image, (header, _, label) in zip(stored, batch, strict=True)
     ]
 

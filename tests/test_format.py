@@ -138,3 +138,16 @@ def test_pixel_cap_refuses_before_decoding():
 def test_png_encoding_is_deterministic():
     image = Image.fromarray(_fixtures.pixels(6, 32, 32, 3))
     assert images.encode_png(image) == images.encode_png(image.copy())
+
+
+def test_the_conversion_serializer_gives_the_general_one_s_bytes():
+    import random
+
+    rng = random.Random(5)
+    for _ in range(3000):
+        image = bytes(rng.randrange(256) for _ in range(rng.choice([0, 1, 127, 128, 16127, 16128, 16384, 300])))
+        key = ("k" * rng.choice([1, 127, 128, 20000])).encode()
+        name = rng.choice([fmt.LABEL, fmt.MULTI_LABEL, fmt.TARGET])
+        label = rng.choice([rng.randrange(20000), [rng.randrange(20000)], [16383], [16384], [-2], [1, 2], [], 2.5, [0.5]])
+        assert fmt.serialize_image_example(image, key, name, label) == fmt.serialize_example(
+            {fmt.IMAGE: image, fmt.KEY: key, name: label})
