@@ -198,6 +198,11 @@ def main() -> None:
     s = args.scale
     shutil.rmtree(args.scratch, ignore_errors=True)
     results: list[Run] = []
+    if "png" in wanted:
+        from bench import png_tradeoff
+
+        for line in png_tradeoff.run(max(100, int(10_000 * s))):
+            print(line, flush=True)
     if "validation" in wanted:
         from bench import validation
 

@@ -12,8 +12,10 @@ function (``images.pngs_from_stack``: an image's bytes do not depend on the othe
 images of its stack), so the shards are the same bytes with or without helpers.
 
 The records file keeps the pixels: conversion still hands them to the statistics and
-the validation scan without decoding anything. The PNGs are a cache: a helper that
-fails costs a warning, and conversion encodes.
+the validation scan without decoding anything. The PNGs are a cache for the first
+conversion: a helper that fails costs a warning, and conversion encodes; once the
+dataset is complete they are removed (``discard``), so staging takes no more disk than
+before, and a shard converted again later encodes its own.
 """
 
 from __future__ import annotations
@@ -194,6 +196,18 @@ class Encoder:
 
 class _Abandoned(Exception):
     """Thrown into the helpers' file writers so that they keep nothing."""
+
+
+def discard(directory: Path) -> int:
+    """Remove the PNGs of a staging whose dataset is complete (they served its first
+    conversion; a shard converted again later encodes its own): the bytes freed."""
+    directory = Path(directory)
+    (directory / INDEX_FILE).unlink(missing_ok=True)  # first: no reader trusts a half-removed set
+    freed = 0
+    for path in directory.glob("pngs-*.bin"):
+        freed += path.stat().st_size
+        path.unlink(missing_ok=True)
+    return freed
 
 
 class EncodedPngs:

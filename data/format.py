@@ -44,7 +44,9 @@ existed apply the same rule (data/metadata.py). TFDS expresses it as
 Format versions: 1 = image, key, label | multi_label. 2 adds the ``target`` feature and
 the ``regression`` task. 3 changes only how PNGs are compressed (ISA-L deflate, filter
 none or sub, data/images.py): the same pixels, about 2.5x faster to write, so shards
-of version 2 and 3 differ in bytes. Versions 1 and 2 builds are still read.
+of version 2 and 3 differ in bytes; within version 3 the filter may also be average
+(5% smaller PNGs of photos, the same pixels; bench/png_tradeoff.py). Versions 1 and 2
+builds are still read.
 """
 
 from __future__ import annotations

@@ -425,6 +425,7 @@ class WriteMetadata(StorageTask):
         if config.validate().enabled:
             info["validation"] = self._validation(tasks)
         metadata.write_info(self._directory(), info)
+        encoded_pngs.discard(staging_of(self.dataset))  # they served this conversion
         total = sum(split["num_examples"] for split in info["splits"].values())
         progress.Reporter(self, self.dataset, "metadata", "examples").finish(
             total, total, f"{total} examples in {len(info['splits'])} splits; "

@@ -123,14 +123,25 @@ def test_a_failed_planning_leaves_no_pngs(tmp_path):
     assert not list(tmp_path.glob("*pngs*")) and not list(tmp_path.glob(".*partial*"))
 
 
-def test_a_build_with_two_workers_encodes_while_planning(workspace):
+def test_planning_with_two_workers_encodes_and_a_complete_build_drops_the_pngs(workspace):
+    import subprocess
+
     workspace.fixture("cifar10")
-    workspace.build("cifar10", workers=2)
+    workspace.write_config()
+    command = workspace.luigi_command("cifar10", workers=2)
+    command[command.index("BuildDataset")] = "PlanExamples"  # planning alone, as the graph runs it
+    subprocess.run(command, cwd=workspace.path, env=workspace.env(), check=True, capture_output=True, timeout=300)
     (directory,) = (workspace.data_dir / "staging" / "cifar10").iterdir()
     plan = staging.read_plan(directory)
     index = np.load(directory / encoded_pngs.INDEX_FILE)
     assert index.shape == (4, sum(split["num_examples"] for split in plan["splits"].values()))
-    # Every stored image is the PNG the helper wrote for its record.
     with encoded_pngs.EncodedPngs(directory) as pngs:
         for offset, header, payload in _every_record(directory, plan):
             assert pngs.get([offset]) == [images.png_from_array(staging.raw_pixels(header, payload, 3))]
+    workspace.build("cifar10", workers=2)
+    assert not list(directory.glob("pngs*"))  # served the conversion, then dropped
+    shard = sorted(workspace.dataset_dir("cifar10").glob("cifar10-train.tfrecord-*"))[0]
+    content = shard.read_bytes()
+    shard.unlink()
+    workspace.build("cifar10", workers=2)  # converted again without them: the same bytes
+    assert shard.read_bytes() == content
