@@ -4,9 +4,10 @@ Planning is one reader: it streams each archive once, and with ``--workers 2`` t
 other core idled until conversion began. Encoding a raw record as PNG (a third of
 conversion's work on small images) does not depend on the shard the record lands in,
 so while the reader stages the records, ``Encoder`` sends runs of raw records of one
-size, in turn, to helper processes (one per other worker); each appends their PNGs to
-its own ``pngs-<i>.bin`` beside ``records.bin``, and ``pngs.index.npy`` then maps every
-record's offset in records.bin to (file, offset, length). Conversion takes a record's
+size to helper processes (one per other worker), and encodes itself a run that finds
+every helper busy (so the work splits by the speed each side gets); each appends its
+PNGs to its own ``pngs-<i>.bin`` beside ``records.bin``, and ``pngs.index.npy`` then
+maps every record's offset in records.bin to (file, offset, length). Conversion takes a record's
 PNG from there (``EncodedPngs``) and encodes only what is missing, with the same
 function (``images.pngs_from_stack``: an image's bytes do not depend on the other
 images of its stack), so the shards are the same bytes with or without helpers.
@@ -26,6 +27,7 @@ import mmap
 import multiprocessing
 import os
 import struct
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -50,27 +52,38 @@ def pngs_file(number: int) -> str:
     return f"pngs-{number}.bin"
 
 
+class _Writer:
+    """Appends the PNGs of runs to one file, and keeps (record offset, PNG offset,
+    length) rows."""
+
+    def __init__(self, out):
+        self.out, self.rows, self.position = out, array("Q"), 0  # 24 bytes a record
+
+    def write(self, offsets: list[int], stack: np.ndarray) -> None:
+        for offset, png in zip(offsets, images.pngs_from_stack(stack), strict=True):
+            self.out.write(png)
+            self.rows.extend((offset, self.position, len(png)))
+            self.position += len(png)
+
+    def index(self) -> np.ndarray:
+        return np.frombuffer(self.rows, dtype=np.uint64).reshape(-1, 3)
+
+
 def _helper(connection, slots: mmap.mmap, path: Path) -> None:
     """A helper's loop: a run's slot in, its PNGs appended to ``path``, the slot handed
-    back; at the end (an empty message) it answers with its index, (record offset, PNG
-    offset, length) rows."""
-    rows: list[tuple[int, int, int]] = []
-    position = 0
+    back; at the end (an empty message) it answers with its index rows."""
     with open(path, "wb", buffering=1 << 20) as out:
+        writer = _Writer(out)
         while message := connection.recv_bytes():
             slot, count, height, width, channels = _RUN_HEAD.unpack(message)
             start = slot * _SLOT_BYTES
             offsets = np.frombuffer(slots, np.uint64, count, start).tolist()
             shape = (count, height, width) + ((channels,) if channels > 1 else ())
             stack = np.frombuffer(slots, np.uint8, int(np.prod(shape)), start + 8 * count).reshape(shape)
-            pngs = images.pngs_from_stack(stack)
-            del stack
-            connection.send_bytes(b"")  # the slot is free again
-            for offset, png in zip(offsets, pngs, strict=True):
-                out.write(png)
-                rows.append((offset, position, len(png)))
-                position += len(png)
-    connection.send_bytes(np.array(rows, dtype=np.uint64).reshape(-1, 3).tobytes())
+            stack = stack.copy()  # the slot is free again as soon as it is read
+            connection.send_bytes(b"")
+            writer.write(offsets, stack)
+    connection.send_bytes(writer.index().tobytes())
 
 
 class _Helper:
@@ -83,6 +96,13 @@ class _Helper:
         self.process.start()
         theirs.close()
         self.sent = self.freed = 0
+
+    def has_room(self) -> bool:
+        """True when a slot is free (the helper's answers read without waiting)."""
+        while self.sent > self.freed and self.connection.poll():
+            self.connection.recv_bytes()
+            self.freed += 1
+        return self.sent - self.freed < _SLOTS
 
     def send(self, head: tuple[int, int, int, int], offsets: list[int], pixels: list[bytes]) -> None:
         if self.sent - self.freed >= _SLOTS:
@@ -138,6 +158,12 @@ class Encoder:
             helper = _Helper(context, temporary)
             self._helpers.append(helper)
             self._stack.callback(helper.stop)
+        if self._helpers:
+            # The reader's own file: a run that finds every helper busy is encoded here
+            # rather than waited for, so the reader and the helpers share the work
+            # whichever is faster (which file holds a PNG changes nothing in the shards).
+            temporary = self._stack.enter_context(atomic_path(self.directory / pngs_file(self.processes)))
+            self._own = _Writer(self._stack.enter_context(open(temporary, "wb", buffering=1 << 20)))
         return self
 
     def add_record(self, offset: int, record: bytes) -> None:
@@ -162,11 +188,18 @@ class Encoder:
         if not self._run or not self._helpers:
             return
         width, height = self._run_size
-        helper = self._helpers[self._sent % len(self._helpers)]
+        count = len(self._helpers)
+        turn = [self._helpers[(self._sent + i) % count] for i in range(count)]
+        helper = None
         try:
-            helper.send((height, width, self.channels), self._run_offsets, self._run)
+            helper = next((candidate for candidate in turn if candidate.has_room()), None)
+            if helper is not None:
+                helper.send((height, width, self.channels), self._run_offsets, self._run)
         except (OSError, EOFError):
-            self._give_up(f"PNG helper {helper.process.pid} stopped (exit code {helper.process.exitcode})")
+            self._give_up(f"PNG helper {helper.process.pid if helper else ''} stopped")
+        if helper is None and self._helpers:
+            shape = (len(self._run), height, width) + ((self.channels,) if self.channels > 1 else ())
+            self._own.write(self._run_offsets, np.frombuffer(b"".join(self._run), np.uint8).reshape(shape))
         self._sent += 1
         self._run, self._run_offsets, self._run_bytes = [], [], 0
 
@@ -180,6 +213,7 @@ class Encoder:
             try:
                 parts = [np.insert(helper.finish(), 1, number, axis=1)
                          for number, helper in enumerate(self._helpers)]
+                parts.append(np.insert(self._own.index(), 1, len(self._helpers), axis=1))
             except (OSError, EOFError):
                 self._give_up("a PNG helper stopped before it finished")
         if kind is not None or not self._helpers:

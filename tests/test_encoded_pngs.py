@@ -76,6 +76,17 @@ def test_shards_are_the_same_bytes_with_or_without_helpers(tmp_path):
     assert len(outputs[0]) == 6
 
 
+def test_runs_that_find_every_helper_busy_are_encoded_by_the_reader(tmp_path, monkeypatch):
+    monkeypatch.setattr(encoded_pngs._Helper, "has_room", lambda self: self.sent % 3 == 0)
+    plan = _stage(tmp_path, processes=1)
+    numbers = np.load(tmp_path / encoded_pngs.INDEX_FILE)[1]
+    assert set(numbers.tolist()) == {0, 1}  # the helper's file and the reader's
+    with encoded_pngs.EncodedPngs(tmp_path) as pngs:
+        for offset, header, payload in _every_record(tmp_path, plan):
+            if header["t"] == staging.RAW:
+                assert pngs.get([offset]) == [images.png_from_array(staging.raw_pixels(header, payload, 3))]
+
+
 def test_a_damaged_png_file_is_encoded_again_not_stored(tmp_path):
     plan = _stage(tmp_path, processes=1)
     expected = {}
