@@ -261,7 +261,8 @@ class PlanExamples(StorageTask):
         reporter = progress.Reporter(self, self.dataset, "plan", "examples")
         # The other workers' cores encode raw images as PNG while this one reads: the
         # workers that convert next are idle until the plan exists.
-        with encoded_pngs.Encoder(directory, spec.features.channels, _workers() - 1) as encoder:
+        helpers = min(_workers(), os.cpu_count() or 1) - 1
+        with encoded_pngs.Encoder(directory, spec.features.channels, helpers) as encoder:
             plan = staging.stage(
                 kept(spec.examples(artifacts_dir)),
                 spec.features,
