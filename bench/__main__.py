@@ -124,8 +124,10 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _dir_mb(path: Path) -> float:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+def _shards_mb(path: Path) -> float:
+    """The TFRecord shards' size (the metadata beside them is left out: the baseline
+    writes none, and the size ratio compares the records)."""
+    return sum(p.stat().st_size for p in path.rglob("*.tfrecord-*") if p.is_file()) / 1e6
 
 
 def generate_replica(label: str, make, artifacts: Path) -> None:
@@ -162,7 +164,7 @@ def bench_dataset(label: str, dataset: str, make, baseline_limit: int | None, sc
         planned = next((ws.data_dir / "staging" / dataset).glob("*/plan.json")).stat().st_mtime - started
         checked = "" if validate else ", no validation"
         runs.append(Run(f"{label}: BuildDataset --workers {workers}{checked} (until planned {planned / wall:.0%})",
-                        examples, wall, cpu, pss, _dir_mb(ws.data_dir / "datasets")))
+                        examples, wall, cpu, pss, _shards_mb(ws.data_dir / "datasets")))
     runs.insert(0, _baseline_run(label, *baseline, examples))
     wall, *_ = _measured(ws.luigi("BuildDataset", dataset, 2), ws.root, ws.env())
     shards = sorted((ws.data_dir / "datasets" / dataset).glob("*/*.tfrecord-*"))
