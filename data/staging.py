@@ -179,8 +179,12 @@ def stage(
     directory: Path,
     split_rule: SplitRule | None,
     progress: Callable[[int], None] = lambda count: None,
+    on_record: Callable[[int, bytes], None] | None = None,
 ) -> dict:
     """Write records.bin, the split indexes and labels; return the plan (see ``write_plan``).
+
+    ``on_record(offset, record)`` sees every record as it is written (data/encoded_pngs.py
+    encodes the raw ones meanwhile).
 
     What is kept per example until the stream ends is a fixed few bytes (key hash,
     offset, length, split, label), never the key or the image, so memory grows only
@@ -202,6 +206,8 @@ def stage(
                 continue
             record = _record(item, features)
             out.write(record)
+            if on_record is not None:
+                on_record(offset, record)
             hashes.append(key_hash(item.key, "shuffle"))
             offsets.append(offset)
             lengths.append(len(record))
@@ -425,6 +431,14 @@ def raw_pixels(header: dict, payload: bytes, channels: int) -> np.ndarray:
     width, height = header["s"]
     shape = (height, width) if channels == 1 else (height, width, channels)
     return np.frombuffer(payload, dtype=np.uint8).reshape(shape)
+
+
+def raw_record(record: bytes) -> tuple[int, int, bytes] | None:
+    """(width, height, pixels) of a record as written to records.bin, None unless raw."""
+    kind, key_length, width, height = _HEADER.unpack_from(record)
+    if _KINDS[kind] != RAW:
+        return None
+    return width, height, record[_HEADER.size + key_length:]
 
 
 def raw_stack(records: Sequence[tuple], channels: int) -> np.ndarray:

@@ -19,8 +19,8 @@ import luigi
 import luigi.interface
 
 import handlers
+from data import encoded_pngs, images, locate, metadata, settings, shards, staging, validation
 from data import format as fmt
-from data import images, locate, metadata, settings, shards, staging, validation
 from data.artifacts import ArtifactStore, recorded_sha256
 from data.atomic import write_json_atomic
 from data.verify import matches_sidecar
@@ -289,14 +289,19 @@ class PlanExamples(StorageTask):
                 yield item
 
         reporter = progress.Reporter(self, self.dataset, "plan", "examples")
+        # The other workers' cores encode raw images as PNG while this one reads: the
+        # workers that convert next are idle until the plan exists.
+        helpers = min(_workers(), os.cpu_count() or 1) - 1
         try:
-            plan = staging.stage(
-                kept(spec.examples(artifacts_dir)),
-                spec.features,
-                directory,
-                spec.split_rule,
-                progress=lambda n: reporter.update(n, None, f"read {n} examples"),
-            )
+            with encoded_pngs.Encoder(directory, spec.features.channels, helpers) as encoder:
+                plan = staging.stage(
+                    kept(spec.examples(artifacts_dir)),
+                    spec.features,
+                    directory,
+                    spec.split_rule,
+                    progress=lambda n: reporter.update(n, None, f"read {n} examples"),
+                    on_record=encoder.add_record,
+                )
             counts = {split: info["num_examples"] for split, info in plan["splits"].items()}
             total = sum(counts.values())
             reporter.finish(total, total, f"planned {total} examples: "
@@ -314,6 +319,14 @@ class PlanExamples(StorageTask):
             if explained is error:
                 raise
             raise explained from error
+
+
+def _workers() -> int:
+    """The run's --workers (1 where unknown)."""
+    try:
+        return max(1, int(luigi.interface.core().workers))
+    except Exception:  # noqa: BLE001 - outside a luigi run
+        return 1
 
 
 class ConvertShard(StorageTask):
@@ -488,6 +501,7 @@ class WriteMetadata(StorageTask):
                                store.plan_name(provenance_of(self.dataset)["fingerprint"]))
         else:
             metadata.write_info(self._directory(), info)
+        encoded_pngs.discard(staging_of(self.dataset))  # they served this conversion
         total = sum(split["num_examples"] for split in info["splits"].values())
         progress.Reporter(self, self.dataset, "metadata", "examples").finish(
             total, total, f"{total} examples in {len(info['splits'])} splits; "
