@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import os
 import pickle
 import posixpath
 import struct
@@ -29,6 +30,8 @@ from typing import TYPE_CHECKING, BinaryIO
 import numpy as np
 from isal import igzip, isal_zlib
 from PIL import Image
+
+from data import members
 
 if TYPE_CHECKING:
     from data.types import Example
@@ -64,12 +67,32 @@ def zip_members(
     An archive with a member named outside itself (absolute, ``..``) is refused.
     """
     label = _label(source)  # once: a Path per member cost a tenth of a photo's read
-    with zipfile.ZipFile(source) as archive:
+    with contextlib.ExitStack() as stack:
+        # A zip on disk is read member by member in place (``members.read_at``): its
+        # members come as MemberBytes, which staging records as references, not copies.
+        path = os.path.abspath(source) if isinstance(source, (str, Path)) else None
+        stream = stack.enter_context(open(path, "rb")) if path else source
+        archive = stack.enter_context(zipfile.ZipFile(stream))
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
             safe_member_name(info.filename, label)
             if not info.is_dir() and wanted(info.filename, suffixes, keep):
                 check_member_size(info.filename, info.file_size, label)
-                yield info.filename, archive.read(info)
+                if path and info.compress_type in (members.STORED, members.DEFLATED) and not info.flag_bits & 1:
+                    yield info.filename, _zip_member_in_place(stream.fileno(), path, info, label)
+                else:
+                    yield info.filename, archive.read(info)
+
+
+def _zip_member_in_place(fd: int, path: str, info: zipfile.ZipInfo, label: str) -> members.MemberBytes:
+    """A zip member read with one ``pread`` (and inflated): its bytes and their origin."""
+    name = f"{label}: {info.filename}"
+    try:
+        offset = members.zip_data_offset(fd, info.header_offset, name)
+        origin = members.Origin(path, offset, info.compress_size, info.file_size, info.compress_type, info.CRC)
+        return members.MemberBytes(members.read_at(fd, *origin[1:], name=name), origin)
+    except (members.MemberError, zlib.error) as error:
+        raise CorruptArchiveError(f"{error}. Delete {label} and rerun to fetch it again, or check it "
+                                  "with `python -m tasks doctor`") from error
 
 
 def tar_members(
@@ -84,14 +107,24 @@ def tar_members(
     named outside itself (absolute, ``..``) is refused.
     """
     label = _label(source)
+    # In an uncompressed tar on disk a member's data lies at its ``offset_data``: its
+    # bytes come as MemberBytes, which staging records as references, not copies.
     with _tar_stream(source) as archive:
+        # tarfile's stream found no compression, and reads the file itself (not ISA-L's gzip)
+        plain = (getattr(archive.fileobj, "comptype", None) == "tar"
+                 and not isinstance(getattr(archive.fileobj, "fileobj", None), igzip.IGzipFile))
+        path = os.path.abspath(source) if isinstance(source, (str, Path)) and plain else None
         for info in archive:
             safe_member_name(info.name, label)
             name = info.name.removeprefix("./")
             if info.isfile() and wanted(name, suffixes, keep):
                 check_member_size(name, info.size, label)
                 handle = archive.extractfile(info)
-                yield name, handle.read()
+                data = handle.read()
+                if path and not info.issparse() and len(data) == info.size:
+                    data = members.MemberBytes(data, members.Origin(
+                        path, info.offset_data, info.size, info.size, members.PLAIN, None))
+                yield name, data
 
 
 # Streamed tars are read in pieces of this size rather than tarfile's 10 KiB.
@@ -123,6 +156,15 @@ def _tar_stream(source: Path | BinaryIO) -> Iterator[tarfile.TarFile]:
             f"{_label(source)} is truncated or corrupt ({type(error).__name__}: {error}). Delete "
             "it and rerun to fetch it again, or check it with `python -m tasks doctor`"
         ) from error
+
+
+def file_bytes(path: Path) -> members.MemberBytes:
+    """A plain file's bytes (an image lying as a file among the artifacts), with its origin,
+    so staging records where it is instead of copying it."""
+    path = os.path.abspath(path)
+    with open(path, "rb") as stream:
+        data = stream.read()
+    return members.MemberBytes(data, members.Origin(path, 0, len(data), len(data), members.PLAIN, None))
 
 
 def nested_member(archive: Path, member: str) -> BinaryIO:

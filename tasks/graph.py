@@ -239,6 +239,10 @@ class PlanExamples(StorageTask):
     def output(self):
         return luigi.LocalTarget(staging_of(self.dataset) / staging.PLAN_FILE)
 
+    def complete(self):
+        # Staged references read their artifacts in place: one changed since is planned again.
+        return super().complete() and staging.sources_current(staging_of(self.dataset))
+
     def run(self):
         spec = handlers.get(self.dataset)
         settings = config.convert()
