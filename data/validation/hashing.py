@@ -27,6 +27,7 @@ import io
 import numpy as np
 from PIL import Image
 
+from data import jpeg
 from data.images import JPEG_SIGNATURE, PNG_SIGNATURE
 
 # The dHash's grid (width, height): smaller images get no dHash, exact checks only.
@@ -99,6 +100,27 @@ def stacked_dhashes(stack: np.ndarray) -> tuple[list[int], list[int]]:
     return dhashes(image, count)
 
 
+def _jpeg_hashes(data: bytes, mode: str) -> tuple[str, tuple[int, int] | None, tuple[int, int]] | None:
+    """``image_hashes`` of a plain JPEG without PIL's file parser: its header read by
+    data/jpeg.py, its luma decoded by the same libjpeg call at the same scale PIL's draft
+    would make, so the hashes are the same; None to take PIL's route (another kind of
+    JPEG, or one that does not decode: PIL's route says why)."""
+    head = jpeg.header(data)
+    if head is None:
+        return None
+    size = (head.width, head.height)
+    if head.mode != mode:
+        raise InvalidImage("wrong_channels", f"mode {head.mode}, expected {mode}")
+    if not has_dhash(*size):
+        return sha64(data), None, size
+    wanted = (min(size[0], _DRAFT_SIZE[0]), min(size[1], _DRAFT_SIZE[1]))
+    try:
+        small = jpeg.decode(data, head, "L", jpeg.draft_scale(size, wanted))
+    except OSError:
+        return None
+    return sha64(data), dhash(small), size
+
+
 def image_hashes(data: bytes, mode: str, full_decode: bool, image: Image.Image | None = None
                  ) -> tuple[str, tuple[int, int] | None, tuple[int, int]]:
     """(exact hash, (horizontal, vertical) dHashes or None when the image is smaller
@@ -108,6 +130,10 @@ def image_hashes(data: bytes, mode: str, full_decode: bool, image: Image.Image |
     if not is_png and not data.startswith(JPEG_SIGNATURE):
         raise InvalidImage("undecodable", f"neither PNG nor JPEG (starts {data[:8].hex()})")
     reduced = not is_png and not full_decode and image is None
+    if reduced:
+        found = _jpeg_hashes(data, mode)
+        if found is not None:
+            return found
     if image is None:
         image = Image.open(io.BytesIO(data))
     if image.format not in ("PNG", "JPEG"):
