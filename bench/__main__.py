@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import handlers
-from bench import replicas
+from bench import replicas, tfds_peer
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -154,6 +154,8 @@ def bench_dataset(label: str, dataset: str, make, baseline_limit: int | None, sc
         runs.append(Run(f"{label}: BuildDataset --workers {workers}{checked} (until planned {planned / wall:.0%})",
                         examples, wall, cpu, rss, _dir_mb(ws.data_dir / "datasets")))
     runs.insert(0, _baseline_run(label, *baseline, examples))
+    if dataset == "eurosat":  # TFDS's own builder on the same zip, in its own process
+        runs.insert(1, tfds_peer.measure(label, ws.artifacts, ws.root / "tfds", ws.env(), _measured))
     wall, *_ = _measured(ws.luigi("BuildDataset", dataset, 2), ws.root, ws.env())
     shards = sorted((ws.data_dir / "datasets" / dataset).glob("*/*.tfrecord-*"))
     runs.append(Run(f"{label}: no-op rerun ({len(shards)} shards)", 0, wall, 0, 0, 0))
@@ -209,6 +211,7 @@ def main() -> None:
                                  lambda d: replicas.cifar10_tar(d, int(590_000 * s), 10_000), 1000, args.scratch)
     if results:
         _print(results)
+        print("\n".join(tfds_peer.ratio_lines(results)))
 
 
 def _print(results: list[Run]) -> None:

@@ -505,6 +505,33 @@ def sources_current(directory: Path) -> bool:
     return True
 
 
+def drop(directory: Path) -> int:
+    """Remove a finished dataset's staged records, indexes and labels (``[convert]
+    keep_staging = false``); return the bytes freed. The plan stays, so the shard counts
+    and status stay readable, and so do the shards' sidecars and scans: a later repair
+    plans again from the artifacts (``staged`` is false) and converts only what is missing."""
+    freed = 0
+    directory = Path(directory)
+    names = [RECORDS_FILE, SOURCES_FILE] + [p.name for p in directory.glob("*.index.npy")] \
+        + [p.name for p in directory.glob("*.labels.json")]
+    for name in names:  # records.bin first: from then on ``staged`` is false
+        path = directory / name
+        try:
+            freed += path.stat().st_size
+            path.unlink()
+        except FileNotFoundError:
+            pass
+    return freed
+
+
+def staged(directory: Path) -> bool:
+    """Whether the staging is complete and still there: planned, not dropped, and every
+    artifact it refers to unchanged."""
+    directory = Path(directory)
+    return ((directory / PLAN_FILE).exists() and (directory / RECORDS_FILE).exists()
+            and sources_current(directory))
+
+
 def raw_pixels(header: dict, payload: bytes, channels: int) -> np.ndarray:
     """The pixels of a record staged raw, as a (H, W) or (H, W, 3) uint8 view."""
     width, height = header["s"]

@@ -240,8 +240,9 @@ class PlanExamples(StorageTask):
         return luigi.LocalTarget(staging_of(self.dataset) / staging.PLAN_FILE)
 
     def complete(self):
-        # Staged references read their artifacts in place: one changed since is planned again.
-        return super().complete() and staging.sources_current(staging_of(self.dataset))
+        # Staged references read their artifacts in place: one changed since is planned
+        # again, and so is staging dropped after a build ([convert] keep_staging = false).
+        return staging.staged(staging_of(self.dataset))
 
     def run(self):
         spec = handlers.get(self.dataset)
@@ -425,6 +426,8 @@ class WriteMetadata(StorageTask):
             # Shards of an earlier build with another shard count are not part of this one.
             if stale.name not in {entry["file"] for split in entries.values() for entry in split}:
                 stale.unlink()
+        if not config.convert().keep_staging:
+            staging.drop(staging_of(self.dataset))  # a repair plans again from the artifacts
 
     def _validation(self, tasks) -> dict:
         """The validation stage: merge the shards' scans, log the findings, and raise when

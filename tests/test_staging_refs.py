@@ -151,3 +151,23 @@ def test_tarfile_offsets_hold_for_long_names(tmp_path):
         (tmp_path / "t.tar").write_bytes(buffer.getvalue())
         read = dict(_readers.tar_members(tmp_path / "t.tar"))
         assert {name: members.read(body.origin) for name, body in read.items()} == items
+
+
+def test_keep_staging_false_drops_staging_and_a_repair_plans_again(workspace):
+    workspace.fixture("cifar10")
+    workspace.settings["convert"]["keep_staging"] = "false"
+    workspace.build("cifar10")
+    directory = workspace.dataset_dir("cifar10")
+    staged = next((workspace.data_dir / "staging" / "cifar10").glob("*/"))
+    assert (staged / staging.PLAN_FILE).exists() and not (staged / staging.RECORDS_FILE).exists()
+    assert not list(staged.glob("*.index.npy"))
+    assert "running   PlanExamples" not in workspace.build("cifar10").stderr  # complete: nothing runs
+    shards = sorted(directory.glob("*.tfrecord-*"))
+    before = {shard: shard.read_bytes() for shard in shards}
+    shards[1].unlink()
+    result = workspace.build("cifar10")
+    assert "running   PlanExamples" in result.stderr
+    assert result.stderr.count("running   ConvertShard") == 1
+    assert {shard: shard.read_bytes() for shard in shards} == before
+    assert not (staged / staging.RECORDS_FILE).exists()
+    assert data.verify(directory)["shards"] == len(shards)
