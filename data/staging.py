@@ -65,10 +65,15 @@ class _Sources:
     """The artifacts that staged references point into, by path: the index a reference
     names, and each file's size and modification time when it was read."""
 
-    def __init__(self, directory: Path):
+    def __init__(self, directory: Path, within: Path | None):
         self.directory = directory
+        self.within = None if within is None else os.path.abspath(within) + os.sep
         self.index: dict[str, int] = {}
         self.entries: list[dict] = []
+
+    def refers(self, path: str) -> bool:
+        """Whether a member of ``path`` is staged as a reference (else as a copy)."""
+        return self.within is None or path.startswith(self.within)
 
     def add(self, path: str) -> int:
         if path not in self.index:
@@ -82,6 +87,17 @@ class _Sources:
         return self.index[path]
 
     def write(self) -> None:
+        for path, i in self.index.items():
+            try:
+                status = os.stat(path)
+            except OSError:
+                status = None
+            if status is None or (status.st_size, status.st_mtime_ns) != (self.entries[i]["size"],
+                                                                          self.entries[i]["mtime_ns"]):
+                raise PlanError(
+                    f"the handler read members of {path}, which was removed or changed before planning "
+                    "ended (a temporary file?), so they cannot be read again in place; pass "
+                    "bytes(member) to stage a copy, or plan from files that stay")
         write_json_atomic(self.directory / SOURCES_FILE, self.entries)
 
 
@@ -90,7 +106,7 @@ def _record(example: Example, features: Features, sources: _Sources) -> tuple[by
     key = example.key.encode("utf-8")
     if len(key) > 0xFFFF:
         raise PlanError(f"example key {example.key[:80]!r}... is longer than 65535 bytes")
-    if isinstance(example.image, members.MemberBytes):
+    if isinstance(example.image, members.MemberBytes) and sources.refers(example.image.origin.path):
         origin = example.image.origin
         head = _HEADER.pack(_REFERENCE, len(key), 0, 0)
         reference = _REF.pack(sources.add(origin.path), origin.offset, origin.length, origin.size,
@@ -221,18 +237,20 @@ def stage(
     directory: Path,
     split_rule: SplitRule | None,
     progress: Callable[[int], None] = lambda count: None,
+    refer_within: Path | None = None,
 ) -> dict:
     """Write records.bin, the split indexes and labels; return the plan (see ``write_plan``).
 
     What is kept per example until the stream ends is a fixed few bytes (key hash,
     offset, length, split, label), never the key or the image, so memory grows only
     by those bytes (and by the annotations and a split rule's keys, where a source
-    needs them).
+    needs them). Members read in place (``members.MemberBytes``) are staged as
+    references, only those of files inside ``refer_within`` when it is given.
     """
     directory.mkdir(parents=True, exist_ok=True)
     hashes, offsets, lengths, split_ids = array("Q"), array("Q"), array("Q"), array("b")
     sizes = array("Q")  # as a copy would stage them: shard counts do not depend on references
-    sources = _Sources(directory)
+    sources = _Sources(directory, refer_within)
     labels = _LabelColumn(features.task)
     split_names: list[str] = []
     notes = _Annotations(features.task)

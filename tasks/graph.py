@@ -270,6 +270,7 @@ class PlanExamples(StorageTask):
             directory,
             spec.split_rule,
             progress=lambda n: reporter.update(n, None, f"read {n} examples"),
+            refer_within=config.data_dir() / "artifacts",  # verified files only, not a handler's scratch
         )
         counts = {split: info["num_examples"] for split, info in plan["splits"].items()}
         total = sum(counts.values())

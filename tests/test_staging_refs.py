@@ -171,3 +171,19 @@ def test_keep_staging_false_drops_staging_and_a_repair_plans_again(workspace):
     assert {shard: shard.read_bytes() for shard in shards} == before
     assert not (staged / staging.RECORDS_FILE).exists()
     assert data.verify(directory)["shards"] == len(shards)
+
+
+def test_members_of_files_outside_the_artifacts_or_gone_before_the_end_are_not_references(tmp_path):
+    (tmp_path / "scratch").mkdir()
+    archive = _zip(tmp_path / "scratch" / "p.zip", _jpegs(3), zipfile.ZIP_STORED)
+    read = list(_readers.zip_members(archive))
+    plan = staging.stage(_examples(read), FEATURES, tmp_path / "s", None, refer_within=tmp_path / "artifacts")
+    assert staging.read_sources(tmp_path / "s") == []
+    assert _staged(tmp_path / "s", plan) == dict(read)
+
+    def vanishing():
+        yield from _examples(read)
+        archive.unlink()
+
+    with pytest.raises(staging.PlanError, match="removed or changed before planning ended"):
+        staging.stage(vanishing(), FEATURES, tmp_path / "t", None)
