@@ -51,7 +51,7 @@ def test_validation_hashes_are_those_of_pils_draft(data):
     fast = hashing.image_hashes(data, mode, False)
     with Image.open(io.BytesIO(data)) as image:
         size = image.size
-        image.draft("L", (min(size[0], 72), min(size[1], 72)))
+        image.draft("L", (min(size[0], hashing._DRAFT_SIZE[0]), min(size[1], hashing._DRAFT_SIZE[1])))
         image.load()
         expected = hashing.dhash(image) if hashing.has_dhash(*size) else None
     assert fast == (hashing.sha64(data), expected, size)

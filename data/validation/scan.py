@@ -36,7 +36,7 @@ from data.validation.section import ProblemEntry
 
 # Bumped when a scan's content changes: the caller keeps scans under this version, so a
 # rebuild reads its shards back instead of merging scans of an older kind.
-SCAN_VERSION = 2
+SCAN_VERSION = 3  # 3: JPEG dHashes from luma at 1/8 scale
 # Records whose key cannot be read are named "<shard>#<record index>".
 RECORD_PROBLEMS = ("undecodable", "wrong_channels", "label_out_of_range")
 NUM_EXAMPLES = 5
