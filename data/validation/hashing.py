@@ -105,12 +105,13 @@ def stacked_dhashes(stack: np.ndarray) -> tuple[list[int], list[int]]:
     return dhashes(image, count)
 
 
-def _jpeg_hashes(data: bytes, mode: str) -> tuple[str, tuple[int, int] | None, tuple[int, int]] | None:
+def _jpeg_hashes(data: bytes, mode: str, head: jpeg.JpegHeader | None = None
+                 ) -> tuple[str, tuple[int, int] | None, tuple[int, int]] | None:
     """``image_hashes`` of a plain JPEG without PIL's file parser: its header read by
     data/jpeg.py, its luma decoded by the same libjpeg call at the same scale PIL's draft
     would make, so the hashes are the same; None to take PIL's route (another kind of
     JPEG, or one that does not decode: PIL's route says why)."""
-    head = jpeg.header(data)
+    head = head or jpeg.header(data)
     if head is None:
         return None
     size = (head.width, head.height)
@@ -126,8 +127,8 @@ def _jpeg_hashes(data: bytes, mode: str) -> tuple[str, tuple[int, int] | None, t
     return sha64(data), dhash(small), size
 
 
-def image_hashes(data: bytes, mode: str, full_decode: bool, image: Image.Image | None = None
-                 ) -> tuple[str, tuple[int, int] | None, tuple[int, int]]:
+def image_hashes(data: bytes, mode: str, full_decode: bool, image: Image.Image | None = None,
+                 header: jpeg.JpegHeader | None = None) -> tuple[str, tuple[int, int] | None, tuple[int, int]]:
     """(exact hash, (horizontal, vertical) dHashes or None when the image is smaller
     than the grid, size) of a stored image, ``image`` its decoding when at hand; raises
     InvalidImage when it is not valid."""
@@ -136,7 +137,7 @@ def image_hashes(data: bytes, mode: str, full_decode: bool, image: Image.Image |
         raise InvalidImage("undecodable", f"neither PNG nor JPEG (starts {data[:8].hex()})")
     reduced = not is_png and not full_decode and image is None
     if reduced:
-        found = _jpeg_hashes(data, mode)
+        found = _jpeg_hashes(data, mode, header)
         if found is not None:
             return found
     if image is None:
