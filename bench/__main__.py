@@ -7,7 +7,8 @@ one shard; for the memory check, the 600,000-example scale-up of cifar10. It pri
 one table: examples/s, output MB/s, CPU use, peak RSS of the largest single process,
 and ratios to the baseline. Where the baseline is too slow to run in full (photos,
 the scale-up) it converts a sample, and its figures are extrapolated to the full count.
-``--scale`` shrinks every replica (0.01 for a smoke run).
+``--scale`` shrinks every replica (0.01 for a smoke run). On the photos, TFDS's own
+builder runs on the same zip (bench/tfds_peer.py); the photo builds' ratios to it follow the table.
 
 ``--only validation`` (not part of the default run) prints instead, in-process and in
 a minute or two at ``--scale 0.1``, the validation stage's share of conversion on

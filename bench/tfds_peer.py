@@ -87,7 +87,9 @@ def ratio_lines(results) -> list[str]:
     if peer is None:
         return []
     prefix = peer.label.split(":")[0]
-    return [f"{run.label}: {run.rate / peer.rate:.2f}x TFDS ({run.rate:.0f} vs {peer.rate:.0f} examples/s)"
+    # CPU per example too: on a loaded machine it moves less than the wall-clock rates.
+    return [f"{run.label}: {run.rate / peer.rate:.2f}x TFDS ({run.rate:.0f} vs {peer.rate:.0f} examples/s; "
+            f"CPU {run.cpu / run.examples * 1e3:.2f} vs {peer.cpu / peer.examples * 1e3:.2f} ms per example)"
             for run in results if run.label.startswith(prefix) and "BuildDataset" in run.label and run.examples]
 
 
