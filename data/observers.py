@@ -49,7 +49,7 @@ class StoredImage:
                 if self.header is not None:
                     try:
                         image = jpeg.decode(self.data, self.header, self.header.mode)
-                    except OSError:  # PIL's own route says why, in its words
+                    except Exception:  # noqa: BLE001 - PIL's own route says why, in its words
                         image = Image.open(io.BytesIO(self.data))
                         image.load()
                 elif self.opened is None:
