@@ -9,7 +9,8 @@ peak PSS of the whole process tree (bench/tree_memory.py: every process's share 
 pages it holds, summed, sampled while it runs), the shards' size, output MB/s and
 ratios to the baseline (examples/s, and output size). Where the baseline is too slow to run in full (photos,
 the scale-up) it converts a sample, and its figures are extrapolated to the full count.
-``--scale`` shrinks every replica (0.01 for a smoke run).
+``--scale`` shrinks every replica (0.01 for a smoke run). On the photos, TFDS's own
+builder runs on the same zip (bench/tfds_peer.py); the photo builds' ratios to it follow the table.
 
 ``--only png`` (not part of the default run) prints the PNG encoder's trade-off of
 filters and compression levels against PIL's default on CIFAR-size images
@@ -37,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import handlers
-from bench import replicas
+from bench import replicas, tfds_peer
 from bench.tree_memory import TreePss
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -166,6 +167,8 @@ def bench_dataset(label: str, dataset: str, make, baseline_limit: int | None, sc
         runs.append(Run(f"{label}: BuildDataset --workers {workers}{checked} (until planned {planned / wall:.0%})",
                         examples, wall, cpu, pss, _shards_mb(ws.data_dir / "datasets")))
     runs.insert(0, _baseline_run(label, *baseline, examples))
+    if dataset == "eurosat":  # TFDS's own builder on the same zip, in its own process
+        runs.insert(1, tfds_peer.measure(label, ws.artifacts, ws.root / "tfds", ws.env(), _measured))
     wall, *_ = _measured(ws.luigi("BuildDataset", dataset, 2), ws.root, ws.env())
     shards = sorted((ws.data_dir / "datasets" / dataset).glob("*/*.tfrecord-*"))
     runs.append(Run(f"{label}: no-op rerun ({len(shards)} shards)", 0, wall, 0, 0, 0))
@@ -230,6 +233,7 @@ def main() -> None:
                                  lambda d: replicas.cifar10_tar(d, int(590_000 * s), 10_000), 1000, args.scratch)
     if results:
         _print(results)
+        print("\n".join(tfds_peer.ratio_lines(results)))
 
 
 def _print(results: list[Run]) -> None:

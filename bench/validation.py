@@ -171,10 +171,21 @@ TRANSFORMS = {
 # --- Quality ------------------------------------------------------------------------
 
 
+def _as_jpeg(data: bytes) -> bytes:
+    """A photo as a photo set holds it: JPEG (quality 90) unless it is one already."""
+    if data.startswith(b"\xff\xd8"):
+        return data
+    return _jpeg(np.asarray(Image.open(io.BytesIO(data)).convert("RGB")), 90)
+
+
+# Applied to every image before it is scanned (``signatures`` sets it to _as_jpeg).
+_STORED = [lambda data: data]
+
+
 def _scan(split: str, items: list[tuple[str, bytes]]) -> dict:
     scan = validation.ShardScan(f"{split}-0", split, FEATURES)
     for key, data in items:
-        scan.add(key, {"label": [0]}, [data])
+        scan.add(key, {"label": [0]}, [_STORED[0](data)])
     return json.loads(json.dumps(scan.to_json()))
 
 
@@ -187,7 +198,7 @@ def _flagged(section: dict, split: str = "test") -> tuple[set[str], list[dict]]:
 
 
 def quality(originals: int, negatives: int, size: tuple[int, int] | None, label: str,
-            seed: int = 0) -> list[str]:
+            seed: int = 0, skip: tuple[str, ...] = ()) -> list[str]:
     """Recall and precision per transformation; lines of a table.
 
     Train holds the ``originals`` and ``negatives`` smooth colour fields; test holds the
@@ -206,6 +217,8 @@ def quality(originals: int, negatives: int, size: tuple[int, int] | None, label:
     try:
         totals = [0, 0, 0, 0]
         for name, transform in TRANSFORMS.items():
+            if name in skip:
+                continue
             rng = np.random.default_rng(zlib.crc32(name.encode()))
             planted = [(f"test/copy{i:05d}", transform(p, rng)) for i, p in enumerate(train_images)]
             test = _scan("test", planted + negative_items)
@@ -231,6 +244,42 @@ def quality(originals: int, negatives: int, size: tuple[int, int] | None, label:
         lines.append(f"{label:<11} {'hard negatives (same backdrop)':<36} flagged {len(flagged)} of {len(pairs)}")
     finally:
         merging.NUM_GROUPS, merging.NUM_EXAMPLES = previous
+    return lines
+
+
+# The reduced-scale luma a passed-through JPEG's dHashes are computed from: the DCT
+# scale follows from the least size asked of PIL's draft (data/validation/hashing.py).
+SIGNATURES = {"luma at 1/4 (draft to 72 px, before)": (72, 72), "luma at 1/8 (draft to 32 px, adopted)": (32, 32)}
+
+
+def signatures(scale: float) -> list[str]:
+    """Passed-through JPEGs: the near-duplicate signature from luma decoded at 1/4 scale
+    (draft to 72 px, what validation used) against 1/8 (draft to 32 px: the DC
+    coefficients only, no inverse DCT), on a photo set held as JPEGs (originals, copies
+    and negatives all JPEG, quality 90, as a photo dataset's files are): recall and
+    precision per transformation, and the CPU cost of decode and hash per image."""
+    from data import jpeg
+    from data.validation import hashing
+
+    originals, negatives = max(20, int(300 * scale)), max(50, int(1_500 * scale))
+    photos = [_jpeg(p, 90) for p in scenes(7, 200)]
+    lines, previous = [], hashing._DRAFT_SIZE
+    _STORED[0] = _as_jpeg
+    try:
+        for name, draft in SIGNATURES.items():
+            hashing._DRAFT_SIZE = draft
+            started = time.process_time()
+            for data in photos:
+                hashing.image_hashes(data, "RGB", False)
+            cost = (time.process_time() - started) / len(photos) * 1e6
+            scale_used = jpeg.draft_scale((300, 300), (min(300, draft[0]), min(300, draft[1])))
+            lines.append(f"signature: {name}: {cost:.0f} us per 160-400 px JPEG (decode + dHashes; "
+                         f"1/{scale_used} at 300 px)")
+            # With the originals stored as JPEG q90, the q90 copies are their very bytes:
+            # exact duplicates, not a test of the signature.
+            lines += quality(originals, negatives, None, f"JPEG 1/{scale_used}", skip=("jpeg q90",))
+    finally:
+        hashing._DRAFT_SIZE, _STORED[0] = previous, (lambda data: data)
     return lines
 
 
@@ -355,6 +404,7 @@ def run(quality_: bool, share_: bool, scale: float, scratch: Path) -> list[str]:
         originals, negatives = max(20, int(300 * scale)), max(50, int(1_500 * scale))
         lines += quality(originals, negatives, None, "photo-size")
         lines += quality(originals, negatives, (32, 32), "CIFAR-size")
+        lines += signatures(scale)
     if share_:
         shutil.rmtree(scratch, ignore_errors=True)
         for folder in ("cifar", "photos"):

@@ -18,6 +18,8 @@ import numpy as np
 from isal import isal_zlib
 from PIL import Image
 
+from data import jpeg
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 JPEG_SIGNATURE = b"\xff\xd8\xff"
 # ISA-L's levels are 0-3; fixed, because the shards must be reproducible.
@@ -229,6 +231,19 @@ def can_pass_through(image: Image.Image, data: bytes, channels: int) -> bool:
         # PIL opens 16-bit RGB PNGs as "RGB"; the IHDR bit depth (byte 24) tells.
         return image.format == "PNG" and data[24:25] == b"\x08" and b"IEND" in data[-64:]
     return False
+
+
+def passed_jpeg(data: bytes, channels: int, max_pixels: int) -> jpeg.JpegHeader | None:
+    """The header of a JPEG stored as it is, read without opening it through PIL, or None
+    when PIL must decide (``stored_image``): the same decision ``can_pass_through`` makes
+    for a plain 8-bit JPEG of the declared channels, within the pixel limits."""
+    head = jpeg.header(data)
+    if head is None or head.mode != mode_for(channels):
+        return None
+    limit = min(max_pixels, 2 * Image.MAX_IMAGE_PIXELS) if Image.MAX_IMAGE_PIXELS else max_pixels
+    if head.width * head.height > limit or b"\xff\xd9" not in data[-1024:]:
+        return None
+    return head
 
 
 def stored_image(data: bytes, channels: int, max_pixels: int,

@@ -16,23 +16,28 @@ from typing import Protocol
 import numpy as np
 from PIL import Image
 
+from data import jpeg
 from data.images import JPEG_SIGNATURE
 
 
 class StoredImage:
     """An image as stored in a shard: its bytes, and ``opened`` (its parsed header) when
-    those bytes are the source's own, passed through."""
+    those bytes are the source's own, passed through, or for a JPEG passed through,
+    ``header`` (data/jpeg.py: read without PIL)."""
 
-    def __init__(self, data: bytes, opened: Image.Image | None):
+    def __init__(self, data: bytes, opened: Image.Image | None, header: jpeg.JpegHeader | None = None):
         self.data = data
         self.opened = opened
-        self.is_jpeg = opened is not None and data.startswith(JPEG_SIGNATURE)
+        self.header = header
+        self.is_jpeg = header is not None or (opened is not None and data.startswith(JPEG_SIGNATURE))
         self._decoded: Image.Image | None = None
         self._error: Exception | None = None
 
     @property
     def size(self) -> tuple[int, int]:
         """(width, height), from the header when it is at hand."""
+        if self.header is not None:
+            return self.header.width, self.header.height
         return self.opened.size if self.opened is not None else self.decoded().size
 
     def decoded(self) -> Image.Image:
@@ -41,7 +46,13 @@ class StoredImage:
             raise self._error
         if self._decoded is None:
             try:
-                if self.opened is None:
+                if self.header is not None:
+                    try:
+                        image = jpeg.decode(self.data, self.header, self.header.mode)
+                    except Exception:  # noqa: BLE001 - PIL's own route says why, in its words
+                        image = Image.open(io.BytesIO(self.data))
+                        image.load()
+                elif self.opened is None:
                     image = Image.open(io.BytesIO(self.data))
                     image.load()
                 else:

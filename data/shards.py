@@ -72,7 +72,9 @@ def _convert_batch(batch: list[tuple[dict, bytes, object]], features: Features, 
                 for observer in observers:
                     observer.observe_stack(keys, labels, stack)
             else:
-                image = StoredImage(*images.stored_image(run[0][1], features.channels, max_pixels))
+                head = images.passed_jpeg(run[0][1], features.channels, max_pixels)
+                image = (StoredImage(run[0][1], None, head) if head is not None
+                         else StoredImage(*images.stored_image(run[0][1], features.channels, max_pixels)))
                 stored.append(image.data)
                 for observer in observers:
                     try:

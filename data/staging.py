@@ -3,7 +3,11 @@
 Planning iterates a handler once (each compressed archive is decompressed once per
 build) and appends every example to one ``records.bin``: a small binary header (image
 kind and size), the key, and the image payload (encoded bytes as found, or raw 8-bit
-pixels). Labels are kept in memory until the stream ends, because a source may state
+pixels), or, for a member that can be read again in place from a verified artifact (a
+``data.members.MemberBytes``: zip members, uncompressed tar members, plain files), a
+reference to it (artifact, offset, length, method, CRC) instead of a copy of its bytes.
+The artifacts referenced are listed in ``sources.json`` with their size and modification
+time; a changed one makes the staging stale (``sources_current``). Labels are kept in memory until the stream ends, because a source may state
 them after the images (``Annotation``); then, per split, it writes ``<split>.index.npy``:
 (hash of key, offset, length) rows sorted by the hash, which is the deterministic
 global shuffle, and ``<split>.labels.json`` aligned with those rows. Shard ``i`` of
@@ -22,6 +26,7 @@ import json
 import math
 import os
 import struct
+import zlib
 from array import array
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -29,13 +34,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from data import images
+from data import images, members
 from data.atomic import atomic_path, write_json_atomic
 from data.hashing import key_hash
 from data.types import Annotation, Example, Features
 
 RECORDS_FILE = "records.bin"
 PLAN_FILE = "plan.json"
+SOURCES_FILE = "sources.json"
 ENCODED = "encoded"
 RAW = "raw"
 
@@ -47,17 +53,68 @@ class PlanError(ValueError):
 
 
 # A record: this header, the UTF-8 key, then the payload. Width and height are 0 for
-# encoded images (their bytes say).
+# encoded images (their bytes say). A reference's payload is _REF: where its encoded
+# bytes lie in one of the artifacts listed in sources.json.
 _HEADER = struct.Struct("<BHII")  # kind, key length, width, height
-_KINDS = (ENCODED, RAW)
+_KINDS = (ENCODED, RAW, ENCODED)
+_REFERENCE = 2
+_REF = struct.Struct("<HQQQBI")  # source index, offset, length, size, method, CRC-32
 
 
-def _record(example: Example, features: Features) -> bytes:
+class _Sources:
+    """The artifacts that staged references point into, by path: the index a reference
+    names, and each file's size and modification time when it was read."""
+
+    def __init__(self, directory: Path, within: Path | None):
+        self.directory = directory
+        self.within = None if within is None else os.path.abspath(within) + os.sep
+        self.index: dict[str, int] = {}
+        self.entries: list[dict] = []
+
+    def refers(self, path: str) -> bool:
+        """Whether a member of ``path`` is staged as a reference (else as a copy)."""
+        return self.within is None or path.startswith(self.within)
+
+    def add(self, path: str) -> int:
+        if path not in self.index:
+            if len(self.entries) >= 0xFFFF:
+                raise PlanError("references into more than 65535 artifact files")
+            status = os.stat(path)
+            self.index[path] = len(self.entries)
+            # Relative to the staging folder, so a data dir moved as a whole still reads.
+            self.entries.append({"path": os.path.relpath(path, self.directory), "size": status.st_size,
+                                 "mtime_ns": status.st_mtime_ns})
+        return self.index[path]
+
+    def write(self) -> None:
+        for path, i in self.index.items():
+            try:
+                status = os.stat(path)
+            except OSError:
+                status = None
+            if status is None or (status.st_size, status.st_mtime_ns) != (self.entries[i]["size"],
+                                                                          self.entries[i]["mtime_ns"]):
+                raise PlanError(
+                    f"the handler read members of {path}, which was removed or changed before planning "
+                    "ended (a temporary file?), so they cannot be read again in place; pass "
+                    "bytes(member) to stage a copy, or plan from files that stay")
+        write_json_atomic(self.directory / SOURCES_FILE, self.entries)
+
+
+def _record(example: Example, features: Features, sources: _Sources) -> tuple[bytes, int]:
+    """(the record, its size as a copy would stage it: what a shard's size is planned from)."""
     key = example.key.encode("utf-8")
     if len(key) > 0xFFFF:
         raise PlanError(f"example key {example.key[:80]!r}... is longer than 65535 bytes")
+    if isinstance(example.image, members.MemberBytes) and sources.refers(example.image.origin.path):
+        origin = example.image.origin
+        head = _HEADER.pack(_REFERENCE, len(key), 0, 0)
+        reference = _REF.pack(sources.add(origin.path), origin.offset, origin.length, origin.size,
+                              origin.method, origin.crc or 0)
+        return b"".join((head, key, reference)), len(head) + len(key) + len(example.image)
     if isinstance(example.image, bytes):
-        return b"".join((_HEADER.pack(0, len(key), 0, 0), key, example.image))
+        record = b"".join((_HEADER.pack(0, len(key), 0, 0), key, example.image))
+        return record, len(record)
     if isinstance(example.image, np.ndarray) and _is_stored_layout(example.image, features):
         height, width = example.image.shape[:2]
         payload = example.image.tobytes()  # C order whatever the strides
@@ -70,7 +127,8 @@ def _record(example: Example, features: Features) -> bytes:
         payload = image.tobytes()
     else:
         raise PlanError(f"example {example.key!r}: image must be a PIL image, a uint8 array or bytes")
-    return b"".join((_HEADER.pack(1, len(key), width, height), key, payload))
+    record = b"".join((_HEADER.pack(1, len(key), width, height), key, payload))
+    return record, len(record)
 
 
 def _is_stored_layout(array: np.ndarray, features: Features) -> bool:
@@ -180,6 +238,7 @@ def stage(
     split_rule: SplitRule | None,
     progress: Callable[[int], None] = lambda count: None,
     on_record: Callable[[int, bytes], None] | None = None,
+    refer_within: Path | None = None,
 ) -> dict:
     """Write records.bin, the split indexes and labels; return the plan (see ``write_plan``).
 
@@ -189,10 +248,13 @@ def stage(
     What is kept per example until the stream ends is a fixed few bytes (key hash,
     offset, length, split, label), never the key or the image, so memory grows only
     by those bytes (and by the annotations and a split rule's keys, where a source
-    needs them).
+    needs them). Members read in place (``members.MemberBytes``) are staged as
+    references, only those of files inside ``refer_within`` when it is given.
     """
     directory.mkdir(parents=True, exist_ok=True)
     hashes, offsets, lengths, split_ids = array("Q"), array("Q"), array("Q"), array("b")
+    sizes = array("Q")  # as a copy would stage them: shard counts do not depend on references
+    sources = _Sources(directory, refer_within)
     labels = _LabelColumn(features.task)
     split_names: list[str] = []
     notes = _Annotations(features.task)
@@ -204,13 +266,14 @@ def stage(
             if isinstance(item, Annotation):
                 notes.add(item, features)
                 continue
-            record = _record(item, features)
+            record, size = _record(item, features, sources)
             out.write(record)
             if on_record is not None:
                 on_record(offset, record)
             hashes.append(key_hash(item.key, "shuffle"))
             offsets.append(offset)
             lengths.append(len(record))
+            sizes.append(size)
             labels.append(_label_of(item, features))
             split_ids.append(_split_id(item.split, split_names))
             offset += len(record)
@@ -226,7 +289,9 @@ def stage(
         if problem:
             raise PlanError(f"example {columns.key(problem[0])!r} {problem[1]}")
         columns.assign_missing_splits(labels, split_names, split_rule)
+        sources.write()
 
+    sizes = np.frombuffer(sizes, np.uint64)
     plan_splits = {}
     for split_id, split in sorted(enumerate(split_names), key=lambda pair: pair[1]):
         members = np.flatnonzero(columns.split_ids == split_id)
@@ -240,7 +305,7 @@ def stage(
         write_json_atomic(directory / labels_file, labels.take(rows))
         plan_splits[split] = {
             "num_examples": len(members),
-            "payload_bytes": int(index[:, 2].sum()),  # the shard count follows (shard_counts)
+            "payload_bytes": int(sizes[rows].sum()),  # the shard count follows (shard_counts)
             "index": index_file,
             "labels": labels_file,
         }
@@ -396,6 +461,9 @@ class StagedRecords:
     def __init__(self, path: Path):
         self._file = open(path, "rb", buffering=0)  # noqa: SIM115 - held open until close()
         self._fd = self._file.fileno()
+        self._directory = Path(path).parent
+        self._sources: list[dict] | None = None
+        self._source_fds: dict[int, int] = {}
 
     def _read(self, offset: int, length: int) -> bytes:
         data = os.pread(self._fd, length, offset)
@@ -409,7 +477,34 @@ class StagedRecords:
         kind, key_length, width, height = _HEADER.unpack_from(data)
         start = _HEADER.size + key_length
         key = data[_HEADER.size:start].decode("utf-8")
-        return {"k": key, "t": _KINDS[kind], "s": [width, height]}, data[start:]
+        payload = data[start:] if kind != _REFERENCE else self._referenced(key, *_REF.unpack_from(data, start))
+        return {"k": key, "t": _KINDS[kind], "s": [width, height]}, payload
+
+    def _referenced(self, key: str, source: int, offset: int, length: int, size: int, method: int,
+                    crc: int) -> bytes:
+        """A referenced member's bytes, read from its artifact (checked unchanged when opened)."""
+        fd = self._source_fds.get(source)
+        if fd is None:
+            fd = self._source_fds[source] = self._open_source(source)
+        try:
+            return members.read_at(fd, offset, length, size, method, None if method == members.PLAIN else crc,
+                                   name=f"staged record {key!r} in {self._sources[source]['path']}")
+        except (members.MemberError, zlib.error) as error:
+            raise PlanError(f"{error}; rerun the build, which plans again from the artifacts") from error
+
+    def _open_source(self, source: int) -> int:
+        if self._sources is None:
+            self._sources = read_sources(self._directory)
+        entry = self._sources[source]
+        fd = os.open(self._directory / entry["path"], os.O_RDONLY)
+        status = os.fstat(fd)
+        if (status.st_size, status.st_mtime_ns) != (entry["size"], entry["mtime_ns"]):
+            os.close(fd)
+            raise PlanError(
+                f"staging refers to {entry['path']}, which changed after it was planned ({status.st_size} "
+                f"bytes, modified {status.st_mtime_ns}, planned with {entry['size']} and "
+                f"{entry['mtime_ns']}); rerun the build, which plans again from the artifacts")
+        return fd
 
     def key(self, offset: int) -> str:
         """The key of the record at ``offset``, reading its header only."""
@@ -418,12 +513,65 @@ class StagedRecords:
 
     def close(self) -> None:
         self._file.close()
+        for fd in self._source_fds.values():
+            os.close(fd)
+        self._source_fds.clear()
 
     def __enter__(self):
         return self
 
     def __exit__(self, *exc):
         self.close()
+
+
+def read_sources(directory: Path) -> list[dict]:
+    """The artifacts the staged references point into: [{path (relative to ``directory``),
+    size, mtime_ns}]; none for staging without references."""
+    try:
+        return json.loads((Path(directory) / SOURCES_FILE).read_text())
+    except FileNotFoundError:
+        return []
+
+
+def sources_current(directory: Path) -> bool:
+    """Whether every artifact the staging refers to is as it was planned (same size and
+    modification time): false when one was fetched again, replaced or removed, so the
+    staging must be planned again."""
+    for entry in read_sources(directory):
+        try:
+            status = os.stat(Path(directory) / entry["path"])
+        except OSError:
+            return False
+        if (status.st_size, status.st_mtime_ns) != (entry["size"], entry["mtime_ns"]):
+            return False
+    return True
+
+
+def drop(directory: Path) -> int:
+    """Remove a finished dataset's staged records, indexes and labels (``[convert]
+    keep_staging = false``); return the bytes freed. The plan stays, so the shard counts
+    and status stay readable, and so do the shards' sidecars and scans: a later repair
+    plans again from the artifacts (``staged`` is false) and converts only what is missing."""
+    freed = 0
+    directory = Path(directory)
+    names = [RECORDS_FILE, SOURCES_FILE] + [p.name for p in directory.glob("*.index.npy")] \
+        + [p.name for p in directory.glob("*.labels.json")]
+    for name in names:  # records.bin first: from then on ``staged`` is false
+        path = directory / name
+        try:
+            freed += path.stat().st_size
+            path.unlink()
+        except FileNotFoundError:
+            pass
+    return freed
+
+
+def staged(directory: Path) -> bool:
+    """Whether the staging is complete and still there: planned, not dropped, and every
+    artifact it refers to unchanged."""
+    directory = Path(directory)
+    return ((directory / PLAN_FILE).exists() and (directory / RECORDS_FILE).exists()
+            and sources_current(directory))
 
 
 def raw_pixels(header: dict, payload: bytes, channels: int) -> np.ndarray:

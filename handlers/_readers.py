@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import os
 import pickle
 import posixpath
 import struct
@@ -32,6 +33,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import numpy as np
 from PIL import Image
 
+from data import members
 from handlers._limits import (  # noqa: F401 (Budget, RATIO_FLOOR_BYTES: the rules' home is _limits)
     RATIO_FLOOR_BYTES,
     BoundedStream,
@@ -77,11 +79,39 @@ def zip_members(
     An archive with a member named outside itself (absolute, ``..``) is refused, and so
     is one that decodes past its budget.
     """
-    with open_zip(source) as archive:
+    # A zip on disk has its small stored or deflated members read in place (one pread
+    # each): they come as MemberBytes, which staging records as references, not copies.
+    path = os.path.abspath(source) if isinstance(source, (str, Path)) else None
+    with contextlib.ExitStack() as stack:
+        stream = stack.enter_context(open(path, "rb")) if path else source
+        archive = stack.enter_context(BoundedZip(stream, parent=getattr(source, "budget", None),
+                                                 label=_label(source)))
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
             safe_member_name(info.filename, archive.label)
             if not info.is_dir() and wanted(info.filename, suffixes, keep):
-                yield info.filename, archive.read(info)
+                if path and _in_place(info):
+                    yield info.filename, archive.read_in_place(info, stream.fileno(), path)
+                else:
+                    yield info.filename, archive.read(info)
+
+
+def _in_place(info: zipfile.ZipInfo) -> bool:
+    """Whether a member can be read with one pread and inflated at once: stored or
+    deflated, not encrypted, and small enough that its whole output stays bounded."""
+    return (info.compress_type in (members.STORED, members.DEFLATED) and not info.flag_bits & 1
+            and info.file_size <= _ONE_READ)
+
+
+def _zip_member_in_place(fd: int, path: str, info: zipfile.ZipInfo, label: str) -> members.MemberBytes:
+    """A zip member read with one ``pread`` (and inflated): its bytes and their origin."""
+    name = f"{label}: {info.filename}"
+    try:
+        offset = members.zip_data_offset(fd, info.header_offset, name)
+        origin = members.Origin(path, offset, info.compress_size, info.file_size, info.compress_type, info.CRC)
+        return members.MemberBytes(members.read_at(fd, *origin[1:], name=name), origin)
+    except (members.MemberError, zlib.error) as error:
+        raise CorruptArchiveError(f"{error}. Delete {label} and rerun to fetch it again, or check it "
+                                  "with `python -m tasks doctor`") from error
 
 
 # Zip members declaring at most this many bytes are read at once (see BoundedZip.read).
@@ -95,8 +125,8 @@ class BoundedZip:
     members by name (``open_zip``). Each member's decoded bytes are counted against the
     compressed bytes read for them, so a bomb stops a megabyte or two in."""
 
-    def __init__(self, source: Path | BinaryIO, parent: Budget | None = None):
-        self.label = _label(source)  # once: a Path per member cost a tenth of a photo's read
+    def __init__(self, source: Path | BinaryIO, parent: Budget | None = None, label: str | None = None):
+        self.label = label or _label(source)  # once: a Path per member cost a tenth of a photo's read
         self._zip = zipfile.ZipFile(source)
         self.budget = Budget(self.label, parent=parent)
 
@@ -162,6 +192,15 @@ class BoundedZip:
         self.budget.spend(len(data), info.filename)
         return data
 
+    def read_in_place(self, info: zipfile.ZipInfo, fd: int, path: str) -> members.MemberBytes:
+        """A small stored or deflated member (``_in_place``) read with one pread from the
+        zip's file and counted like ``read``: its bytes, with the origin staging records."""
+        check_member_size(info.filename, info.file_size, self.label)
+        data = _zip_member_in_place(fd, path, info, self.label)
+        self.budget.take_in(info.compress_size)
+        self.budget.spend(len(data), info.filename)
+        return data
+
     def close(self) -> None:
         self._zip.close()
 
@@ -211,8 +250,9 @@ class TarEntries:
     each name checked, sparse members (holes a reader would fill with zeros, without
     bound) refused. ``read(info)`` gives a regular member's bytes."""
 
-    def __init__(self, archive: tarfile.TarFile, budget: Budget):
+    def __init__(self, archive: tarfile.TarFile, budget: Budget, path: str | None = None):
         self._archive, self.budget, self.label = archive, budget, budget.archive
+        self.path = path  # an uncompressed tar on disk: members can be read again in place
 
     def __iter__(self) -> Iterator[tarfile.TarInfo]:
         entries = iter(self._archive)
@@ -243,7 +283,12 @@ class TarEntries:
             name = info.name.removeprefix("./")
             if info.isfile() and wanted(name, suffixes, keep):
                 check_member_size(name, info.size, self.label)
-                yield name, self.read(info)
+                data = self.read(info)
+                if self.path and len(data) == info.size:
+                    # its data lies at ``offset_data``: staged as a reference, not a copy
+                    data = members.MemberBytes(data, members.Origin(
+                        self.path, info.offset_data, info.size, info.size, members.PLAIN, None))
+                yield name, data
 
     def nested(self, name: str, data: bytes) -> BinaryIO:
         """A member's bytes as the source of a reader of the archive inside it (a .tar.Z in
@@ -261,13 +306,18 @@ def tar_entries(source: Path | BinaryIO) -> Iterator[TarEntries]:
     label = _label(source)
     with contextlib.ExitStack() as stack:
         raw = stack.enter_context(open(source, "rb")) if isinstance(source, (str, Path)) else source
+        path = None
+        if isinstance(source, (str, Path)):
+            plain = compression(raw.read(6)) is None
+            raw.seek(0)
+            path = os.path.abspath(source) if plain else None
         budget = Budget(label, parent=getattr(source, "budget", None))
         stream = stack.enter_context(decoded(raw, budget))
         try:
             archive = stack.enter_context(tarfile.open(fileobj=stream, mode="r|", bufsize=_TAR_BUFFER))
         except (EOFError, tarfile.ReadError) as error:
             raise corrupt(label, error) from error
-        yield TarEntries(archive, budget)
+        yield TarEntries(archive, budget, path)
 
 
 class IndexedTar:
@@ -535,3 +585,4 @@ def check_member_size(name: str, size: int, archive: str) -> None:
             f"{archive}: member {name!r} declares {size} bytes, more than the "
             f"{MAX_MEMBER_BYTES} read into memory at once; the handler must read it in pieces"
         )
+

@@ -82,6 +82,9 @@ class convert(luigi.Config):  # noqa: N801
     check_counts = luigi.BoolParameter(
         default=True, description="Fail when split sizes differ from the handler's expectation"
     )
+    keep_staging = luigi.BoolParameter(
+        default=True, description="Keep a finished dataset's staged records (false: a repair plans again)"
+    )
 
 
 class validate(luigi.Config):  # noqa: N801

@@ -262,9 +262,12 @@ class PlanExamples(StorageTask):
         return luigi.LocalTarget(staging_of(self.dataset) / staging.PLAN_FILE)
 
     def complete(self):
+        # Staged references read their artifacts in place: one changed since is planned
+        # again, and so is staging dropped after a build ([convert] keep_staging = false).
         # Datasets in object storage: planned by any host is enough; a host stages what it
         # converts (tasks/store.py: ensure_staged).
-        return super().complete() or store.plan_published(self.dataset, provenance_of(self.dataset)["fingerprint"])
+        return (staging.staged(staging_of(self.dataset))
+                or store.plan_published(self.dataset, provenance_of(self.dataset)["fingerprint"]))
 
     def run(self):
         spec = handlers.get(self.dataset)
@@ -301,6 +304,7 @@ class PlanExamples(StorageTask):
                     spec.split_rule,
                     progress=lambda n: reporter.update(n, None, f"read {n} examples"),
                     on_record=encoder.add_record,
+                    refer_within=config.data_dir() / "artifacts",  # verified files only, not a handler's scratch
                 )
             counts = {split: info["num_examples"] for split, info in plan["splits"].items()}
             total = sum(counts.values())
@@ -510,6 +514,8 @@ class WriteMetadata(StorageTask):
             # Shards of an earlier build with another shard count are not part of this one.
             if stale.name not in {entry["file"] for split in entries.values() for entry in split}:
                 stale.unlink()
+        if not config.convert().keep_staging:
+            staging.drop(staging_of(self.dataset))  # a repair plans again from the artifacts
 
     def _validation(self, tasks) -> dict:
         """The validation stage: merge the shards' scans, log the findings, and raise when

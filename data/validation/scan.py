@@ -36,7 +36,7 @@ from data.validation.section import ProblemEntry
 
 # Bumped when a scan's content changes: the caller keeps scans under this version, so a
 # rebuild reads its shards back instead of merging scans of an older kind.
-SCAN_VERSION = 2
+SCAN_VERSION = 3  # 3: JPEG dHashes from luma at 1/8 scale
 # Records whose key cannot be read are named "<shard>#<record index>".
 RECORD_PROBLEMS = ("undecodable", "wrong_channels", "label_out_of_range")
 NUM_EXAMPLES = 5
@@ -168,7 +168,7 @@ class ShardScan:
                 decoded = image.decoded()
             except Exception:
                 decoded = None  # ``add`` decodes it again and reports why it fails
-        self.add(key, labels, [image.data], decoded=decoded)
+        self.add(key, labels, [image.data], decoded=decoded, header=image.header)
 
     def unreadable(self, reason: str, framed: bool = True) -> None:
         """A record whose key cannot be read, named "<shard>#<record index>"; one whose
@@ -176,14 +176,16 @@ class ShardScan:
         self.problems.add("undecodable", f"{self.name}#{self.num_records}", reason)
         self.num_records += framed
 
-    def add(self, key: str, labels: dict, images: list[bytes], decoded: Image.Image | None = None) -> None:
+    def add(self, key: str, labels: dict, images: list[bytes], decoded: Image.Image | None = None,
+            header=None) -> None:
         """One record: ``labels`` maps label feature names to their values (as parsed);
-        ``decoded`` is the decoding of a passed-through image, when at hand."""
+        ``decoded`` is the decoding of a passed-through image, when at hand, ``header`` a
+        passed-through JPEG's (data/jpeg.py)."""
         self._add_record(key, labels)
         try:
             if len(images) != 1:
                 raise InvalidImage("undecodable", f"{len(images)} images, expected 1")
-            self.exact[-1], hashes, size = image_hashes(images[0], self.mode, self.full_decode, decoded)
+            self.exact[-1], hashes, size = image_hashes(images[0], self.mode, self.full_decode, decoded, header)
             if hashes is not None:
                 self.dhashes[-1], self.vertical[-1] = hashes
             self._sized(*size)
