@@ -62,6 +62,7 @@ def run_luigid(data_dir: Path, address: str, port: int, background: bool) -> int
                      f"command keeps the state in {root} ([scheduler] state_dir)")
     for note in filter(None, notes):
         print(note, file=sys.stderr, flush=True)
+    _drop_stale_pidfile(root / "luigid.pid")
     process = subprocess.Popen(luigid_command(root, address, port, background))
     try:
         code = _until_listening(process, root, address, port, background)
@@ -73,6 +74,21 @@ def run_luigid(data_dir: Path, address: str, port: int, background: bool) -> int
             process.terminate()
             return process.wait()
         return 130
+
+
+def _drop_stale_pidfile(pidfile: Path) -> None:
+    """Remove a pid file whose luigid has stopped. luigid takes any process with that pid
+    for itself, and a stopped daemon stays a zombie where nothing reaps it (containers
+    whose first process does not): it would refuse to start "already running"."""
+    if not Path("/proc/self/stat").exists():
+        return  # no way to tell a zombie here; luigid's own check stands
+    try:
+        pid = int(pidfile.read_text().strip())
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, ValueError, IndexError):
+        state = "gone"
+    if state in ("gone", "Z", "X"):
+        pidfile.unlink(missing_ok=True)
 
 
 def _until_listening(process, root: Path, address: str, port: int, background: bool) -> int | None:
