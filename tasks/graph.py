@@ -20,9 +20,9 @@ import luigi.interface
 
 import handlers
 from data import format as fmt
-from data import locate, metadata, settings, shards, staging, validation
+from data import locate, metadata, ownership, settings, shards, staging, validation
 from data.artifacts import ArtifactStore, recorded_sha256
-from data.atomic import write_json_atomic
+from data.atomic import atomic_path, write_json_atomic
 from fetch import download_host, fetch
 from tasks import config, progress, provenance, status
 
@@ -189,6 +189,15 @@ class FetchArtifact(StorageTask):
         return self._store().verified(_path(self.output()), self._published())
 
     def run(self):
+        # Another build may fetch the same file (Luigi's own lock only matches identical
+        # command lines): wait for it, then use what it fetched.
+        with self._store().writing(_path(self.output())):
+            if self.complete():
+                log.info("%s/%s was fetched by another process meanwhile", self.source, self.file)
+                return
+            self._fetch()
+
+    def _fetch(self):
         started = time.monotonic()
         path = _path(self.output())
         if self._store().verified(path, None) and not self.complete():
@@ -219,10 +228,8 @@ def _link_borrowed(spec) -> None:
         target = Path(os.path.relpath(locate.artifacts_dir(config.data_dir(), artifact.source) / artifact.file, own))
         if link.is_symlink() and Path(os.readlink(link)) == target:
             continue
-        temporary = own / f".{artifact.file}.link-{os.getpid()}"
-        temporary.unlink(missing_ok=True)
-        temporary.symlink_to(target)
-        os.replace(temporary, link)
+        with atomic_path(link, sync=False) as temporary:
+            temporary.symlink_to(target)
 
 
 class PlanExamples(StorageTask):
@@ -240,6 +247,17 @@ class PlanExamples(StorageTask):
         return luigi.LocalTarget(staging_of(self.dataset) / staging.PLAN_FILE)
 
     def run(self):
+        # Another build may plan the same dataset: wait for it, then use its plan.
+        # Temporaries of a killed planning are removed (see data/ownership.py).
+        directory = staging_of(self.dataset)
+        with ownership.owned(directory / staging.PLAN_FILE, f"PlanExamples({self.dataset})"):
+            if self.complete():
+                log.info("%s was planned by another process meanwhile", self.dataset)
+                return
+            ownership.sweep(directory)
+            self._plan()
+
+    def _plan(self):
         spec = handlers.get(self.dataset)
         settings = config.convert()
         directory = staging_of(self.dataset)
@@ -315,6 +333,12 @@ class ConvertShard(StorageTask):
         } if config.validate().enabled else {})
 
     def run(self):
+        # Another build converting the same shard: wait for it; the shard is then there
+        # and is not converted again (_convert checks under the lock).
+        with ownership.owned(_path(self.output()["shard"]), f"ConvertShard({self.dataset}, {self.split}, {self.shard})"):
+            self._convert()
+
+    def _convert(self):
         spec = handlers.get(self.dataset)
 
         reporter = progress.Reporter(self, self.dataset, "convert", "examples")
@@ -399,6 +423,19 @@ class WriteMetadata(StorageTask):
     def run(self):
         tasks = self.shard_tasks()
         yield tasks  # dynamic dependencies: the shard counts follow from the plan
+        with ownership.owned(_path(self.output()), f"WriteMetadata({self.dataset})"):
+            if self.complete():
+                log.info("%s's metadata was written by another process meanwhile", self.dataset)
+                return
+            self._write(tasks)
+
+    def _write(self, tasks) -> None:
+        # What killed writers left: temporaries of shards (of any shard count), sidecars,
+        # scans and metadata files, and their lock files. A live writer's are kept.
+        for folder in (self._directory(), staging_of(self.dataset)):
+            ownership.sweep(folder, recursive=True)
+        for folder in (self._directory().parent.parent, config.data_dir()):
+            ownership.sweep(folder)  # the TFDS guard files (data/tfds_compat.py)
         entries: dict[str, list[dict]] = {}
         for task in tasks:
             sidecar = _path(task.output()["sidecar"])
