@@ -11,6 +11,7 @@ anywhere under the data dir.
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import json
 import os
@@ -36,10 +37,23 @@ def _tree(root: Path) -> dict[str, bytes]:
 
 
 def _finished(data_dir: Path) -> dict[str, tuple[int, int]]:
-    """Files that, once there, must never be written again: shards, plans, artifacts."""
-    paths = [*data_dir.glob("datasets/*/*/[!.]*.tfrecord-*"), *data_dir.glob("staging/*/*/plan.json"),
-             *data_dir.glob("staging/*/*/shards-*/[!.]*.json"), *data_dir.glob("artifacts/.by-sha256/*")]
+    """Files that, once there, must never be written again: shards with their sidecars
+    (a sidecar alone is a shard killed before its rename), plans, verified artifacts."""
+    shards = list(data_dir.glob("datasets/*/*/[!.]*.tfrecord-*"))
+    names = {p.name for p in shards}
+    sidecars = [p for p in data_dir.glob("staging/*/*/shards-*/[!.]*.json") if p.stem in names]
+    paths = [*shards, *sidecars, *data_dir.glob("staging/*/*/plan.json"),
+             *data_dir.glob("artifacts/.by-sha256/*")]
     return {str(p.relative_to(data_dir)): (p.stat().st_ino, p.stat().st_mtime_ns) for p in paths}
+
+
+def _phase(data_dir: Path) -> str:
+    """How far the build had come when it was killed (from what is on disk)."""
+    plans = len(list(data_dir.glob("staging/*/*/plan.json")))
+    if plans < len(DATASETS):
+        return "fetching or planning"
+    infos = len(list(data_dir.glob("datasets/*/*/dataset_info.json")))
+    return "converting or writing metadata" if infos < len(DATASETS) else "finishing"
 
 
 def _stray(data_dir: Path) -> list[str]:
@@ -83,7 +97,8 @@ def test_random_sigkills_then_a_finished_build_identical_to_a_clean_one(tmp_path
     expected = _tree(clean.data_dir / "datasets")
     assert _stray(clean.data_dir) == []
 
-    kills = rounds = runs = 0
+    kills = rounds = runs = stranded = 0
+    phases: collections.Counter = collections.Counter()
     moments: list[float] = []
     while kills < wanted:
         rounds += 1
@@ -104,6 +119,8 @@ def test_random_sigkills_then_a_finished_build_identical_to_a_clean_one(tmp_path
                 process.wait()
                 kills += 1
                 moments.append(moment)
+                stranded += bool(ownership.leftovers(workspace.data_dir))
+                phases[_phase(workspace.data_dir)] += 1
             else:
                 assert process.returncode == 0, log.read_text()[-4000:]
             now = _finished(workspace.data_dir)
@@ -115,6 +132,7 @@ def test_random_sigkills_then_a_finished_build_identical_to_a_clean_one(tmp_path
         assert _tree(workspace.data_dir / "datasets") == expected
         assert _stray(workspace.data_dir) == [] and ownership.leftovers(workspace.data_dir) == []
     print(f"\nsoak: {kills} SIGKILLs in {rounds} rounds of {runs} runs (clean build "
-          f"{duration:.1f}s; kill moments {min(moments):.1f}-{max(moments):.1f}s); every round "
+          f"{duration:.1f}s; kill moments {min(moments):.1f}-{max(moments):.1f}s; killed while "
+          f"{dict(phases)}; {stranded} kills left partial or lock files behind); every round "
           f"byte-identical to the clean build ({len(expected)} files), no partial file left, "
           "nothing finished rewritten")
