@@ -27,7 +27,10 @@ def _python(code: str) -> subprocess.Popen:
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     process = subprocess.Popen([sys.executable, "-c", textwrap.dedent(code)], env=env,
                                stdout=subprocess.PIPE, text=True)
-    assert process.stdout.readline().strip() == "ready"
+    lines = []
+    while (line := process.stdout.readline()) and line.strip() != "ready":
+        lines.append(line)  # whatever an import printed first
+    assert line.strip() == "ready", f"the helper process ended early: {lines}"
     return process
 
 
@@ -61,7 +64,9 @@ def test_a_live_writers_partial_is_kept_and_its_zombies_removed(tmp_path):
         # its partial). It holds no lock, so its partial is removed.
         writer.kill()
         deadline = time.monotonic() + 10
-        while _state(writer.pid) != "Z":
+        # Z once its last thread is gone (threads of a killed process exit one by one,
+        # the last one closing its files).
+        while _state(writer.pid) != "Z" or len(os.listdir(f"/proc/{writer.pid}/task")) > 1:
             assert time.monotonic() < deadline
             time.sleep(0.01)
         assert not ownership.is_owned(final)
