@@ -47,13 +47,20 @@ def _finished(data_dir: Path) -> dict[str, tuple[int, int]]:
     return {str(p.relative_to(data_dir)): (p.stat().st_ino, p.stat().st_mtime_ns) for p in paths}
 
 
-def _phase(data_dir: Path) -> str:
-    """How far the build had come when it was killed (from what is on disk)."""
-    plans = len(list(data_dir.glob("staging/*/*/plan.json")))
-    if plans < len(DATASETS):
-        return "fetching or planning"
-    infos = len(list(data_dir.glob("datasets/*/*/dataset_info.json")))
-    return "converting or writing metadata" if infos < len(DATASETS) else "finishing"
+def _stranded(data_dir: Path) -> set[str]:
+    """What a kill left half-written: partial shards, staging or metadata files, and
+    downloads (partial files or their locks), by kind."""
+    kinds = set()
+    for path in [*ownership.leftovers(data_dir), *data_dir.glob("artifacts/*/.*.download")]:
+        if ".tfrecord-" in path.name and "datasets" in path.parts:
+            kinds.add("shard")
+        elif "staging" in path.parts:
+            kinds.add("staging")
+        elif "artifacts" in path.parts:
+            kinds.add("download")
+        else:
+            kinds.add("metadata")
+    return kinds
 
 
 def _stray(data_dir: Path) -> list[str]:
@@ -119,8 +126,9 @@ def test_random_sigkills_then_a_finished_build_identical_to_a_clean_one(tmp_path
                 process.wait()
                 kills += 1
                 moments.append(moment)
-                stranded += bool(ownership.leftovers(workspace.data_dir))
-                phases[_phase(workspace.data_dir)] += 1
+                left = _stranded(workspace.data_dir)
+                stranded += bool(left)
+                phases.update(left)
             else:
                 assert process.returncode == 0, log.read_text()[-4000:]
             now = _finished(workspace.data_dir)
@@ -132,7 +140,7 @@ def test_random_sigkills_then_a_finished_build_identical_to_a_clean_one(tmp_path
         assert _tree(workspace.data_dir / "datasets") == expected
         assert _stray(workspace.data_dir) == [] and ownership.leftovers(workspace.data_dir) == []
     print(f"\nsoak: {kills} SIGKILLs in {rounds} rounds of {runs} runs (clean build "
-          f"{duration:.1f}s; kill moments {min(moments):.1f}-{max(moments):.1f}s; killed while "
-          f"{dict(phases)}; {stranded} kills left partial or lock files behind); every round "
+          f"{duration:.1f}s; kill moments {min(moments):.1f}-{max(moments):.1f}s; {stranded} kills "
+          f"left half-written files behind, by kind {dict(sorted(phases.items()))}); every round "
           f"byte-identical to the clean build ({len(expected)} files), no partial file left, "
           "nothing finished rewritten")
