@@ -4,10 +4,16 @@ On full-size replica artifacts (bench/replicas.py) it measures, in one run:
 the hand-written baseline (bench/baseline.py) and ``BuildDataset`` with --workers 1
 and 2, each in its own process tree; then a no-op rerun and a rerun after deleting
 one shard; for the memory check, the 600,000-example scale-up of cifar10. It prints
-one table: examples/s, output MB/s, CPU use, peak RSS of the largest single process,
-and ratios to the baseline. Where the baseline is too slow to run in full (photos,
+one table: examples/s, CPU use (CPU seconds of the whole tree per wall second), the
+peak PSS of the whole process tree (bench/tree_memory.py: every process's share of the
+pages it holds, summed, sampled while it runs), the shards' size, output MB/s and
+ratios to the baseline (examples/s, and output size). Where the baseline is too slow to run in full (photos,
 the scale-up) it converts a sample, and its figures are extrapolated to the full count.
 ``--scale`` shrinks every replica (0.01 for a smoke run).
+
+``--only png`` (not part of the default run) prints the PNG encoder's trade-off of
+filters and compression levels against PIL's default on CIFAR-size images
+(bench/png_tradeoff.py).
 
 ``--only validation`` (not part of the default run) prints instead, in-process and in
 a minute or two at ``--scale 0.1``, the validation stage's share of conversion on
@@ -32,8 +38,10 @@ from pathlib import Path
 
 import handlers
 from bench import replicas
+from bench.tree_memory import TreePss
 
 ROOT = Path(__file__).resolve().parent.parent
+MEMORY_LIMIT_MB = 700  # a build's whole process tree, at any dataset size
 
 
 @dataclass
@@ -42,7 +50,7 @@ class Run:
     examples: int
     seconds: float
     cpu: float
-    peak_rss_mb: float
+    tree_pss_mb: float
     output_mb: float
 
     @property
@@ -51,16 +59,18 @@ class Run:
 
 
 def _measured(command: list[str], cwd: Path, env: dict) -> tuple[float, float, float, str]:
-    """(wall s, CPU s, peak RSS MB of the largest process in the tree, stdout)."""
+    """(wall s, CPU s of the whole tree, peak PSS MB of the whole tree, stdout)."""
     out = Path(tempfile.mkstemp()[1])
     started = time.perf_counter()
     with open(out, "w") as stdout:
         process = subprocess.Popen(command, cwd=cwd, env=env, stdout=stdout, stderr=subprocess.DEVNULL)
+        sampler = TreePss(process.pid).start()
         _, status, usage = os.wait4(process.pid, 0)
+        sampler.stop()
     wall = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
         raise RuntimeError(f"{' '.join(command)} failed with {status}")
-    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, out.read_text()
+    return wall, usage.ru_utime + usage.ru_stime, sampler.peak_mb, out.read_text()
 
 
 class Workspace:
@@ -114,8 +124,10 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _dir_mb(path: Path) -> float:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1e6
+def _shards_mb(path: Path) -> float:
+    """The TFRecord shards' size (the metadata beside them is left out: the baseline
+    writes none, and the size ratio compares the records)."""
+    return sum(p.stat().st_size for p in path.rglob("*.tfrecord-*") if p.is_file()) / 1e6
 
 
 def generate_replica(label: str, make, artifacts: Path) -> None:
@@ -136,15 +148,15 @@ def bench_dataset(label: str, dataset: str, make, baseline_limit: int | None, sc
     generate_replica(label, make, ws.artifacts)
     ws.configure(spec)
     runs = []
-    wall, cpu, rss, out = _measured(
+    wall, cpu, pss, out = _measured(
         [sys.executable, "-m", "bench.baseline", dataset, str(ws.artifacts), str(ws.root / "baseline")]
         + (["--limit", str(baseline_limit)] if baseline_limit else []), ROOT, ws.env())
-    baseline = (json.loads(out), wall, cpu, rss)
+    baseline = (json.loads(out), wall, cpu, pss)
     for workers, validate in ((1, True), (2, True), (2, False)):
         ws.configure(spec, validate)
         shutil.rmtree(ws.data_dir, ignore_errors=True)
         started = time.time()
-        wall, cpu, rss, _ = _measured(ws.luigi("BuildDataset", dataset, workers), ws.root, ws.env())
+        wall, cpu, pss, _ = _measured(ws.luigi("BuildDataset", dataset, workers), ws.root, ws.env())
         info = json.loads(next((ws.data_dir / "datasets" / dataset).glob("*/dataset_info.json")).read_text())
         examples = sum(split["num_examples"] for split in info["splits"].values())
         # One command, as a user runs it; plan.json is written when planning ends, so
@@ -152,7 +164,7 @@ def bench_dataset(label: str, dataset: str, make, baseline_limit: int | None, sc
         planned = next((ws.data_dir / "staging" / dataset).glob("*/plan.json")).stat().st_mtime - started
         checked = "" if validate else ", no validation"
         runs.append(Run(f"{label}: BuildDataset --workers {workers}{checked} (until planned {planned / wall:.0%})",
-                        examples, wall, cpu, rss, _dir_mb(ws.data_dir / "datasets")))
+                        examples, wall, cpu, pss, _shards_mb(ws.data_dir / "datasets")))
     runs.insert(0, _baseline_run(label, *baseline, examples))
     wall, *_ = _measured(ws.luigi("BuildDataset", dataset, 2), ws.root, ws.env())
     shards = sorted((ws.data_dir / "datasets" / dataset).glob("*/*.tfrecord-*"))
@@ -164,18 +176,18 @@ def bench_dataset(label: str, dataset: str, make, baseline_limit: int | None, sc
     return runs
 
 
-def _baseline_run(label: str, done: dict, wall: float, cpu: float, rss: float, full: int) -> Run:
+def _baseline_run(label: str, done: dict, wall: float, cpu: float, pss: float, full: int) -> Run:
     """The baseline's run; one that converted a sample is extrapolated to the ``full``
     count: its fixed start (interpreter, TensorFlow, opening the archive) once, its
     per-example loop scaled. Dividing the sample by the whole wall time would charge
     the fixed start to a few hundred examples and flatter every ratio."""
     if done["examples"] >= full:
-        return Run(f"{label}: baseline (hand-written loop)", done["examples"], wall, cpu, rss, done["bytes"] / 1e6)
+        return Run(f"{label}: baseline (hand-written loop)", done["examples"], wall, cpu, pss, done["bytes"] / 1e6)
     scale = full / done["examples"]
     loop = done["loop_seconds"]
     extrapolated = wall - loop + loop * scale
     return Run(f"{label}: baseline (loop over {done['examples']}, extrapolated)", full, extrapolated,
-               cpu / wall * extrapolated, rss, done["bytes"] / 1e6 * scale)
+               cpu / wall * extrapolated, pss, done["bytes"] / 1e6 * scale)
 
 
 def main() -> None:
@@ -188,6 +200,11 @@ def main() -> None:
     s = args.scale
     shutil.rmtree(args.scratch, ignore_errors=True)
     results: list[Run] = []
+    if "png" in wanted:
+        from bench import png_tradeoff
+
+        for line in png_tradeoff.run(max(100, int(10_000 * s))):
+            print(line, flush=True)
     if "validation" in wanted:
         from bench import validation
 
@@ -212,19 +229,28 @@ def main() -> None:
 
 
 def _print(results: list[Run]) -> None:
-    header = f"{'run':<58} {'ex/s':>9} {'MB/s':>7} {'CPU':>5} {'RSS MB':>7} {'wall s':>7} {'x base':>7}"
+    header = (f"{'run':<66} {'ex/s':>7} {'CPU':>5} {'PSS MB':>7} {'out MB':>7} {'MB/s':>6} {'wall s':>7}"
+              f" {'x base':>7} {'size x':>7}")
     print(header)
     print("-" * len(header))
+    print(f"{'(CPU: CPU s of the tree per wall s, of ' + str(os.cpu_count()) + ' cores; PSS: peak of the tree)':<66}")
     base = None
     for run in results:
         if "baseline" in run.label:
             base = run
         if run.examples == 0:
-            print(f"{run.label:<58} {'':>9} {'':>7} {'':>5} {'':>7} {run.seconds:7.2f}")
+            print(f"{run.label:<66} {'':>7} {'':>5} {'':>7} {'':>7} {'':>6} {run.seconds:7.2f}")
             continue
         ratio = run.rate / base.rate if base else float("nan")
-        print(f"{run.label:<58} {run.rate:9.0f} {run.output_mb / run.seconds:7.1f} "
-              f"{run.cpu / run.seconds:5.2f} {run.peak_rss_mb:7.0f} {run.seconds:7.2f} {ratio:7.2f}")
+        size = run.output_mb / base.output_mb if base and base.output_mb else float("nan")
+        print(f"{run.label:<66} {run.rate:7.0f} {run.cpu / run.seconds:5.2f} {run.tree_pss_mb:7.0f} "
+              f"{run.output_mb:7.1f} {run.output_mb / run.seconds:6.1f} {run.seconds:7.2f} {ratio:7.2f} {size:7.2f}")
+    builds = [run for run in results if "BuildDataset" in run.label]
+    if builds:
+        worst = max(builds, key=lambda run: run.tree_pss_mb)
+        verdict = "under" if worst.tree_pss_mb < MEMORY_LIMIT_MB else "OVER"
+        print(f"largest tree PSS of a build: {worst.tree_pss_mb:.0f} MB ({worst.label}), {verdict} "
+              f"the {MEMORY_LIMIT_MB} MB limit")
 
 
 if __name__ == "__main__":

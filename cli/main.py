@@ -159,13 +159,34 @@ def _describe_statistics(statistics: dict) -> str:
 
 def cmd_verify(args) -> int:
     spec = handlers.get(args.name)
-    result = verify(spec.name, args.data_dir)
-    print(f"{spec.name}: OK, {result['examples']} examples in {result['shards']} shards match dataset_info.json")
+    if args.repair:
+        code = _repair(spec, args)
+        if code:
+            return code
+    else:
+        result = verify(spec.name, args.data_dir)
+        print(f"{spec.name}: OK, {result['examples']} examples in {result['shards']} shards "
+              "match dataset_info.json")
     stale = _provenance_changes(spec, metadata.read_info(_built_dir(spec, args.data_dir)))
     if stale:
         print(f"{spec.name}: built from other inputs than the current ones (a rebuild "
               "would differ):\n  " + "\n  ".join(stale), file=sys.stderr)
         return 1
+    return 0
+
+
+def _repair(spec, args) -> int:
+    from cli.repair import RepairError, repair
+
+    try:
+        result = repair(spec.name, args.data_dir, args.workers, _provenance_changes)
+    except RepairError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    done = (f"rebuilt {len(result['repaired'])} file(s) ({', '.join(result['repaired'])}); "
+            if result["repaired"] else "nothing to repair; ")
+    print(f"{spec.name}: {done}OK, {result['examples']} examples in {result['shards']} shards "
+          "match dataset_info.json")
     return 0
 
 
@@ -330,6 +351,10 @@ def build_parser() -> argparse.ArgumentParser:
     info.set_defaults(run=cmd_info)
     check = commands.add_parser("verify", help="recheck a built dataset against its metadata")
     check.add_argument("name")
+    check.add_argument("--repair", action="store_true", help="delete the shards that no longer "
+                       "match and rebuild them from staging, byte-identical to the original")
+    check.add_argument("--workers", type=int, default=1, help="Luigi workers for --repair "
+                       "(default: 1)")
     check.set_defaults(run=cmd_verify)
     export = commands.add_parser(
         "export", help="a Parquet copy of a built dataset for mlcroissant and Hugging Face",
@@ -358,7 +383,8 @@ def build_parser() -> argparse.ArgumentParser:
     state.add_argument("names", nargs="*", help="datasets or collections (default: all touched)")
     state.set_defaults(run=cmd_status)
     central = commands.add_parser(
-        "scheduler", help="start luigid on 127.0.0.1 with its state and logs in the data dir")
+        "scheduler", help="start luigid on 127.0.0.1, its state private to this host and user "
+        "([scheduler] state_dir), never in the shared data dir")
     central.add_argument("--address", help="interface to listen on (default: [core] "
                          "scheduler_host, 127.0.0.1); anything else exposes an "
                          "unauthenticated UI")

@@ -1,8 +1,10 @@
-"""Starting the central scheduler (luigid) the safe way: on loopback, state in the data dir.
+"""Starting the central scheduler (luigid) the safe way: on loopback, its state private.
 
 luigid listens on every interface unless told otherwise and its web UI has no
 authentication, so the default address is 127.0.0.1; expose it deliberately, behind a
-reverse proxy with authentication (see README).
+reverse proxy with authentication (see README). Its state is a pickle that luigid loads
+(runs) at start: it lives on this host in a folder only its owner can write
+(``cli.scheduler_state``), never in the shared data dir.
 """
 
 from __future__ import annotations
@@ -13,19 +15,25 @@ import sys
 import time
 from pathlib import Path
 
-# luigid's own entry point, run by this interpreter: found whether or not the
-# environment's scripts folder is on PATH.
-_LUIGID = "import sys; from luigi.cmdline import luigid; luigid(sys.argv[1:])"
+from cli import scheduler_state
+from data import settings
 
-
-def luigid_program() -> list[str]:
-    """The command that runs luigid with this interpreter's packages."""
-    return [sys.executable, "-c", _LUIGID]
+# Our luigid entry point (cli.luigid), run by this interpreter with this copy of the
+# project first on its path: found whether or not the environment's scripts folder is on
+# PATH, and the same code whatever the current directory.
+_LUIGID = ("import sys; sys.path.insert(0, {root!r}); from cli.luigid import main; "
+           "sys.exit(main(sys.argv[1:]))")
 LISTEN_TIMEOUT = 15.0
 
 
-def luigid_command(data_dir: Path, address: str, port: int, background: bool) -> list[str]:
-    root = Path(data_dir).resolve() / "scheduler"
+def luigid_program() -> list[str]:
+    """The command that runs luigid with this interpreter's packages and the project's
+    defaults, refusing state files others could have written."""
+    return [sys.executable, "-c", _LUIGID.format(root=str(Path(__file__).resolve().parent.parent))]
+
+
+def luigid_command(root: Path, address: str, port: int, background: bool) -> list[str]:
+    """luigid on ``address:port`` with its state, log and pid file in ``root``."""
     command = [
         *luigid_program(),
         "--address", address,
@@ -40,10 +48,35 @@ def luigid_command(data_dir: Path, address: str, port: int, background: bool) ->
 def run_luigid(data_dir: Path, address: str, port: int, background: bool) -> int:
     """Start luigid, say so only once it accepts connections, then wait for it (foreground)
     or leave it running (background). Returns the exit code for the command."""
-    command = luigid_command(data_dir, address, port, background)
-    root = Path(data_dir).resolve() / "scheduler"
-    (root / "log").mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(command)
+    try:
+        root, notes = scheduler_state.secure_dir(scheduler_state.state_dir())
+        notes += scheduler_state.secure_file(root / scheduler_state.STATE_FILE)
+        (root / "log").mkdir(mode=0o700, exist_ok=True)
+    except (scheduler_state.UnsafeStateError, OSError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 1
+    notes.append(scheduler_state.old_state_notice(data_dir, root))
+    state_path, source = settings.value("scheduler", "state_path")
+    if state_path:
+        notes.append(f"note: [scheduler] state_path in {source} is for plain luigid; this "
+                     f"command keeps the state in {root} ([scheduler] state_dir)")
+    for note in filter(None, notes):
+        print(note, file=sys.stderr, flush=True)
+    process = subprocess.Popen(luigid_command(root, address, port, background))
+    try:
+        code = _until_listening(process, root, address, port, background)
+        if code is not None or background:
+            return code or 0
+        return process.wait()
+    except KeyboardInterrupt:  # Ctrl-C, at any moment: luigid stops too, saving its state
+        if not background:
+            process.terminate()
+            return process.wait()
+        return 130
+
+
+def _until_listening(process, root: Path, address: str, port: int, background: bool) -> int | None:
+    """None once luigid accepts connections (said so), else the exit code for the command."""
     deadline = time.monotonic() + LISTEN_TIMEOUT
     while not _listening(address, port):
         code = process.poll()
@@ -61,13 +94,7 @@ def run_luigid(data_dir: Path, address: str, port: int, background: bool) -> int
     print(f"luigid listening on http://{address}:{port} (state and logs in {root}); "
           f"build with: luigi --module tasks BuildDataset --dataset NAME "
           f"--scheduler-host {address} --scheduler-port {port}", flush=True)
-    if background:
-        return 0
-    try:
-        return process.wait()
-    except KeyboardInterrupt:
-        process.terminate()
-        return process.wait()
+    return None
 
 
 def _listening(address: str, port: int) -> bool:

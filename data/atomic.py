@@ -7,7 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from data import ownership
+from data import disk_errors, ownership
 from data.ownership import PARTIAL_MARK, remove_partials  # noqa: F401 - their home for callers
 
 
@@ -27,7 +27,8 @@ def atomic_path(final: Path, sync: bool = True):
     with ownership.owned(final, f"a writer of {final.name}") as lock:
         temporary = lock.temporary()
         try:
-            yield temporary
+            with disk_errors.writing(final):  # write() and close() name no file
+                yield temporary
             if sync:
                 _fsync(temporary)
             os.replace(temporary, final)

@@ -20,6 +20,8 @@ from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
 from google.protobuf.message import DecodeError
 from PIL import Image
 
+from data import images  # noqa: F401 (at import, [convert] max_image_pixels becomes PIL's limit)
+
 
 def decode_image(encoded: bytes, channels: int) -> np.ndarray:
     """PNG/JPEG bytes as a writable uint8 HxWxC array (C = channels), as ``load`` decodes

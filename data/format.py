@@ -44,7 +44,9 @@ existed apply the same rule (data/metadata.py). TFDS expresses it as
 Format versions: 1 = image, key, label | multi_label. 2 adds the ``target`` feature and
 the ``regression`` task. 3 changes only how PNGs are compressed (ISA-L deflate, filter
 none or sub, data/images.py): the same pixels, about 2.5x faster to write, so shards
-of version 2 and 3 differ in bytes. Versions 1 and 2 builds are still read.
+of version 2 and 3 differ in bytes; within version 3 the filter may also be average
+(5% smaller PNGs of photos, the same pixels; bench/png_tradeoff.py). Versions 1 and 2
+builds are still read.
 """
 
 from __future__ import annotations
@@ -75,13 +77,10 @@ def shard_name(dataset: str, split: str, index: int, count: int) -> str:
 # Feature{bytes_list=1 | float_list=2 | int64_list=3}, each list's values in field 1.
 
 
-_ONE_BYTE = [bytes((v,)) for v in range(0x80)]
 _TAGS = {number: bytes(((number << 3) | 2,)) for number in range(1, 4)}
 
 
-def _varint(value: int) -> bytes:
-    if 0 <= value < 0x80:  # the common case: tags, labels, short lengths
-        return _ONE_BYTE[value]
+def _varint_loop(value: int) -> bytes:
     value &= (1 << 64) - 1  # int64 is written as its two's complement
     out = bytearray()
     while value > 0x7F:
@@ -89,6 +88,17 @@ def _varint(value: int) -> bytes:
         value >>= 7
     out.append(value)
     return bytes(out)
+
+
+# Tags, labels and lengths up to 16 KiB (a small image's, a key's) are looked up: a
+# record needs a dozen varints, and the loop above costs a microsecond each.
+_VARINTS = [_varint_loop(v) for v in range(1 << 14)]
+
+
+def _varint(value: int) -> bytes:
+    if 0 <= value < 0x4000:
+        return _VARINTS[value]
+    return _varint_loop(value)
 
 
 def _field(number: int, payload: bytes) -> bytes:
@@ -106,9 +116,11 @@ def _feature_parts(value) -> tuple[list[bytes], int]:
         head = _TAGS[1] + _varint(inner) + head  # Feature.bytes_list
         return [head, value], len(head) + length
     if isinstance(value, int):
-        body = _field(3, _field(1, _varint(value)))
+        body = _small_int64_feature(value) if 0 <= value < 0x4000 else _field(3, _field(1, _varint(value)))
     elif isinstance(value, float):
         body = _float_feature([value])
+    elif len(value) == 1 and isinstance(value[0], int) and 0 <= value[0] < 0x4000:
+        body = _small_int64_feature(value[0])  # a class label: the common case
     elif all(isinstance(v, int) for v in value):
         body = _int64_feature(list(value))
     else:
@@ -118,6 +130,11 @@ def _feature_parts(value) -> tuple[list[bytes], int]:
 
 def _int64_feature(values) -> bytes:
     return _field(3, _field(1, b"".join(_varint(int(v)) for v in values)) if values else b"")
+
+
+@functools.lru_cache(maxsize=4096)
+def _small_int64_feature(value: int) -> bytes:
+    return _int64_feature([value])
 
 
 def _float_feature(values) -> bytes:
@@ -143,6 +160,43 @@ def serialize_example(features: dict) -> bytes:
         parts += (entry_head, name_field, value_head, *feature)
         total += len(entry_head) + entry
     return b"".join((_TAGS[1], _varint(total), *parts))  # Example.features
+
+
+def _bytes_entry(name_field: bytes, value: bytes) -> tuple[bytes, int]:
+    """The head of a map entry holding one bytes value (the value follows it), and the
+    entry's length with its head."""
+    n = len(value)
+    lengths = _VARINTS if n < 0x3F00 else None  # the heads below stay under 16 KiB
+    inner = _TAGS[1] + (lengths[n] if lengths else _varint(n))  # BytesList.value
+    feature = len(inner) + n
+    head = _TAGS[1] + _varint(feature) + inner  # Feature.bytes_list
+    value_length = len(head) + n
+    value_head = _TAGS[2] + _varint(value_length)
+    entry = len(name_field) + len(value_head) + value_length
+    entry_head = _TAGS[1] + _varint(entry)
+    return b"".join((entry_head, name_field, value_head, head)), len(entry_head) + entry
+
+
+@functools.lru_cache(maxsize=4096)
+def _label_entry(name: str, value: int) -> bytes:
+    """A whole map entry {name: [value]}, for a class label: built once per value."""
+    body = _small_int64_feature(value)
+    name_field = _name_field(name)
+    value_head = _TAGS[2] + _varint(len(body))
+    return _field(1, name_field + value_head + body)
+
+
+def serialize_image_example(image: bytes, key: bytes, label_name: str, label) -> bytes:
+    """``serialize_example({IMAGE: image, KEY: key, label_name: label})``, the same bytes,
+    at a third of its cost: conversion calls it once per record."""
+    value = label[0] if isinstance(label, list) and len(label) == 1 else label
+    if type(value) is not int or not 0 <= value < 0x4000 or label_name < KEY:
+        return serialize_example({IMAGE: image, KEY: key, label_name: label})
+    image_head, image_length = _bytes_entry(_name_field(IMAGE), image)
+    key_head, key_length = _bytes_entry(_name_field(KEY), key)
+    label_entry = _label_entry(label_name, value)
+    total = image_length + key_length + len(label_entry)
+    return b"".join((_TAGS[1], _varint(total), image_head, image, key_head, key, label_entry))
 
 
 # --- TFRecord framing -------------------------------------------------------------

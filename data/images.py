@@ -7,7 +7,9 @@ reader decodes every dataset the same way.
 
 from __future__ import annotations
 
+import contextlib
 import io
+import re
 import struct
 import warnings
 import zlib
@@ -93,32 +95,35 @@ def pngs_from_stack(stack: np.ndarray) -> list[bytes]:
     """PNG bytes of each image of a uint8 stack (N, H, W) or (N, H, W, 3), written
     without PIL's overhead.
 
-    One filter per image, none or sub, whichever leaves fewer non-zero bytes (on
-    digit-like images with empty backgrounds this picks better than PNG's usual
-    sum-of-absolute-values heuristic: 343 bytes against 392, and costs a third of it);
-    then deflate by ISA-L at level 1. On 32x32 images this is about 3x faster than zlib
-    behind the same filters for the same size, and 5x faster than PIL; the up filter and
-    higher levels gained under 1% there. The filtering and its choice are numpy
-    operations over the whole stack, so their cost per small image is a fraction of a
-    call each. An image's bytes do not depend on the others in the stack; deterministic
-    for a given ISA-L.
+    One filter per image, none, sub or average, whichever leaves the fewest non-zero
+    bytes, average's count taken at 95% (on noisy photos all three leave nearly every
+    byte non-zero and average deflates best); then deflate by ISA-L at level 1.
+    Measured with ``python -m bench --only png`` (bench/png_tradeoff.py) on CIFAR-size
+    photos: sub alone left the PNGs 9% larger than PIL's default (zlib 6 behind its
+    per-row adaptive filter), this 5% at a sixth of PIL's time and 1.15x the time of
+    sub alone; paeth would reach PIL's size but its numpy filtering costs as much as
+    the rest of the encoder; higher ISA-L levels gained nothing on images this small,
+    zlib was larger and slower. On digit-like images with empty backgrounds none or
+    sub still wins (2% below PIL). The filtering and its choice are numpy operations
+    over the whole stack, so their cost per small image is a fraction of a call each.
+    An image's bytes do not depend on the others in the stack; deterministic for a
+    given ISA-L.
     """
     count, height, width = stack.shape[:3]
     channels = 1 if stack.ndim == 3 else stack.shape[3]
     line = width * channels
     rows = np.ascontiguousarray(stack, dtype=np.uint8).reshape(count, height, line)
+    candidates = (rows, _sub(rows, channels), _average(rows, channels))
+    # Counted over contiguous buffers (fast); in twentieths, average's at 19.
+    nonzero = np.stack([np.count_nonzero(c.reshape(count, -1), axis=1) * weight
+                        for c, weight in zip(candidates, (20, 20, 19), strict=True)])
+    choice = np.argmin(nonzero, axis=0)  # the first of equal scores: the simpler filter
     filtered = np.empty((count, height, line + 1), dtype=np.uint8)
-    filtered[:, :, 0] = 1  # sub
-    body = filtered[:, :, 1:]
-    # uint8 arithmetic wraps modulo 256, as PNG's sub filter wants.
-    np.subtract(rows[:, :, channels:], rows[:, :, :-channels], out=body[:, :, channels:])
-    body[:, :, :channels] = rows[:, :, :channels]
-    # Counted over contiguous buffers (fast); the filter bytes add ``height``.
-    plain = np.count_nonzero(rows.reshape(count, -1), axis=1) <= (
-        np.count_nonzero(filtered.reshape(count, -1), axis=1) - height)
-    if plain.any():
-        filtered[plain, :, 1:] = rows[plain]
-        filtered[plain, :, 0] = 0
+    for number, (kind, candidate) in enumerate(zip((0, 1, 3), candidates, strict=True)):
+        chosen = choice == number
+        if chosen.any():
+            filtered[chosen, :, 0] = kind
+            filtered[chosen, :, 1:] = candidate[chosen]
     head = PNG_SIGNATURE + _chunk(b"IHDR", struct.pack(
         ">IIBBBBB", width, height, 8, _COLOUR_TYPE[channels], 0, 0, 0))
     pngs = []
@@ -129,34 +134,87 @@ def pngs_from_stack(stack: np.ndarray) -> list[bytes]:
     return pngs
 
 
+def govern_pixel_limit(max_pixels: int | None = None) -> int:
+    """Make ``max_pixels`` (default: the ``[convert] max_image_pixels`` setting) the limit
+    PIL itself enforces, in this process, wherever an image is opened (handlers, staging,
+    conversion, validation, reading back): PIL refuses above twice its MAX_IMAGE_PIXELS,
+    so that is set to half the setting (its warning below that is silenced). Without
+    this, PIL's default (about 179 million pixels) would refuse images a raised setting
+    allows. Returns the limit in force."""
+    if max_pixels is None:
+        from data.settings import max_image_pixels
+
+        max_pixels = max_image_pixels()
+    Image.MAX_IMAGE_PIXELS = max_pixels / 2
+    return max_pixels
+
+
+def _too_large(prefix: str, pixels: str, max_pixels: int) -> ImageError:
+    return ImageError(
+        f"{prefix}image is {pixels} pixels, above the limit of {max_pixels} (decompression-bomb "
+        "guard, checked from its header before decoding); raise [convert] max_image_pixels in "
+        "luigi.cfg if this source is trusted"
+    )
+
+
+def explained(error: BaseException, where: str) -> BaseException:
+    """PIL's own refusal of an image opened outside ``open_encoded`` (by a handler, while
+    planning) as the project's message, which names the setting; other errors as they are."""
+    if not isinstance(error, Image.DecompressionBombError):
+        return error
+    size = re.search(r"\((\d+) pixels\)", str(error))
+    limit = int(round(Image.MAX_IMAGE_PIXELS * 2)) if Image.MAX_IMAGE_PIXELS else 0
+    return _too_large(f"{where}: ", size.group(1) if size else "more", limit)
+
+
+def _sub(rows: np.ndarray, channels: int) -> np.ndarray:
+    """PNG's sub filter of (N, H, L) rows: each byte minus the one a pixel to its left."""
+    out = np.empty_like(rows)
+    # uint8 arithmetic wraps modulo 256, as PNG's filters want.
+    np.subtract(rows[:, :, channels:], rows[:, :, :-channels], out=out[:, :, channels:])
+    out[:, :, :channels] = rows[:, :, :channels]
+    return out
+
+
+def _average(rows: np.ndarray, channels: int) -> np.ndarray:
+    """PNG's average filter of (N, H, L) rows: each byte minus the floor of the mean of
+    its left and upper neighbours (0 outside the image), in uint8 without widening:
+    floor((a + b) / 2) = (a & b) + ((a ^ b) >> 1)."""
+    out = np.empty_like(rows)
+    a, b = rows[:, 1:, :-channels], rows[:, :-1, channels:]
+    mean = a & b
+    mean += (a ^ b) >> 1
+    np.subtract(rows[:, 1:, channels:], mean, out=out[:, 1:, channels:])
+    np.subtract(rows[:, 0, channels:], rows[:, 0, :-channels] >> 1, out=out[:, 0, channels:])
+    np.subtract(rows[:, 1:, :channels], rows[:, :-1, :channels] >> 1, out=out[:, 1:, :channels])
+    out[:, 0, :channels] = rows[:, 0, :channels]
+    return out
+
+
 def open_encoded(data: bytes, max_pixels: int, where: str = "") -> Image.Image:
     """Open encoded bytes lazily, refusing images over ``max_pixels`` before decoding.
 
     ``where`` (e.g. "dataset x, artifact y.zip, member z.png") prefixes error messages.
     """
     prefix = f"{where}: " if where else ""
+    # PIL's own check, at this limit for this call (its warning is silenced at import).
+    in_force, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, max_pixels / 2
     try:
-        with warnings.catch_warnings():
-            # Our own limit below decides; PIL's warning threshold would only be noise.
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
+        image = Image.open(io.BytesIO(data))
     except Image.DecompressionBombError as error:
-        raise ImageError(
-            f"{prefix}image is a decompression bomb ({error}); it is refused before "
-            "decoding. Only a trusted source justifies raising the limit"
-        ) from error
+        # PIL's check, now at our limit: "Image size (N pixels) exceeds limit of ...".
+        size = re.search(r"\((\d+) pixels\)", str(error))
+        raise _too_large(prefix, size.group(1) if size else "more", max_pixels) from error
     except Exception as error:
         raise ImageError(
             f"{prefix}cannot identify image ({len(data)} bytes, starting "
             f"{data[:8].hex()}): {error}"
         ) from error
+    finally:
+        Image.MAX_IMAGE_PIXELS = in_force
     width, height = image.size
-    if width * height > max_pixels:
-        raise ImageError(
-            f"{prefix}image is {width}x{height} = {width * height} pixels, above the limit of "
-            f"{max_pixels} (decompression-bomb guard); raise [convert] max_image_pixels "
-            "in luigi.cfg if this source is trusted"
-        )
+    if width * height > max_pixels:  # formats whose plugins skip PIL's check
+        raise _too_large(prefix, f"{width}x{height} = {width * height}", max_pixels)
     return image
 
 
@@ -192,3 +250,11 @@ def stored_image(data: bytes, channels: int, max_pixels: int,
 def stored_bytes(data: bytes, channels: int, max_pixels: int, where: str = "") -> bytes:
     """The bytes to store for an encoded source image: itself, or a normalized PNG."""
     return stored_image(data, channels, max_pixels, where)[0]
+
+
+# Every process that opens images imports this module: the setting governs from the start
+# (a malformed value is reported by the build, which reads the setting again), and PIL's
+# warning at half its limit, which would fire below ours, is noise.
+warnings.filterwarnings("ignore", category=Image.DecompressionBombWarning)
+with contextlib.suppress(ValueError):
+    govern_pixel_limit()

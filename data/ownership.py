@@ -83,7 +83,11 @@ def _key(final: Path) -> tuple[int, int, str]:
 def _open_locked(path: Path, blocking: bool) -> int | None:
     """An fd holding the lock on the file now at ``path``, or None if busy (non-blocking)."""
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        except FileNotFoundError:  # its folder was removed by the last holder (a failed plan)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            continue
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
         except OSError as error:

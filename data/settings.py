@@ -85,3 +85,33 @@ def data_dir() -> Path:
     """The data dir as every command and ``data.load`` see it."""
     configured, source = value("storage", "data_dir")
     return resolve_data_dir(configured, source)
+
+
+# [archives]: what one archive may decode to; see handlers/_limits.py.
+DEFAULT_MAX_UNCOMPRESSED_GB = 200.0
+DEFAULT_MAX_RATIO = 200.0
+
+
+def archive_limits() -> tuple[int, float]:
+    """(``[archives] max_uncompressed_gb`` in bytes, ``[archives] max_ratio``)."""
+    return (int(_positive("archives", "max_uncompressed_gb", DEFAULT_MAX_UNCOMPRESSED_GB) * 1e9),
+            _positive("archives", "max_ratio", DEFAULT_MAX_RATIO))
+
+
+def max_image_pixels() -> int:
+    """``[convert] max_image_pixels``: images with more pixels are refused before decoding."""
+    return int(_positive("convert", "max_image_pixels", 178_956_970))
+
+
+def _positive(section: str, key: str, fallback: float) -> float:
+    text, source = value(section, key)
+    if not text:
+        return fallback
+    try:
+        number = float(text)
+    except ValueError:
+        number = -1.0
+    if not number > 0:
+        raise SettingsError(f"[{section}] {key} = {text!r} in {source} is not a positive number; "
+                            "fix it or remove it to use the default")
+    return number

@@ -18,6 +18,7 @@ from PIL import Image
 from data import format as fmt
 from data import images, staging, stats, validation
 from data.atomic import atomic_path, write_json_atomic
+from data.encoded_pngs import EncodedPngs
 from data.images import ImageError
 from data.observers import ConversionObserver, StoredImage
 from data.ownership import remove_partials
@@ -51,7 +52,8 @@ def _runs(batch: list[tuple[dict, bytes, object]]):
 
 
 def _convert_batch(batch: list[tuple[dict, bytes, object]], features: Features, max_pixels: int,
-                   observers: list[ConversionObserver], name: str) -> list[bytes]:
+                   observers: list[ConversionObserver], name: str,
+                   encoded: EncodedPngs | None = None) -> list[bytes]:
     """The serialized Examples of a batch of (header, payload, label), in order; every
     run of records is shown to every observer."""
     label_feature = _LABEL_FEATURE[features.task]
@@ -65,7 +67,9 @@ def _convert_batch(batch: list[tuple[dict, bytes, object]], features: Features, 
         try:
             if run[0][0]["t"] == staging.RAW:
                 stack = staging.raw_stack(run, features.channels)
-                stored += images.pngs_from_stack(stack)
+                # The PNGs planning encoded (data/encoded_pngs.py), else encoded here.
+                pngs = encoded.get([header["o"] for header, _, _ in run]) if encoded else None
+                stored += pngs if pngs is not None else images.pngs_from_stack(stack)
                 for observer in observers:
                     observer.observe_stack(keys, labels, stack)
             else:
@@ -80,7 +84,7 @@ def _convert_batch(batch: list[tuple[dict, bytes, object]], features: Features, 
         except (ImageError, staging.PlanError) as error:
             raise ConversionError(f"{name}: example {keys[0]!r}: {error}") from error
     return [
-        fmt.serialize_example({fmt.IMAGE: image, fmt.KEY: header["k"].encode("utf-8"), label_feature: label})
+        fmt.serialize_image_example(image, header["k"].encode("utf-8"), label_feature, label)
         for image, (header, _, label) in zip(stored, batch, strict=True)
     ]
 
@@ -91,6 +95,7 @@ def _batches(records: staging.StagedRecords, rows, labels):
     size = 0
     for (_, offset, length), label in zip(rows, labels, strict=True):
         header, payload = records.read(offset, length)
+        header["o"] = int(offset)
         batch.append((header, payload, label))
         size += len(payload)
         if len(batch) >= _BATCH_RECORDS or size >= _BATCH_BYTES:
@@ -135,6 +140,7 @@ def convert_shard(
     observers: list[ConversionObserver] = [image_stats] + ([scan] if scan is not None else [])
     with (
         staging.StagedRecords(staging_dir / plan["records"]) as records,
+        EncodedPngs(staging_dir) as encoded,
         atomic_path(output) as temporary,
     ):
         with open(temporary, "wb", buffering=0) as out, warnings.catch_warnings():
@@ -142,7 +148,7 @@ def convert_shard(
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             for batch in _batches(records, rows, labels):
                 data = b"".join(map(fmt.frame_record, _convert_batch(
-                    batch, features, max_pixels, observers, output.name)))
+                    batch, features, max_pixels, observers, output.name, encoded)))
                 out.write(data)
                 digest.update(data)
                 num_bytes += len(data)

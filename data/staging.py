@@ -179,8 +179,12 @@ def stage(
     directory: Path,
     split_rule: SplitRule | None,
     progress: Callable[[int], None] = lambda count: None,
+    on_record: Callable[[int, bytes], None] | None = None,
 ) -> dict:
     """Write records.bin, the split indexes and labels; return the plan (see ``write_plan``).
+
+    ``on_record(offset, record)`` sees every record as it is written (data/encoded_pngs.py
+    encodes the raw ones meanwhile).
 
     What is kept per example until the stream ends is a fixed few bytes (key hash,
     offset, length, split, label), never the key or the image, so memory grows only
@@ -202,6 +206,8 @@ def stage(
                 continue
             record = _record(item, features)
             out.write(record)
+            if on_record is not None:
+                on_record(offset, record)
             hashes.append(key_hash(item.key, "shuffle"))
             offsets.append(offset)
             lengths.append(len(record))
@@ -340,6 +346,24 @@ class _Columns:
             self.split_ids[i] = _split_id(split, split_names)
 
 
+def discard(directory: Path) -> None:
+    """Remove what a planning that failed wrote into ``directory`` (records, indexes,
+    labels), then the folder and the dataset's staging folder if nothing else is left:
+    a failed plan (an archive bomb, a count mismatch) leaves no staging behind. A
+    finished plan (plan.json: another run's) is left alone."""
+    directory = Path(directory)
+    if (directory / PLAN_FILE).exists():
+        return
+    for pattern in (RECORDS_FILE, "*.index.npy", "*.labels.json"):
+        for path in directory.glob(pattern):
+            path.unlink(missing_ok=True)
+    for folder in (directory, directory.parent):
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (another writer's files) or already gone
+            return
+
+
 def write_plan(directory: Path, plan: dict) -> None:
     """Written last, atomically: its presence means the staging is complete."""
     write_json_atomic(directory / PLAN_FILE, plan)
@@ -407,6 +431,14 @@ def raw_pixels(header: dict, payload: bytes, channels: int) -> np.ndarray:
     width, height = header["s"]
     shape = (height, width) if channels == 1 else (height, width, channels)
     return np.frombuffer(payload, dtype=np.uint8).reshape(shape)
+
+
+def raw_record(record: bytes) -> tuple[int, int, bytes] | None:
+    """(width, height, pixels) of a record as written to records.bin, None unless raw."""
+    kind, key_length, width, height = _HEADER.unpack_from(record)
+    if _KINDS[kind] != RAW:
+        return None
+    return width, height, record[_HEADER.size + key_length:]
 
 
 def raw_stack(records: Sequence[tuple], channels: int) -> np.ndarray:

@@ -10,8 +10,11 @@ must match, are the artifact store's (``data.artifacts``).
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import itertools
 import logging
+import os
 import random
 import re
 import time
@@ -23,6 +26,7 @@ import requests
 import urllib3
 from tqdm import tqdm
 
+from data import disk_errors
 from data.artifacts import ArtifactStore, record_path, recorded_sha256
 from fetch import http
 from fetch.errors import ChecksumError, FetchError, HtmlPageError, ManualDownloadError
@@ -36,6 +40,8 @@ log = logging.getLogger(__name__)
 
 MAX_RESTARTS = 3
 ProgressFn = Callable[[int, int | None], None]
+# What reading a response can fail with: the network's, retried (writing is the disk's).
+NETWORK_READ_ERRORS = (urllib3.exceptions.HTTPError, requests.RequestException, OSError)
 
 
 @dataclass(frozen=True)
@@ -48,9 +54,12 @@ class Retry:
 
 @dataclass(frozen=True)
 class Restart:
-    """The partial file cannot be continued: start over at once (not a failed attempt)."""
+    """The partial file cannot be continued: start over at once (not a failed attempt).
+    ``whole``: ask for the whole file and keep the partial's bytes that it repeats,
+    instead of discarding them (the server refused the range, HTTP 416)."""
 
     reason: str
+    whole: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,7 +88,9 @@ def fetch(
     progress: ProgressFn = lambda done, total: None,
     page: str | None = None,
 ) -> Path:
-    """Put ``artifact`` at ``target``, verified, or raise FetchError saying why.
+    """Put ``artifact`` at ``target``, verified, or raise FetchError saying why (an
+    OSError naming the file when the local disk refuses a write: no other source is
+    tried for that, see ``data.disk_errors``).
 
     A file already at ``target`` without a record (placed by hand, or fetched by an
     older version) is verified where it is; with a record it is used as is. ``page``
@@ -171,7 +182,8 @@ def _copy(path: Path, partial: Partial, artifact: Artifact, progress) -> Absent 
         return Absent(f"no such file {path}")
     total = path.stat().st_size
     partial.discard()
-    with open(path, "rb") as source, partial.open(append=False) as out:
+    with disk_errors.writing(partial.path), open(path, "rb") as source, \
+            partial.open(append=False) as out:
         for chunk in iter(lambda: source.read(CHUNK), b""):
             out.write(chunk)
     progress(total, total)
@@ -182,16 +194,20 @@ def _copy(path: Path, partial: Partial, artifact: Artifact, progress) -> Absent 
 def _download(where: Web, partial: Partial, artifact, settings, session, progress) -> Absent | None:
     """Stream the source into ``partial``, resuming and retrying transient failures."""
     attempt = restarts = 0
+    whole = False  # once a range was refused, this source gets whole-file requests
     while True:
         try:
-            outcome = _download_once(where, partial, artifact, settings, session, progress)
+            outcome = _download_once(where, partial, artifact, settings, session, progress,
+                                     ranged=not whole)
         except (requests.ConnectionError, requests.Timeout) as error:
             outcome = Retry(f"connection to {origin(where.url)} failed: {http.short(error)}")
         if outcome is None or isinstance(outcome, Absent):
             return outcome
         if isinstance(outcome, Restart):
+            whole = whole or outcome.whole
             restarts += 1
-            log.warning("%s: %s; starting over", artifact.file, outcome.reason)
+            log.warning("%s: %s%s", artifact.file, outcome.reason,
+                        "" if outcome.whole else "; starting over")
             if restarts > MAX_RESTARTS:
                 raise FetchError(f"{where.label} kept changing while downloading: {outcome.reason}")
             continue
@@ -208,8 +224,8 @@ def _download(where: Web, partial: Partial, artifact, settings, session, progres
         time.sleep(delay)
 
 
-def _download_once(where: Web, partial: Partial, artifact, settings, session,
-                   progress) -> Retry | Restart | Absent | None:
+def _download_once(where: Web, partial: Partial, artifact, settings, session, progress,
+                   ranged: bool = True) -> Retry | Restart | Absent | None:
     have = partial.size()
     saved = partial.validators() if have else None
     if have and (saved is None or saved.get("key") != where.key):
@@ -220,7 +236,7 @@ def _download_once(where: Web, partial: Partial, artifact, settings, session,
     if have and saved.get("total") == have:
         return None  # killed after the last byte, before verification
     headers = {}
-    if have:
+    if have and ranged:
         headers["Range"] = f"bytes={have}-"
         validator = _if_range(saved)
         if validator:
@@ -228,9 +244,9 @@ def _download_once(where: Web, partial: Partial, artifact, settings, session,
     response = where.open(session, settings, headers)
     with response:
         status = response.status_code
-        if status == 416 and have:
-            partial.discard()
-            return Restart("the server cannot continue the partial file (HTTP 416)")
+        if status == 416 and have and ranged:
+            return Restart("the server cannot continue the partial file (HTTP 416); asking "
+                           "for the whole file, keeping the bytes it repeats", whole=True)
         if status in http.RETRY_STATUSES:
             return Retry(f"HTTP {status} from {origin(response.url)}", http.retry_after(response))
         if status in (404, 410) and where.mirror:
@@ -238,31 +254,43 @@ def _download_once(where: Web, partial: Partial, artifact, settings, session,
         if status >= 400:
             raise FetchError(where.explain(response))
         resumed = status == 206
-        if resumed and not have:
+        if resumed and not (have and ranged):
             raise FetchError(f"{origin(response.url)} sent part of the file unasked (HTTP 206)")
         if resumed:
             changed = _changed(saved, response, have)
             if changed:
                 partial.discard()
                 return Restart(f"the file on the server changed ({changed})")
-        elif have:
-            log.info("%s: the server sent the whole file instead of the rest; starting over",
-                     artifact.file)
         if where.checks_served_name:
             _check_served_name(response, artifact)
         if http.says_html(response, artifact.file):
             # Decided by the first bytes below: some servers label every file text/html.
             log.info("%s: %s says text/html", artifact.file, origin(response.url))
+        body = http.chunks(response)
+        try:
+            first = next(body, b"")
+        except NETWORK_READ_ERRORS as error:
+            return Retry(f"connection dropped before the first byte: {http.short(error)}")
+        # Nothing on disk changes before the answer is known to be the file (or its rest).
+        if not resumed and unexpected_html(first, artifact.file):
+            raise _html_error(response, artifact, first, partial if have else None)
         total = _expected_total(response, have if resumed else 0, artifact)
-        if not resumed:
+        if have and not resumed:
+            _check_whole_file(response, artifact, partial, have, total, shorter_ok=not ranged)
+            log.info("%s: %s; kept where it repeats the partial file", artifact.file,
+                     f"the server sent the whole file instead of bytes {have}-" if ranged
+                     else "the whole file")
+        if not have:
             partial.discard()
-            partial.save_validators({
-                "key": where.key,
-                "etag": response.headers.get("ETag"),
-                "last_modified": response.headers.get("Last-Modified"),
-                "total": total,
-            })
-        return _stream(response, partial, resumed, total, artifact, progress)
+        validators = None if resumed else {
+            "key": where.key,
+            "etag": response.headers.get("ETag"),
+            "last_modified": response.headers.get("Last-Modified"),
+            "total": total,
+        }
+        return _stream(response, itertools.chain([first], body), partial, have if resumed else 0,
+                       0 if resumed else have, total, artifact, progress, validators,
+                       shorter_ok=not ranged)
 
 
 def _if_range(saved: dict) -> str | None:
@@ -308,13 +336,47 @@ def _check_served_name(response, artifact: Artifact) -> None:
         )
 
 
-def _html_error(response, artifact: Artifact, page: bytes) -> HtmlPageError:
+def _html_error(response, artifact: Artifact, page: bytes, kept: Partial | None) -> HtmlPageError:
     title = http.page_title(page)
+    asked = f" to a request for bytes {kept.size()}-" if kept else ""
     return HtmlPageError(
-        f"{origin(response.url)} served an HTML page (HTTP {response.status_code}"
+        f"{origin(response.url)} answered with an HTML page{asked} (HTTP {response.status_code}"
         + (f", title {title!r}" if title else "")
         + f") instead of {artifact.file}: a login, quota, moved-file or error page. Open the "
         "URL in a browser to see it; if the file moved, update the handler's URL"
+        + (f". The {kept.size()} bytes already downloaded are kept in {kept.path}, to be "
+           "continued when this source is tried again" if kept else "")
+    )
+
+
+def _check_whole_file(response, artifact: Artifact, partial: Partial, have: int,
+                      total: int | None, shorter_ok: bool) -> None:
+    """A non-206 answer to a Range request that cannot be the artifact (not its declared
+    size, or shorter than the partial file already is, unless the server said the range
+    lies past the end: ``shorter_ok``) fails this source; the partial file is kept."""
+    if total is None:
+        return
+    if artifact.size is not None and total != artifact.size:
+        wrong = f"not the file's {artifact.size}"
+    elif total < have and not shorter_ok:
+        wrong = _FEWER
+    else:
+        return
+    raise _not_the_file(response, artifact, partial, have, total, wrong)
+
+
+_FEWER = "fewer than already downloaded"
+
+
+def _not_the_file(response, artifact, partial: Partial, have: int, total: int,
+                  wrong: str) -> FetchError:
+    return FetchError(
+        f"{origin(response.url)} answered a request for bytes {have}- of {artifact.file} "
+        f"with {total} bytes (HTTP {response.status_code}, "
+        f"{response.headers.get('Content-Type', 'no Content-Type')}), {wrong}: not the "
+        f"artifact. The {have} bytes already downloaded are kept in {partial.path}, to be "
+        "continued when this source is tried again (if the file on the server really "
+        "changed, delete that partial file and run again)"
     )
 
 
@@ -325,33 +387,69 @@ def _expected_total(response, have: int, artifact: Artifact) -> int | None:
     return artifact.size
 
 
-def _stream(response, partial: Partial, append: bool, total, artifact,
-            progress) -> Retry | Restart | None:
-    have = partial.size() if append else 0
-    done = have
+def _stream(response, body, partial: Partial, start: int, keep: int, total, artifact, progress,
+            validators: dict | None, shorter_ok: bool = False) -> Retry | Restart | None:
+    """Write ``body``, which begins at byte ``start`` of the file, into ``partial``.
+
+    ``keep`` > 0: a Range request was answered with the whole file. The partial's first
+    ``keep`` bytes are compared, not rewritten: they stay where the body repeats them and
+    the partial is cut where it first differs (a changed file). Failing to read is the
+    network's (retried); failing to write is the disk's (raised at once, naming the file).
+    ``validators`` (of a response that is not a 206) are saved when its first byte is.
+    ``shorter_ok``: a whole file that is a prefix of the partial is the file (the server
+    said the partial runs past its end); the partial is cut to it.
+    """
+
+    def writer():
+        if validators is not None:
+            with disk_errors.writing(partial.meta_path):
+                partial.save_validators(validators)
+        return stack.enter_context(partial.open(append=done > 0))
+
+    done = start
     started = time.monotonic()
     last_report = 0.0
-    first = not append
-    with (
-        partial.open(append) as out,
-        tqdm(total=total, initial=done, unit="B", unit_scale=True, unit_divisor=1024,
-             desc=artifact.file, leave=False, disable=None) as bar,
-    ):
-        try:
-            for chunk in http.chunks(response):
-                if first:
-                    first = False
-                    if unexpected_html(chunk, artifact.file):
-                        raise _html_error(response, artifact, chunk)
+    with disk_errors.writing(partial.path), contextlib.ExitStack() as stack:
+        old = stack.enter_context(open(partial.path, "rb")) if keep else None
+        out = None if keep else writer()
+        bar = stack.enter_context(tqdm(total=total, initial=done, unit="B", unit_scale=True,
+                                       unit_divisor=1024, desc=artifact.file, leave=False,
+                                       disable=None))
+        while True:
+            try:
+                chunk = next(body, None)
+            except NETWORK_READ_ERRORS as error:
+                return Retry(f"connection dropped after {done} bytes: {http.short(error)}")
+            if chunk is None:
+                break
+            if done < keep:
+                same = _common_prefix(old.read(min(len(chunk), keep - done)), chunk)
+                done += same
+                bar.update(same)
+                chunk = chunk[same:]
+                if chunk and done < keep:
+                    log.info("%s: the file sent differs from the partial file at byte %d; "
+                             "rewritten from there", artifact.file, done)
+                    os.truncate(partial.path, done)
+                    keep = done
+            if chunk:
+                if out is None:
+                    out = writer()
                 out.write(chunk)
                 done += len(chunk)
                 bar.update(len(chunk))
-                now = time.monotonic()
-                if now - last_report > 1.0:
-                    progress(done, total)
-                    last_report = now
-        except (urllib3.exceptions.HTTPError, requests.RequestException, OSError) as error:
-            return Retry(f"connection dropped after {done} bytes: {http.short(error)}")
+            now = time.monotonic()
+            if now - last_report > 1.0:
+                progress(done, total)
+                last_report = now
+        if done < keep:  # the body ended inside what the partial file already holds
+            if total is not None and done < total:
+                return Retry(f"connection closed after {done} of {total} bytes")
+            if not shorter_ok:
+                raise _not_the_file(response, artifact, partial, keep, done, _FEWER)
+            log.info("%s: the partial file ran past the end of the file; cut to its %d "
+                     "bytes", artifact.file, done)
+            os.truncate(partial.path, done)
     if total is not None and done < total:
         return Retry(f"connection closed after {done} of {total} bytes")
     if total is not None and done > total:
@@ -359,9 +457,23 @@ def _stream(response, partial: Partial, append: bool, total, artifact,
         return Restart(f"received {done} bytes, {total} were announced")
     progress(done, total)
     seconds = max(time.monotonic() - started, 1e-6)
-    log.info("%s: %d bytes in %.1fs (%.1f MB/s)", artifact.file, done - have, seconds,
-             (done - have) / seconds / 1e6)
+    log.info("%s: %d bytes in %.1fs (%.1f MB/s)", artifact.file, done - start, seconds,
+             (done - start) / seconds / 1e6)
     return None
+
+
+def _common_prefix(a: bytes, b: bytes) -> int:
+    """How many leading bytes ``a`` and ``b`` share."""
+    if b.startswith(a):
+        return len(a)
+    low, high = 0, min(len(a), len(b))
+    while low < high:  # a[:low] == b[:low] holds; find the first difference
+        middle = (low + high + 1) // 2
+        if a[:middle] == b[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    return low
 
 
 # --- verification (the rules are the artifact store's) ---------------------------
@@ -396,7 +508,8 @@ def _verify_into_place(artifact, source, target: Path, settings, partial: Partia
             'handler: sha256="%s"', artifact.file, digests["sha256"], record_path(target),
             digests["sha256"],
         )
-    ArtifactStore.holding(target).accept(target, partial.path, digests["sha256"], expected)
+    with disk_errors.writing(target):  # a copy across file systems names no file
+        ArtifactStore.holding(target).accept(target, partial.path, digests["sha256"], expected)
     partial.meta_path.unlink(missing_ok=True)
 
 

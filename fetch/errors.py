@@ -1,6 +1,8 @@
 """What a fetch can fail with: one base class, and a subclass only where a caller or a
 message treats the failure differently. Every one is a real failure, never a signal
-between functions (a mirror without the file, a retry, a restart are return values)."""
+between functions (a mirror without the file, a retry, a restart are return values).
+A local write failure (full disk, file-size limit, permission) is not among them: it stays
+an OSError naming the file (``data.disk_errors``), so that no source is retried for it."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ _CHUNK = 1 << 20
 
 def open_z(source: BinaryIO | bytes) -> BinaryIO:
     """A readable binary stream of the decompressed content, decoded as it is read."""
-    data = source if isinstance(source, bytes) else source.read()
+    data = source if isinstance(source, bytes) else b"".join(iter(lambda: source.read(_CHUNK), b""))
     return io.BufferedReader(_ChunkReader(decode(data)), buffer_size=_CHUNK)
 
 

@@ -29,9 +29,8 @@ from pathlib import Path
 
 import rarfile
 
+from handlers._limits import limits
 from handlers._readers import (
-    MAX_COMPRESSION_RATIO,
-    MAX_EXTRACTED_BYTES,
     Budget,
     Member,
     UnsafeArchiveError,
@@ -79,8 +78,8 @@ def rar_members(
     source: Path,
     suffixes: tuple[str, ...] | None = None,
     keep: Callable[[str], bool] | None = None,
-    max_total_bytes: int = MAX_EXTRACTED_BYTES,
-    max_ratio: float = MAX_COMPRESSION_RATIO,
+    max_total_bytes: int | None = None,
+    max_ratio: float | None = None,
 ) -> Iterator[Member]:
     """(name, bytes) of the archive's files in archive order, as ``zip_members`` yields them.
 
@@ -88,11 +87,12 @@ def rar_members(
     kept. Refused before the tool runs, by the rules of ``_readers``: absolute names and
     ``..``, links, encrypted members, members past the end of the file, a declared total
     above ``max_total_bytes``; while reading, more output than ``max_ratio`` times the
-    archive's size.
+    archive's size (the decoders do not tell how much of it they have read). Unset limits
+    are the ``[archives]`` settings.
     """
     source = Path(source)
-    infos = list_members(source, max_total_bytes)
     budget = Budget(source.name, source.stat().st_size, max_total_bytes, max_ratio)
+    infos = list_members(source, budget.max_total)
     tool = rar_tool()
     if tool is None:
         yield from _library_members(source, infos, suffixes, keep, budget)
@@ -226,10 +226,11 @@ def _tool_members(source: Path, infos, suffixes, keep, budget: Budget, tool: str
             process.stdout.close()
 
 
-def list_members(source: Path, max_total_bytes: int = MAX_EXTRACTED_BYTES) -> list[rarfile.RarInfo]:
+def list_members(source: Path, max_total_bytes: int | None = None) -> list[rarfile.RarInfo]:
     """The archive's file members (folders left out) in header order, after the safety checks."""
     source = Path(source)
     size = source.stat().st_size
+    max_total_bytes = limits()[0] if max_total_bytes is None else max_total_bytes
     # One open, handed to rarfile: given a path it would open the file twice.
     with open(source, "rb") as handle:
         try:
@@ -257,7 +258,9 @@ def list_members(source: Path, max_total_bytes: int = MAX_EXTRACTED_BYTES) -> li
         files.append(info)
     if declared > max_total_bytes:
         raise UnsafeArchiveError(f"{source.name} declares {declared} bytes of members, over the "
-                                 f"limit of {max_total_bytes}; refusing the archive")
+                                 f"limit of {max_total_bytes} ([archives] max_uncompressed_gb); "
+                                 "refusing the archive. If the source is trusted and really "
+                                 "that large, raise [archives] max_uncompressed_gb in luigi.cfg")
     return files
 
 

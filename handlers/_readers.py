@@ -5,10 +5,13 @@ Every reader streams: an archive is read once, front to back, and members are ha
 over one at a time, never extracted to disk. Listings are sorted or in archive order,
 never filesystem order.
 
-The rules against hostile archives live at the end, for every member reader (``_rar``
-too): ``safe_member_name`` (no absolute names, no ``..``), ``check_member_size`` (what is
-read into memory at once) and ``Budget`` (total output and compression ratio, counted as
-bytes are decoded).
+The rules against hostile archives apply to every reader here and in ``_rar``:
+``safe_member_name`` (no absolute names, no ``..``), ``check_member_size`` (what is read
+into memory at once) and a ``Budget`` per archive (handlers/_limits.py: total output and
+compression ratio, counted as bytes are decoded, limits from ``[archives]``). Handlers
+read archives only through these functions (``zip_members``, ``tar_members``,
+``open_zip``, ``tar_entries``, ``indexed_tar``, ``nested_member``, ``open_decoded``):
+there is no second, unguarded way in.
 """
 
 from __future__ import annotations
@@ -27,8 +30,18 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
-from isal import igzip, isal_zlib
 from PIL import Image
+
+from handlers._limits import (  # noqa: F401 (Budget, RATIO_FLOOR_BYTES: the rules' home is _limits)
+    RATIO_FLOOR_BYTES,
+    BoundedStream,
+    Budget,
+    CorruptArchiveError,
+    UnsafeArchiveError,
+    compression,
+    corrupt,
+    decoded,
+)
 
 if TYPE_CHECKING:
     from data.types import Example
@@ -61,15 +74,116 @@ def zip_members(
 ) -> Iterator[Member]:
     """(name, bytes) of the zip's files in name order, skipping folders and junk.
 
-    An archive with a member named outside itself (absolute, ``..``) is refused.
+    An archive with a member named outside itself (absolute, ``..``) is refused, and so
+    is one that decodes past its budget.
     """
-    label = _label(source)  # once: a Path per member cost a tenth of a photo's read
-    with zipfile.ZipFile(source) as archive:
+    with open_zip(source) as archive:
         for info in sorted(archive.infolist(), key=lambda i: i.filename):
-            safe_member_name(info.filename, label)
+            safe_member_name(info.filename, archive.label)
             if not info.is_dir() and wanted(info.filename, suffixes, keep):
-                check_member_size(info.filename, info.file_size, label)
                 yield info.filename, archive.read(info)
+
+
+# Zip members declaring at most this many bytes are read at once (see BoundedZip.read).
+_ONE_READ = 1 << 20
+# The methods whose decoding zipfile itself bounds by the requested size.
+_BOUNDED_BY_ZIPFILE = (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED)
+
+
+class BoundedZip:
+    """A zip whose members are decoded under one budget: the way to read a zip's
+    members by name (``open_zip``). Each member's decoded bytes are counted against the
+    compressed bytes read for them, so a bomb stops a megabyte or two in."""
+
+    def __init__(self, source: Path | BinaryIO, parent: Budget | None = None):
+        self.label = _label(source)  # once: a Path per member cost a tenth of a photo's read
+        self._zip = zipfile.ZipFile(source)
+        self.budget = Budget(self.label, parent=parent)
+
+    def infolist(self) -> list[zipfile.ZipInfo]:
+        return self._zip.infolist()
+
+    def namelist(self) -> list[str]:
+        return self._zip.namelist()
+
+    def getinfo(self, name: str) -> zipfile.ZipInfo:
+        return self._zip.getinfo(name)
+
+    def _info(self, member: str | zipfile.ZipInfo) -> zipfile.ZipInfo:
+        try:
+            return member if isinstance(member, zipfile.ZipInfo) else self._zip.getinfo(member)
+        except KeyError:
+            raise FileNotFoundError(f"{self.label} has no member {member!r}") from None
+
+    def open(self, member: str | zipfile.ZipInfo, owned=()) -> BoundedStream:
+        """A bounded stream of one member; a missing one is FileNotFoundError."""
+        info = self._info(member)
+        check_member_size(info.filename, info.file_size, self.label)
+        if info.compress_type == zipfile.ZIP_BZIP2:
+            return self._bzip2(info, owned)
+        if info.compress_type not in _BOUNDED_BY_ZIPFILE:
+            raise UnsafeArchiveError(
+                f"{self.label}: member {info.filename!r} uses compression method "
+                f"{info.compress_type}, which zipfile decodes without any bound on its output; "
+                "only stored, deflate and bzip2 members are read (recompress the zip)")
+        handle = self._zip.open(info)
+        return BoundedStream(handle, self.budget, info.filename, consumed=lambda: _zip_consumed(info, handle),
+                             name=f"{self.label}:{info.filename}", owned=owned)
+
+    def _bzip2(self, info: zipfile.ZipInfo, owned) -> BoundedStream:
+        """zipfile hands a bzip2 member's whole compressed input to the decoder at once (a
+        bomb expands fully in one call), so its raw bytes are read as stored and decoded
+        here, in bounded steps."""
+        raw_info = zipfile.ZipInfo(info.filename, info.date_time)
+        raw_info.header_offset, raw_info.flag_bits = info.header_offset, info.flag_bits
+        raw_info.compress_type = zipfile.ZIP_STORED
+        raw_info.compress_size = raw_info.file_size = info.compress_size
+        raw = self._zip.open(raw_info)  # no CRC on raw_info: the decoded bytes are checked by read()
+        return decoded(raw, self.budget, info.filename, owned=(raw, *owned))
+
+    def read(self, member: str | zipfile.ZipInfo) -> bytes:
+        info = self._info(member)
+        if info.compress_type == zipfile.ZIP_BZIP2:
+            with self.open(info) as stream:
+                data = stream.read(info.file_size + 1)
+            if len(data) != info.file_size or zlib.crc32(data) != info.CRC:
+                raise zipfile.BadZipFile(f"{self.label}: member {info.filename!r} is damaged "
+                                         "(size or CRC-32 differs from its header)")
+            return data
+        if info.file_size > _ONE_READ or info.compress_type not in _BOUNDED_BY_ZIPFILE:
+            with self.open(info) as stream:
+                return stream.read()
+        # Small members (most: photos) in one read, counted after it: zipfile never
+        # decodes past the declared size, so at most _ONE_READ bytes go uncounted a while.
+        check_member_size(info.filename, info.file_size, self.label)
+        with self._zip.open(info) as handle:
+            data = handle.read()
+            self.budget.take_in(_zip_consumed(info, handle))
+        self.budget.spend(len(data), info.filename)
+        return data
+
+    def close(self) -> None:
+        self._zip.close()
+
+    def __enter__(self) -> BoundedZip:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def _zip_consumed(info: zipfile.ZipInfo, handle) -> int:
+    """How many of a member's compressed bytes its decoder has used so far: read from the
+    file, less what waits undecoded (zipfile's own bookkeeping; without it, the whole
+    member counts at once and only the archive-wide limits are exact)."""
+    left = getattr(handle, "_compress_left", 0)
+    waiting = getattr(getattr(handle, "_decompressor", None), "unconsumed_tail", b"") or b""
+    return info.compress_size - left - len(waiting)
+
+
+def open_zip(source: Path | BinaryIO) -> BoundedZip:
+    """A zip to read members of by name, under a budget (close it, or use ``with``)."""
+    return BoundedZip(source, parent=getattr(source, "budget", None))
 
 
 def tar_members(
@@ -79,60 +193,159 @@ def tar_members(
 ) -> Iterator[Member]:
     """(name, bytes) of the tar's regular files in archive order, in one streaming pass.
 
-    Compression (gz, bz2, xz or none) is detected; links and devices are skipped, so
+    Compression (gz, bz2, xz, .Z or none) is detected; links and devices are skipped, so
     nothing a member says can reach outside the archive, and an archive with a member
-    named outside itself (absolute, ``..``) is refused.
+    named outside itself (absolute, ``..``) is refused, and so is one that decodes past
+    its budget (everything decoded counts, members read past included).
     """
-    label = _label(source)
-    with _tar_stream(source) as archive:
-        for info in archive:
-            safe_member_name(info.name, label)
-            name = info.name.removeprefix("./")
-            if info.isfile() and wanted(name, suffixes, keep):
-                check_member_size(name, info.size, label)
-                handle = archive.extractfile(info)
-                yield name, handle.read()
+    with tar_entries(source) as entries:
+        yield from entries.members(suffixes, keep)
 
 
 # Streamed tars are read in pieces of this size rather than tarfile's 10 KiB.
 _TAR_BUFFER = 1 << 20
 
 
-class CorruptArchiveError(ValueError):
-    """An archive that ends early or does not decompress; names the file and what to do."""
+class TarEntries:
+    """A tar's entries in archive order, streamed once under a budget (``tar_entries``):
+    each name checked, sparse members (holes a reader would fill with zeros, without
+    bound) refused. ``read(info)`` gives a regular member's bytes."""
+
+    def __init__(self, archive: tarfile.TarFile, budget: Budget):
+        self._archive, self.budget, self.label = archive, budget, budget.archive
+
+    def __iter__(self) -> Iterator[tarfile.TarInfo]:
+        entries = iter(self._archive)
+        while True:
+            try:
+                info = next(entries, None)
+            except (EOFError, tarfile.ReadError) as error:
+                raise corrupt(self.label, error) from error
+            if info is None:
+                return
+            self.budget.member = info.name
+            safe_member_name(info.name, self.label)
+            if info.issparse():
+                raise UnsafeArchiveError(f"{self.label}: member {info.name!r} is a sparse file; "
+                                         "no dataset ships those, refusing the archive")
+            yield info
+
+    def read(self, info: tarfile.TarInfo) -> bytes:
+        try:
+            return self._archive.extractfile(info).read()
+        except (EOFError, tarfile.ReadError) as error:
+            raise corrupt(self.label, error) from error
+
+    def members(self, suffixes: tuple[str, ...] | None = None,
+                keep: Callable[[str], bool] | None = None) -> Iterator[Member]:
+        """(name, bytes) of the regular files, as ``tar_members`` gives them."""
+        for info in self:
+            name = info.name.removeprefix("./")
+            if info.isfile() and wanted(name, suffixes, keep):
+                check_member_size(name, info.size, self.label)
+                yield name, self.read(info)
+
+    def nested(self, name: str, data: bytes) -> BinaryIO:
+        """A member's bytes as the source of a reader of the archive inside it (a .tar.Z in
+        a tar.gz), judged against this archive's file on disk too."""
+        stream = io.BytesIO(data)
+        stream.name, stream.budget = f"{self.label}:{name}", self.budget
+        return stream
 
 
 @contextlib.contextmanager
-def _tar_stream(source: Path | BinaryIO) -> Iterator[tarfile.TarFile]:
-    """A streaming TarFile; a gzipped file on disk is inflated by ISA-L (about three
-    times zlib's speed, and gz is how most tar sources come)."""
-    try:
-        with contextlib.ExitStack() as stack:
-            stream = source
-            if isinstance(source, (str, Path)):
-                stream = stack.enter_context(open(source, "rb"))
-                gzipped = stream.read(2) == b"\x1f\x8b"
-                stream.seek(0)
-                if gzipped:
-                    stream = stack.enter_context(igzip.IGzipFile(fileobj=stream, mode="rb"))
-                    yield stack.enter_context(tarfile.open(fileobj=stream, mode="r|", bufsize=_TAR_BUFFER))
-                    return
-            yield stack.enter_context(tarfile.open(fileobj=stream, mode="r|*", bufsize=_TAR_BUFFER))
-    except (EOFError, tarfile.ReadError, zlib.error, isal_zlib.error) as error:
-        raise CorruptArchiveError(
-            f"{_label(source)} is truncated or corrupt ({type(error).__name__}: {error}). Delete "
-            "it and rerun to fetch it again, or check it with `python -m tasks doctor`"
-        ) from error
+def tar_entries(source: Path | BinaryIO) -> Iterator[TarEntries]:
+    """A tar (compression detected) streamed once, its decoded bytes counted against the
+    budget of the archive; a stream from ``nested_member`` is judged against its outer
+    archive too. Truncation and corruption are ``CorruptArchiveError`` naming the file."""
+    label = _label(source)
+    with contextlib.ExitStack() as stack:
+        raw = stack.enter_context(open(source, "rb")) if isinstance(source, (str, Path)) else source
+        budget = Budget(label, parent=getattr(source, "budget", None))
+        stream = stack.enter_context(decoded(raw, budget))
+        try:
+            archive = stack.enter_context(tarfile.open(fileobj=stream, mode="r|", bufsize=_TAR_BUFFER))
+        except (EOFError, tarfile.ReadError) as error:
+            raise corrupt(label, error) from error
+        yield TarEntries(archive, budget)
+
+
+class IndexedTar:
+    """An uncompressed tar's regular members by path: ``names``, and ``read(name)`` (or
+    the object called with the name) giving a member's bytes under the archive's budget."""
+
+    def __init__(self, label: str, archive: tarfile.TarFile, members: dict[str, tarfile.TarInfo]):
+        self.label, self._archive, self._members = label, archive, members
+        self.names = frozenset(members)
+        self.budget = Budget(label)
+
+    def read(self, name: str) -> bytes:
+        if name not in self._members:
+            raise FileNotFoundError(f"{self.label} has no member {name!r}")
+        info = self._members[name]
+        check_member_size(name, info.size, self.label)
+        data = self._archive.extractfile(info).read()
+        self.budget.take_in(len(data))  # stored as is: the ratio is 1, the total counts
+        self.budget.spend(len(data), name)
+        return data
+
+    __call__ = read
+
+
+@contextlib.contextmanager
+def indexed_tar(path: Path) -> Iterator[IndexedTar]:
+    """An uncompressed tar indexed once and read by random access, for sources read out
+    of archive order. A compressed tar cannot be read that way: it is refused (read it
+    with ``tar_members``)."""
+    path = Path(path)
+    with open(path, "rb") as raw:
+        head = raw.read(6)
+        if compression(head):
+            raise CorruptArchiveError(f"{path.name} is a compressed tar; it is read by random "
+                                      "access only uncompressed (read it with tar_members)")
+        raw.seek(0)
+        try:
+            archive = tarfile.open(fileobj=raw, mode="r:")  # noqa: SIM115 (the with below)
+        except (tarfile.ReadError, EOFError) as error:
+            raise CorruptArchiveError(f"{path.name} is not a readable tar ({error}); delete it "
+                                      "and rerun to fetch it again") from error
+        with archive:
+            members = {}
+            for info in archive:
+                safe_member_name(info.name, path.name)
+                if info.issparse():
+                    raise UnsafeArchiveError(f"{path.name}: member {info.name!r} is a sparse "
+                                             "file; no dataset ships those, refusing the archive")
+                if info.isfile():
+                    members[info.name.removeprefix("./")] = info
+            yield IndexedTar(path.name, archive, members)
 
 
 def nested_member(archive: Path, member: str) -> BinaryIO:
-    """A stream of one member of a zip (e.g. a tar.gz inside a zip), read lazily."""
-    outer = zipfile.ZipFile(archive)
+    """A stream of one member of a zip (e.g. a tar.gz inside a zip), read lazily under the
+    zip's budget; ``tar_members`` and ``open_decoded`` given it judge what they decode
+    against the zip on disk too. Closing the stream closes the zip."""
+    outer = open_zip(archive)
     try:
-        return outer.open(member)
-    except KeyError as error:
+        return outer.open(member, owned=(outer,))
+    except BaseException:
         outer.close()
-        raise FileNotFoundError(f"{archive.name} has no member {member!r}") from error
+        raise
+
+
+def open_decoded(source: Path | BinaryIO, member: str = "", buffered: bool = True) -> BinaryIO:
+    """The content of a single compressed file (gzip, bzip2, xz, .Z; plain passes), as a
+    stream read under a budget: an idx.gz, a LIBSVM .bz2, a gzip member of a zip.
+    ``buffered=False`` for a reader that takes it whole (one copy less)."""
+    if isinstance(source, (str, Path)):
+        path = Path(source)
+        raw = open(path, "rb")  # noqa: SIM115 (closed with the returned stream)
+        stream = decoded(raw, Budget(path.name), member or path.name, owned=(raw,))
+    else:
+        label = _label(source)
+        stream = decoded(source, Budget(label, parent=getattr(source, "budget", None)), member or label)
+    # Buffered: record-sized reads (an idx image at a time) cost no budget call each.
+    return io.BufferedReader(stream, buffer_size=1 << 20) if buffered else stream
 
 
 def class_folder(name: str, depth: int = 1) -> str:
@@ -158,10 +371,7 @@ def folder_label(name: str, labels: dict[str, int], archive: str, depth: int = 1
 
 def read_idx(path: Path) -> np.ndarray:
     """An idx file (MNIST format), gzip-compressed or not, as a numpy array."""
-    with open(path, "rb") as raw:
-        gzipped = raw.read(2) == b"\x1f\x8b"
-        raw.seek(0)
-        stream = igzip.IGzipFile(fileobj=raw, mode="rb") if gzipped else raw
+    with open_decoded(path, buffered=False) as stream:
         return read_idx_stream(stream, path.name)
 
 
@@ -296,15 +506,6 @@ def drop_exact_duplicates(
 
 # A member read into memory by zip_members/tar_members is refused above this size.
 MAX_MEMBER_BYTES = 2 << 30
-# A Budget's defaults (rar_members'): the whole output, and output over archive size.
-MAX_EXTRACTED_BYTES = 200 << 30
-MAX_COMPRESSION_RATIO = 200
-# Below this much output the ratio is not judged: tiny archives of text compress well.
-RATIO_FLOOR_BYTES = 1 << 20
-
-
-class UnsafeArchiveError(ValueError):
-    """An archive naming a member outside itself, or expanding without bound."""
 
 
 def _label(source) -> str:
@@ -334,27 +535,3 @@ def check_member_size(name: str, size: int, archive: str) -> None:
             f"{archive}: member {name!r} declares {size} bytes, more than the "
             f"{MAX_MEMBER_BYTES} read into memory at once; the handler must read it in pieces"
         )
-
-
-class Budget:
-    """Counts an archive's output as it is decoded and stops a bomb as soon as it shows:
-    sizes come from the bytes produced, not from headers, which a hostile archive forges."""
-
-    def __init__(self, archive: str, compressed: int, max_total: int, max_ratio: float):
-        self.archive, self.compressed = archive, max(compressed, 1)
-        self.max_total, self.max_ratio = max_total, max_ratio
-        self.total = 0
-
-    def spend(self, count: int, member: str) -> None:
-        self.total += count
-        if self.total > self.max_total:
-            raise UnsafeArchiveError(
-                f"{self.archive}: reading {member!r} takes the output past the limit of "
-                f"{self.max_total} bytes; refusing the archive (raise max_total_bytes if "
-                "the source is trusted)"
-            )
-        if self.total > RATIO_FLOOR_BYTES and self.total > self.max_ratio * self.compressed:
-            raise UnsafeArchiveError(
-                f"{self.archive}: {self.total} bytes out of {self.compressed} compressed by "
-                f"{member!r}, a ratio above {self.max_ratio}: a zip bomb? Refusing the archive"
-            )

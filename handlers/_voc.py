@@ -8,24 +8,16 @@ in two columns (1 the class is present, -1 absent, 0 present but only "difficult
 
 from __future__ import annotations
 
-import tarfile
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
+from handlers import _readers
 
-@contextmanager
-def devkit_tar(path: Path) -> Iterator[Callable[[str], bytes]]:
-    """A reader of the tar's members by path, the tar opened and indexed once."""
-    with open(path, "rb") as raw, tarfile.open(fileobj=raw, mode="r:*") as archive:
-        members = {info.name.removeprefix("./"): info for info in archive if info.isfile()}
 
-        def read(name: str) -> bytes:
-            if name not in members:
-                raise FileNotFoundError(f"{path.name} has no member {name!r}")
-            return archive.extractfile(members[name]).read()
-
-        yield read
+def devkit_tar(path: Path):
+    """A reader of the tar's members by path, the tar opened and indexed once (a context
+    manager giving ``read(name) -> bytes``)."""
+    return _readers.indexed_tar(path)
 
 
 def positives(read: Callable[[str], bytes], list_path: str, classes: Sequence[str]) -> dict[str, tuple[int, ...]]:

@@ -30,7 +30,6 @@ listed, the figures are not declared.
 
 import math
 import posixpath
-import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -67,7 +66,7 @@ def examples(artifacts_dir: Path):
 
 def read_angles(path: Path) -> dict[str, tuple[float, float, float]]:
     """Image member -> (yaw, pitch, roll) in degrees, for every frame with both files."""
-    with zipfile.ZipFile(path) as archive:
+    with _readers.open_zip(path) as archive:
         names = set(archive.namelist())
     poses = {name for name in names if name.endswith(POSE_SUFFIX)
              and name.removesuffix(POSE_SUFFIX) + IMAGE_SUFFIX in names}

@@ -30,7 +30,6 @@ known: no counts are declared.
 import io
 import json
 import math
-import zipfile
 from pathlib import Path
 
 from PIL import Image
@@ -118,7 +117,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
 
 def _instances(annotations_zip: Path, member: str, image_set: str) -> dict[str, list]:
     """photo member path -> [(annotation id, label, bbox, iscrowd)], photos with instances only."""
-    with zipfile.ZipFile(annotations_zip) as archive, archive.open(member) as stream:
+    with _readers.open_zip(annotations_zip) as archive, archive.open(member) as stream:
         content = json.load(stream, object_hook=_without_polygons)
     named = {category["id"]: category["name"] for category in content["categories"]}
     if named != CATEGORIES:

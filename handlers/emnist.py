@@ -23,13 +23,12 @@ check below) and the real letters label files, read and counted.
 """
 
 import gzip
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from data.types import Example, Features
-from handlers import _fixtures
+from handlers import _fixtures, _readers
 from handlers._readers import idx_header, iter_idx_records, read_idx_stream  # noqa: F401 (emnist.idx_header kept)
 from handlers._spec import Artifact, DatasetSpec, Evidence
 
@@ -68,7 +67,7 @@ def _examples(subset: str):
     names, first_label, _ = SUBSETS[subset]
 
     def examples(artifacts_dir: Path):
-        with zipfile.ZipFile(artifacts_dir / ARTIFACTS[0].file) as archive:
+        with _readers.open_zip(artifacts_dir / ARTIFACTS[0].file) as archive:
             check_mapping(_read(archive, member(subset, "mapping")).decode("ascii"), names, first_label)
             for split in ("train", "test"):
                 labels_member, images_member = member(subset, f"{split}-labels"), member(subset, f"{split}-images")
@@ -134,18 +133,13 @@ def _gz(data: bytes) -> bytes:
     return gzip.compress(data, mtime=0)
 
 
-def _read(archive: zipfile.ZipFile, name: str) -> bytes:
-    try:
-        return archive.read(name)
-    except KeyError as error:
-        raise FileNotFoundError(f"{ARTIFACTS[0].file} has no member {name!r}") from error
+def _read(archive: _readers.BoundedZip, name: str) -> bytes:
+    return archive.read(name)
 
 
-def _open(archive: zipfile.ZipFile, name: str):
-    try:
-        return gzip.GzipFile(fileobj=archive.open(name), mode="rb")
-    except KeyError as error:
-        raise FileNotFoundError(f"{ARTIFACTS[0].file} has no member {name!r}") from error
+def _open(archive: _readers.BoundedZip, name: str):
+    """A gzip member, inflated under the zip's budget (and one of its own)."""
+    return _readers.open_decoded(archive.open(name))
 
 
 def _spec(subset: str) -> DatasetSpec:

@@ -25,7 +25,6 @@ dm_nevis's reader and public Food-101N loaders that check them against the real 
 """
 
 import posixpath
-import zipfile
 from pathlib import Path
 
 from data.types import Example, Features
@@ -62,12 +61,9 @@ def examples(artifacts_dir: Path):
 def listed_splits(path: Path) -> dict[str, str]:
     """Member path -> split for every photo the two verification lists name."""
     splits: dict[str, str] = {}
-    with zipfile.ZipFile(path) as archive:
+    with _readers.open_zip(path) as archive:
         for list_name, part in LISTS.items():
-            try:
-                text = archive.read(list_name).decode("utf-8")
-            except KeyError as error:
-                raise FileNotFoundError(f"{path.name} has no member {list_name!r}") from error
+            text = archive.read(list_name).decode("utf-8")  # a missing one: FileNotFoundError
             for key in parse_list(text, list_name):
                 if key in splits:
                     raise ValueError(f"{list_name}: {key} is listed twice (or in both lists)")

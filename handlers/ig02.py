@@ -19,7 +19,6 @@ dm_nevis's reader (list lines are bare photo names). The people photos' prefix
 """
 
 import posixpath
-import zipfile
 from pathlib import Path
 
 from data.types import Example, Features
@@ -77,7 +76,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
 def _official_lists(path: Path, class_name: str) -> dict[str, str]:
     """photo stem -> "train" or "test", from the lists at the zip root."""
     lists: dict[str, str] = {}
-    with zipfile.ZipFile(path) as archive:
+    with _readers.open_zip(path) as archive:
         for part in ("train", "test"):
             for line in archive.read(f"{class_name}_{part}.txt").decode().splitlines():
                 if line.strip():

@@ -24,7 +24,6 @@ counts per class remain unknown.
 """
 
 import io
-import zipfile
 from pathlib import Path
 
 from data.types import Example, Features
@@ -101,7 +100,7 @@ def write_fixture(artifacts_dir: Path, per_class: int = 9) -> dict[str, int]:
 def _annotations(path: Path, annotation_file: str, names: dict[int, str]) -> dict[str, int]:
     """image member -> label; ``names`` collects number -> name across both files."""
     labels = {}
-    with zipfile.ZipFile(path) as archive, archive.open(annotation_file) as raw:
+    with _readers.open_zip(path) as archive, archive.open(annotation_file) as raw:
         for line in io.TextIOWrapper(raw, encoding="utf-8-sig"):
             if not line.strip():
                 continue

@@ -19,7 +19,6 @@ ignores the folders above the person). Its 423 people with at least five photos 
 180 MB tgz: they are LFW-a's greyscale re-encodings, not LFW's photos.
 """
 
-import zipfile
 from pathlib import Path
 
 from data.types import Example, Features
@@ -67,7 +66,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
 
 
 def _jpeg_names(path: Path) -> list[str]:
-    with zipfile.ZipFile(path) as archive:
+    with _readers.open_zip(path) as archive:
         return [name for name in archive.namelist()
                 if name.lower().endswith(".jpg") and not _readers.is_junk(name)]
 

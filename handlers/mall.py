@@ -20,7 +20,6 @@ copy of the zip was found.
 
 import io
 import posixpath
-import zipfile
 from functools import lru_cache
 from pathlib import Path
 
@@ -48,7 +47,7 @@ def examples(artifacts_dir: Path):
     from scipy.io import loadmat
 
     path = artifacts_dir / ARTIFACTS[0].file
-    with zipfile.ZipFile(path) as archive:
+    with _readers.open_zip(path) as archive:
         counts = loadmat(io.BytesIO(archive.read(GROUND_TRUTH)))["count"].ravel()
     labels = count_bins([int(count) for count in counts], MAX_COUNT)
     for name, data in _readers.zip_members(path, suffixes=(".jpg",), keep=lambda n: n.startswith(FRAMES)):

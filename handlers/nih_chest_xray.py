@@ -26,7 +26,6 @@ import csv
 import io
 import posixpath
 import re
-import zipfile
 from pathlib import Path
 
 from data.types import Example, Features
@@ -49,7 +48,7 @@ _IDS = {label: i for i, label in enumerate(LABELS)}
 
 def examples(artifacts_dir: Path):
     archive = artifacts_dir / ARTIFACTS[0].file
-    with zipfile.ZipFile(archive) as source:
+    with _readers.open_zip(archive) as source:
         findings = parse_entries(_read_text(source, ENTRIES))
         splits = parse_lists({name: _read_text(source, name) for name in LISTS})
     missing = sorted(set(splits) - set(findings))
@@ -100,11 +99,8 @@ def parse_lists(texts: dict[str, str]) -> dict[str, str | None]:
     return splits
 
 
-def _read_text(source: zipfile.ZipFile, member: str) -> str:
-    try:
-        return source.read(member).decode("utf-8-sig")
-    except KeyError:
-        raise FileNotFoundError(f"{ARTIFACTS[0].file} has no member {member}") from None
+def _read_text(source: _readers.BoundedZip, member: str) -> str:
+    return source.read(member).decode("utf-8-sig")  # a missing one: FileNotFoundError
 
 
 # (file name, findings) of the fixture; the patient is the file name's prefix.

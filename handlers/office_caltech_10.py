@@ -19,7 +19,6 @@ listed, so the Caltech part's dev-test/test sizes are not declared.
 """
 
 import shutil
-import tarfile
 import tempfile
 from pathlib import Path
 
@@ -85,8 +84,8 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
         (OFFICE_TAR, ("back_pack", "calculator"), _splits.TR2, office31.domain_path),
         (CALTECH_TAR, ("003.backpack", "027.calculator"), TEST_FRACTIONS, str),
     ):
-        with tarfile.open(artifacts_dir / tar) as archive:
-            for name in archive.getnames():
+        with _readers.tar_entries(artifacts_dir / tar) as entries:
+            for name in (info.name for info in entries):
                 if name.endswith(".jpg") and name.split("/")[-2] in folders:
                     split = _splits.by_fraction(split_key(name), fractions)
                     counts.add(split)

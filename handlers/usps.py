@@ -20,13 +20,14 @@ md5 pinned here.
 """
 
 import bz2
+import io
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from data.types import Example, Features
-from handlers import _fixtures, _splits
+from handlers import _fixtures, _readers, _splits
 from handlers._spec import Artifact, DatasetSpec, Evidence
 
 _HOST = "https://www.csie.ntu.edu.tw/~cjlin/libsvmtools/datasets/multiclass/"
@@ -42,7 +43,7 @@ CLASS_NAMES = tuple(str(digit) for digit in range(10))
 
 def examples(artifacts_dir: Path):
     for file, split in PARTS.items():
-        with bz2.open(artifacts_dir / file, "rt") as lines:
+        with io.TextIOWrapper(_readers.open_decoded(artifacts_dir / file), encoding="utf-8") as lines:
             for index, line in enumerate(lines):
                 if not line.strip():
                     continue

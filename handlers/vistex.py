@@ -47,15 +47,17 @@ _LABELS = {name: index for index, name in enumerate(CLASS_NAMES)}
 def examples(artifacts_dir: Path):
     """One pass: files not yet linked to are parked in a scratch folder until a link comes."""
     waiting: dict[str, list[tuple[str, str]]] = {}  # target -> (link, category) seen before it
-    with tempfile.TemporaryDirectory(prefix="vistex-") as scratch:
+    with (tempfile.TemporaryDirectory(prefix="vistex-") as scratch,
+          _readers.tar_entries(artifacts_dir / ARTIFACTS[0].file) as archive):
         parked: dict[str, Path] = {}
-        for outer, data in _readers.tar_members(artifacts_dir / ARTIFACTS[0].file, suffixes=(".tar.z",)):
-            with tarfile.open(fileobj=_lzw.open_z(data), mode="r|") as inner:
+        for outer, data in archive.members(suffixes=(".tar.z",)):
+            # The .Z is decoded under a budget of its own, judged against the tar.gz too.
+            with _readers.tar_entries(archive.nested(outer, data)) as inner:
                 for info in inner:
                     name = _readers.safe_member_name(info.name, outer)
                     category = _reference_category(name) if name.lower().endswith(".ppm") else None
                     if info.isfile() and name.lower().endswith(".ppm"):
-                        content = inner.extractfile(info).read()
+                        content = inner.read(info)
                         if category:
                             yield _example(name, category, content)
                         for link, link_category in waiting.pop(name, ()):

@@ -22,14 +22,13 @@ themselves were not seen, so the number of crops is not declared.
 """
 
 import io
-import tarfile
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
 from PIL import Image
 
 from data.types import Example, Features
-from handlers import _fixtures, _splits
+from handlers import _fixtures, _readers, _splits
 from handlers._spec import Artifact, DatasetSpec, Evidence
 
 ARTIFACTS = (
@@ -48,16 +47,15 @@ _LISTS = {f"{_ROOT}ImageSets/Action/{action}_trainval.txt" for action in ACTIONS
 
 
 def examples(artifacts_dir: Path):
-    with tarfile.open(artifacts_dir / ARTIFACTS[0].file, mode="r:") as archive:
-        members = {info.name.removeprefix("./"): info for info in archive if info.isfile()}
-        ids = sorted({line.split()[0] for name in sorted(_LISTS & members.keys())
-                      for line in archive.extractfile(members[name]).read().decode().splitlines() if line.strip()})
+    with _readers.indexed_tar(artifacts_dir / ARTIFACTS[0].file) as archive:
+        ids = sorted({line.split()[0] for name in sorted(_LISTS & archive.names)
+                      for line in archive.read(name).decode().splitlines() if line.strip()})
         if not ids:
             raise ValueError(f"{ARTIFACTS[0].file} has no action lists under {_ROOT}ImageSets/Action/")
         for image_id in ids:
-            xml = archive.extractfile(members[f"{_ROOT}Annotations/{image_id}.xml"]).read()
+            xml = archive.read(f"{_ROOT}Annotations/{image_id}.xml")
             people = _people(ElementTree.fromstring(xml))
-            photo = Image.open(io.BytesIO(archive.extractfile(members[f"{_ROOT}JPEGImages/{image_id}.jpg"]).read()))
+            photo = Image.open(io.BytesIO(archive.read(f"{_ROOT}JPEGImages/{image_id}.jpg")))
             for number, box, labels in people:
                 key = f"{image_id}/{number}"
                 yield Example(key=key, image=photo.crop(box), multi_label=labels,

@@ -63,7 +63,7 @@ def _examples(task: str):
     def examples(artifacts_dir: Path):
         listed = _listed(artifacts_dir / ARTIFACTS[1].file, task)
         skipped = []
-        with zipfile.ZipFile(artifacts_dir / ARTIFACTS[0].file) as archive:
+        with _readers.open_zip(artifacts_dir / ARTIFACTS[0].file) as archive:
             for info in sorted(archive.infolist(), key=lambda i: i.filename):
                 if info.filename not in listed:
                     continue
@@ -125,7 +125,7 @@ def write_fixture(artifacts_dir: Path) -> dict[str, int]:
 
 def _corrupt(path: Path, member: str) -> None:
     """Damage one member's compressed bytes, as in the real wikiart.zip."""
-    with zipfile.ZipFile(path) as archive:
+    with _readers.open_zip(path) as archive:
         info = archive.getinfo(member)
     data = bytearray(path.read_bytes())
     start = info.header_offset + 30 + sum(struct.unpack_from("<HH", data, info.header_offset + 26))

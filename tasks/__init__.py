@@ -2,6 +2,7 @@
 
 import warnings
 
+from tasks import central_scheduler
 from tasks.graph import (
     BuildDataset,
     ConvertShard,
@@ -20,4 +21,5 @@ __all__ = [
 warnings.filterwarnings("ignore", message=r".*parameter 'rpc_\w+' .* consumed by the task 'core'")
 route_to_luigi()
 quiet_known_failures()
+central_scheduler.install()
 start_for_this_run()

@@ -19,10 +19,21 @@ import luigi
 import luigi.interface
 
 import handlers
+from data import (
+    encoded_pngs,
+    images,
+    locate,
+    metadata,
+    ownership,
+    settings,
+    shards,
+    staging,
+    validation,
+)
 from data import format as fmt
-from data import locate, metadata, ownership, settings, shards, staging, validation
 from data.artifacts import ArtifactStore, recorded_sha256
 from data.atomic import atomic_path, write_json_atomic
+from data.verify import has_size, matches_sidecar
 from fetch import download_host, fetch
 from tasks import config, progress, provenance, status
 
@@ -150,6 +161,13 @@ def _clear_failure(task):
     status.clear_failure(config.data_dir(), task)
 
 
+@StorageTask.event_handler(luigi.Event.START)
+def _govern_pixel_limit(task):
+    """[convert] max_image_pixels as luigi sees it (a command-line override included) is
+    the limit PIL enforces in the process that runs the task, handlers included."""
+    images.govern_pixel_limit(config.convert().max_image_pixels)
+
+
 class FetchArtifact(StorageTask):
     """A verified artifact file at artifacts/<source>/<file>."""
 
@@ -250,12 +268,16 @@ class PlanExamples(StorageTask):
         # Another build may plan the same dataset: wait for it, then use its plan.
         # Temporaries of a killed planning are removed (see data/ownership.py).
         directory = staging_of(self.dataset)
-        with ownership.owned(directory / staging.PLAN_FILE, f"PlanExamples({self.dataset})"):
-            if self.complete():
-                log.info("%s was planned by another process meanwhile", self.dataset)
-                return
-            ownership.sweep(directory)
-            self._plan()
+        try:
+            with ownership.owned(directory / staging.PLAN_FILE, f"PlanExamples({self.dataset})"):
+                if self.complete():
+                    log.info("%s was planned by another process meanwhile", self.dataset)
+                    return
+                ownership.sweep(directory)
+                self._plan()
+        except BaseException:
+            staging.discard(directory)  # the folders too, now that the lock file is gone
+            raise
 
     def _plan(self):
         spec = handlers.get(self.dataset)
@@ -277,21 +299,41 @@ class PlanExamples(StorageTask):
                 yield item
 
         reporter = progress.Reporter(self, self.dataset, "plan", "examples")
-        plan = staging.stage(
-            kept(spec.examples(artifacts_dir)),
-            spec.features,
-            directory,
-            spec.split_rule,
-            progress=lambda n: reporter.update(n, None, f"read {n} examples"),
-        )
-        counts = {split: info["num_examples"] for split, info in plan["splits"].items()}
-        total = sum(counts.values())
-        reporter.finish(total, total, f"planned {total} examples: "
-                        + ", ".join(f"{split} {n}" for split, n in sorted(counts.items())))
-        if settings.check_counts and spec.num_examples is not None and counts != dict(spec.num_examples):
-            raise CountMismatchError(_count_mismatch(spec, counts, plan, directory))
-        plan["skipped_members"] = sorted(set(skipped))
-        staging.write_plan(directory, plan)
+        # The other workers' cores encode raw images as PNG while this one reads: the
+        # workers that convert next are idle until the plan exists.
+        helpers = min(_workers(), os.cpu_count() or 1) - 1
+        try:
+            with encoded_pngs.Encoder(directory, spec.features.channels, helpers) as encoder:
+                plan = staging.stage(
+                    kept(spec.examples(artifacts_dir)),
+                    spec.features,
+                    directory,
+                    spec.split_rule,
+                    progress=lambda n: reporter.update(n, None, f"read {n} examples"),
+                    on_record=encoder.add_record,
+                )
+            counts = {split: info["num_examples"] for split, info in plan["splits"].items()}
+            total = sum(counts.values())
+            reporter.finish(total, total, f"planned {total} examples: "
+                            + ", ".join(f"{split} {n}" for split, n in sorted(counts.items())))
+            if settings.check_counts and spec.num_examples is not None and counts != dict(spec.num_examples):
+                raise CountMismatchError(_count_mismatch(spec, counts, plan, directory))
+            plan["skipped_members"] = sorted(set(skipped))
+            staging.write_plan(directory, plan)
+        except BaseException as error:
+            staging.discard(directory)  # a failed plan leaves no staging behind
+            explained = images.explained(error, f"dataset {self.dataset}")
+            if explained is error:
+                raise
+            raise explained from error
+
+
+def _workers() -> int:
+    """The run's --workers (1 where unknown)."""
+    try:
+        return max(1, int(luigi.interface.core().workers))
+    except Exception:  # noqa: BLE001 - outside a luigi run
+        return 1
 
 
 class ConvertShard(StorageTask):
@@ -332,6 +374,13 @@ class ConvertShard(StorageTask):
                                       / f"{name}.json"),
         } if config.validate().enabled else {})
 
+    def complete(self):
+        # A shard cut short (a full disk, a bad copy) is converted again: its size is
+        # checked against its sidecar, one stat; a byte changed in place is verify's.
+        outputs = self.output()
+        return super().complete() and matches_sidecar(_path(outputs["shard"]),
+                                                       _path(outputs["sidecar"]))
+
     def run(self):
         # Another build converting the same shard: wait for it; the shard is then there
         # and is not converted again (_convert checks under the lock).
@@ -348,7 +397,7 @@ class ConvertShard(StorageTask):
 
         outputs = self.output()
         scan_path = _path(outputs["scan"]) if "scan" in outputs else None
-        if not (outputs["shard"].exists() and outputs["sidecar"].exists()):
+        if not matches_sidecar(_path(outputs["shard"]), _path(outputs["sidecar"])):
             shards.convert_shard(
                 staging_of(self.dataset),
                 self.split,
@@ -394,8 +443,9 @@ class WriteMetadata(StorageTask):
         return luigi.LocalTarget(self._directory() / fmt.INFO_FILE)
 
     def complete(self):
-        # Complete means the metadata and every shard it lists exist: a deleted shard
-        # makes the dataset incomplete, and a rerun rebuilds just that shard.
+        # Complete means the metadata and every shard it lists exist with its recorded
+        # size: a deleted or cut shard makes the dataset incomplete, and a rerun rebuilds
+        # just that shard (a byte changed in place: `python -m tasks verify --repair`).
         path = _path(self.output())
         if not path.exists():
             return False
@@ -407,7 +457,7 @@ class WriteMetadata(StorageTask):
             return False  # other inputs: stage again, or convert again from the same staging
         directory = path.parent
         return all(
-            (directory / shard["file"]).exists()
+            has_size(directory / shard["file"], shard.get("num_bytes"))
             for split in info.get("splits", {}).values()
             for shard in split.get("shards", [])
         )
@@ -450,6 +500,7 @@ class WriteMetadata(StorageTask):
         if config.validate().enabled:
             info["validation"] = self._validation(tasks)
         metadata.write_info(self._directory(), info)
+        encoded_pngs.discard(staging_of(self.dataset))  # they served this conversion
         total = sum(split["num_examples"] for split in info["splits"].values())
         progress.Reporter(self, self.dataset, "metadata", "examples").finish(
             total, total, f"{total} examples in {len(info['splits'])} splits; "

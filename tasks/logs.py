@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 
+from data import disk_errors
+
 OWN_LOGGERS = ("tasks", "data", "handlers")
 LUIGI_LOGGER = "luigi-interface"
 
@@ -50,12 +52,6 @@ def _clear_error_types() -> tuple[type, ...]:
     return tuple(types)
 
 
-_DATA_DIR_ERRNOS = {30: "the data dir is on a read-only file system",
-                    28: "the disk of the data dir is full",
-                    122: "the disk quota of the data dir is exceeded",
-                    13: "permission denied in the data dir"}
-
-
 def explain(error: BaseException) -> str | None:
     """One readable paragraph for an error a user can act on, or None (keep the traceback)."""
     from luigi.rpc import RPCError
@@ -64,19 +60,37 @@ def explain(error: BaseException) -> str | None:
         return (f"no central scheduler answers ({error}). Run with --local-scheduler for a "
                 "build on this machine alone, or start one with `python -m tasks scheduler` "
                 "(see [core] scheduler_host and scheduler_port)")
-    if isinstance(error, OSError) and error.errno in _DATA_DIR_ERRNOS:
-        return (f"{_DATA_DIR_ERRNOS[error.errno]}: {error}. Point [storage] data_dir (or "
-                "$DATASETS_STORAGE_DIR) at a writable disk with room, or free space, and "
-                "run the same command again: finished work is kept")
+    if disk_errors.is_local(error):
+        return disk_errors.explain(error)
     if isinstance(error, _clear_error_types()):
         return str(error)
     return None
+
+
+_RUN_BY_OTHERS = "being run by another worker"
+
+
+def _explain_blocked(record: logging.LogRecord) -> None:
+    """Luigi's summary names the tasks another worker kept from this run, never who or
+    for how long: add that, and what to do (exit code 25)."""
+    if record.exc_info or not isinstance(record.msg, str) or _RUN_BY_OTHERS not in record.msg:
+        return
+    from tasks.central_scheduler import explain_blocked
+
+    lines = explain_blocked() or [
+        "another worker of luigid holds them as running: a build still at work, or one "
+        "killed that luigid has not given up yet (after [scheduler] "
+        "worker_disconnect_delay). Run the same command again in a few seconds"]
+    record.msg = record.getMessage() + "\nWhy tasks were being run by another worker:" + "".join(
+        f"\n  - {line}" for line in lines)
+    record.args = ()
 
 
 class _WithoutTraceback(logging.Filter):
     """Turns a logged exception that ``explain`` knows into its paragraph."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        _explain_blocked(record)
         if record.exc_info and record.exc_info[1] is None:  # logged outside an exception
             record.exc_info = None
         if record.exc_info:

@@ -29,7 +29,7 @@ import handlers
 from data import format as fmt
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
-STAGING_MODULES = ("data.format", "data.hashing", "data.images", "data.staging", "data.types")
+STAGING_MODULES = ("data.encoded_pngs", "data.format", "data.hashing", "data.images", "data.staging", "data.types")
 CONVERSION_MODULES = ("data.shards",)
 ENGINE_MODULES = STAGING_MODULES + CONVERSION_MODULES
 CURRENT_WHEN_EQUAL = ("fingerprint", "conversion", "settings")

@@ -138,3 +138,41 @@ def test_pixel_cap_refuses_before_decoding():
 def test_png_encoding_is_deterministic():
     image = Image.fromarray(_fixtures.pixels(6, 32, 32, 3))
     assert images.encode_png(image) == images.encode_png(image.copy())
+
+
+def test_the_conversion_serializer_gives_the_general_one_s_bytes():
+    import random
+
+    rng = random.Random(5)
+    for _ in range(3000):
+        image = bytes(rng.randrange(256) for _ in range(rng.choice([0, 1, 127, 128, 16127, 16128, 16384, 300])))
+        key = ("k" * rng.choice([1, 127, 128, 20000])).encode()
+        name = rng.choice([fmt.LABEL, fmt.MULTI_LABEL, fmt.TARGET])
+        label = rng.choice([rng.randrange(20000), [rng.randrange(20000)], [16383], [16384], [-2], [1, 2], [], 2.5, [0.5]])
+        assert fmt.serialize_image_example(image, key, name, label) == fmt.serialize_example(
+            {fmt.IMAGE: image, fmt.KEY: key, name: label})
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 9), (9, 1), (5, 3), (1, 1, 3), (1, 6, 3), (7, 1, 3), (33, 17, 3)])
+def test_pngs_decode_to_their_pixels_whatever_filter_each_takes(shape):
+    rng = np.random.default_rng(len(shape) * 100 + shape[0])
+    noise = rng.integers(0, 256, shape, dtype=np.uint8)
+    smooth = np.clip(np.cumsum(rng.integers(-3, 4, shape), axis=1) + 128, 0, 255).astype(np.uint8)
+    stack = np.stack([noise, smooth, np.zeros(shape, np.uint8), 255 - noise])
+    for image, png in zip(stack, images.pngs_from_stack(stack), strict=True):
+        assert np.array_equal(np.asarray(Image.open(io.BytesIO(png))), image)
+
+
+def test_pngs_of_small_photos_stay_within_5_percent_of_pil_s_default():
+    from bench.png_tradeoff import measure
+    from bench.replicas import natural_images
+
+    pil, ours = measure(natural_images(np.random.default_rng(1), 300, 32, 32, 3), strategies=())
+    assert ours["bytes"] <= 1.05 * pil["bytes"]
+    import struct
+    import zlib
+
+    pngs = images.pngs_from_stack(natural_images(np.random.default_rng(2), 50, 32, 32, 3))
+    # The first scanline's filter byte, in the one IDAT after the signature and IHDR (33 bytes).
+    filters = {zlib.decompress(png[41:41 + struct.unpack(">I", png[33:37])[0]])[0] for png in pngs}
+    assert filters == {3}  # average, on noisy photos

@@ -1,0 +1,285 @@
+"""PNGs of the staged raw records, encoded by helper processes while planning reads.
+
+Planning is one reader: it streams each archive once, and with ``--workers 2`` the
+other core idled until conversion began. Encoding a raw record as PNG (a third of
+conversion's work on small images) does not depend on the shard the record lands in,
+so while the reader stages the records, ``Encoder`` sends runs of raw records of one
+size to helper processes (one per other worker), and encodes itself a run that finds
+every helper busy (so the work splits by the speed each side gets); each appends its
+PNGs to its own ``pngs-<i>.bin`` beside ``records.bin``, and ``pngs.index.npy`` then
+maps every record's offset in records.bin to (file, offset, length). Conversion takes a record's
+PNG from there (``EncodedPngs``) and encodes only what is missing, with the same
+function (``images.pngs_from_stack``: an image's bytes do not depend on the other
+images of its stack), so the shards are the same bytes with or without helpers.
+
+The records file keeps the pixels: conversion still hands them to the statistics and
+the validation scan without decoding anything. The PNGs are a cache for the first
+conversion: a helper that fails costs a warning, and conversion encodes; once the
+dataset is complete they are removed (``discard``), so staging takes no more disk than
+before, and a shard converted again later encodes its own.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import mmap
+import multiprocessing
+import os
+import struct
+from array import array
+from pathlib import Path
+
+import numpy as np
+
+from data import images, staging
+from data.atomic import atomic_path
+
+log = logging.getLogger(__name__)
+
+INDEX_FILE = "pngs.index.npy"
+
+# A run sent to a helper: this many records at most, or this many bytes of pixels. Runs
+# travel through memory shared with the helper, SLOTS of them per helper at once (a pipe
+# would cut each into 64 KiB pieces, a wake-up each, which a loaded machine makes slow);
+# the pipe carries only which slot holds what.
+_RUN_RECORDS, _RUN_BYTES, _SLOTS = 512, 2 << 20, 4
+_SLOT_BYTES = 8 * _RUN_RECORDS + _RUN_BYTES + (1 << 16)  # offsets, pixels (+ one record)
+_RUN_HEAD = struct.Struct("<IIIII")  # slot, count, height, width, channels
+
+
+def pngs_file(number: int) -> str:
+    return f"pngs-{number}.bin"
+
+
+class _Writer:
+    """Appends the PNGs of runs to one file, and keeps (record offset, PNG offset,
+    length) rows."""
+
+    def __init__(self, out):
+        self.out, self.rows, self.position = out, array("Q"), 0  # 24 bytes a record
+
+    def write(self, offsets: list[int], stack: np.ndarray) -> None:
+        for offset, png in zip(offsets, images.pngs_from_stack(stack), strict=True):
+            self.out.write(png)
+            self.rows.extend((offset, self.position, len(png)))
+            self.position += len(png)
+
+    def index(self) -> np.ndarray:
+        return np.frombuffer(self.rows, dtype=np.uint64).reshape(-1, 3)
+
+
+def _helper(connection, slots: mmap.mmap, path: Path) -> None:
+    """A helper's loop: a run's slot in, its PNGs appended to ``path``, the slot handed
+    back; at the end (an empty message) it answers with its index rows."""
+    with open(path, "wb", buffering=1 << 20) as out:
+        writer = _Writer(out)
+        while message := connection.recv_bytes():
+            slot, count, height, width, channels = _RUN_HEAD.unpack(message)
+            start = slot * _SLOT_BYTES
+            offsets = np.frombuffer(slots, np.uint64, count, start).tolist()
+            shape = (count, height, width) + ((channels,) if channels > 1 else ())
+            stack = np.frombuffer(slots, np.uint8, int(np.prod(shape)), start + 8 * count).reshape(shape)
+            stack = stack.copy()  # the slot is free again as soon as it is read
+            connection.send_bytes(b"")
+            writer.write(offsets, stack)
+    connection.send_bytes(writer.index().tobytes())
+
+
+class _Helper:
+    """One helper process, its shared slots and its pipe."""
+
+    def __init__(self, context, path: Path):
+        self.slots = mmap.mmap(-1, _SLOTS * _SLOT_BYTES)  # anonymous, shared with the fork
+        self.connection, theirs = context.Pipe()
+        self.process = context.Process(target=_helper, args=(theirs, self.slots, path), daemon=True)
+        self.process.start()
+        theirs.close()
+        self.sent = self.freed = 0
+
+    def has_room(self) -> bool:
+        """True when a slot is free (the helper's answers read without waiting)."""
+        while self.sent > self.freed and self.connection.poll():
+            self.connection.recv_bytes()
+            self.freed += 1
+        return self.sent - self.freed < _SLOTS
+
+    def send(self, head: tuple[int, int, int, int], offsets: list[int], pixels: list[bytes]) -> None:
+        if self.sent - self.freed >= _SLOTS:
+            self.connection.recv_bytes()  # waits while every slot is being encoded: bounded
+            self.freed += 1
+        slot = self.sent % _SLOTS
+        start = slot * _SLOT_BYTES
+        table = np.array(offsets, dtype=np.uint64).tobytes()
+        self.slots[start:start + len(table)] = table
+        position = start + len(table)
+        for piece in pixels:
+            self.slots[position:position + len(piece)] = piece
+            position += len(piece)
+        self.connection.send_bytes(_RUN_HEAD.pack(slot, len(offsets), *head))
+        self.sent += 1
+
+    def finish(self) -> np.ndarray:
+        while self.freed < self.sent:
+            self.connection.recv_bytes()
+            self.freed += 1
+        self.connection.send_bytes(b"")
+        return np.frombuffer(self.connection.recv_bytes(), np.uint64).reshape(-1, 3)
+
+    def stop(self) -> None:
+        self.process.kill()
+        self.process.join()
+        self.connection.close()
+        self.slots.close()
+
+
+class Encoder:
+    """Encodes the raw records shown to it (``add_record``, staging's ``on_record``) in
+    ``processes`` helper processes; with none it does nothing, and conversion encodes.
+    A context manager: leaving it without an error writes the index once every helper
+    is done; with an error, the helpers are stopped and nothing is left behind."""
+
+    def __init__(self, directory: Path, channels: int, processes: int):
+        self.directory, self.channels, self.processes = Path(directory), channels, max(processes, 0)
+        self._helpers: list[_Helper] = []
+        self._sent = 0
+        self._run: list[bytes] = []
+        self._run_offsets: list[int] = []
+        self._run_size: tuple[int, int] | None = None
+        self._run_bytes = 0
+
+    def __enter__(self) -> Encoder:
+        # An index left by an earlier, unfinished planning is not this one's.
+        (self.directory / INDEX_FILE).unlink(missing_ok=True)
+        self._stack = contextlib.ExitStack()
+        context = multiprocessing.get_context("fork")  # the encoder is already imported
+        for number in range(self.processes):
+            temporary = self._stack.enter_context(atomic_path(self.directory / pngs_file(number)))
+            helper = _Helper(context, temporary)
+            self._helpers.append(helper)
+            self._stack.callback(helper.stop)
+        if self._helpers:
+            # The reader's own file: a run that finds every helper busy is encoded here
+            # rather than waited for, so the reader and the helpers share the work
+            # whichever is faster (which file holds a PNG changes nothing in the shards).
+            temporary = self._stack.enter_context(atomic_path(self.directory / pngs_file(self.processes)))
+            self._own = _Writer(self._stack.enter_context(open(temporary, "wb", buffering=1 << 20)))
+        return self
+
+    def add_record(self, offset: int, record: bytes) -> None:
+        """The record written at ``offset`` in records.bin (encoded when raw)."""
+        if not self._helpers:
+            return
+        raw = staging.raw_record(record)
+        if raw is None:
+            return
+        width, height, pixels = raw
+        if (self._run_size != (width, height) or len(self._run) >= _RUN_RECORDS
+                or self._run_bytes + len(pixels) > _RUN_BYTES):
+            self._send()
+            self._run_size = (width, height)
+        if len(pixels) > _RUN_BYTES:
+            return  # a large image: conversion encodes it (these are few, and slow anyway)
+        self._run.append(pixels)
+        self._run_offsets.append(offset)
+        self._run_bytes += len(pixels)
+
+    def _send(self) -> None:
+        if not self._run or not self._helpers:
+            return
+        width, height = self._run_size
+        count = len(self._helpers)
+        turn = [self._helpers[(self._sent + i) % count] for i in range(count)]
+        helper = None
+        try:
+            helper = next((candidate for candidate in turn if candidate.has_room()), None)
+            if helper is not None:
+                helper.send((height, width, self.channels), self._run_offsets, self._run)
+        except (OSError, EOFError):
+            self._give_up(f"PNG helper {helper.process.pid if helper else ''} stopped")
+        if helper is None and self._helpers:
+            shape = (len(self._run), height, width) + ((self.channels,) if self.channels > 1 else ())
+            self._own.write(self._run_offsets, np.frombuffer(b"".join(self._run), np.uint8).reshape(shape))
+        self._sent += 1
+        self._run, self._run_offsets, self._run_bytes = [], [], 0
+
+    def _give_up(self, why: str) -> None:
+        log.warning("%s; conversion encodes the PNGs itself", why)
+        self._helpers = []
+
+    def __exit__(self, kind, error, trace) -> None:
+        if kind is None and self._helpers:
+            self._send()
+            try:
+                parts = [np.insert(helper.finish(), 1, number, axis=1)
+                         for number, helper in enumerate(self._helpers)]
+                parts.append(np.insert(self._own.index(), 1, len(self._helpers), axis=1))
+            except (OSError, EOFError):
+                self._give_up("a PNG helper stopped before it finished")
+        if kind is not None or not self._helpers:
+            # Unwound as by an error: the helpers' temporary files are removed.
+            self._stack.__exit__(*((kind, error, trace) if kind else (_Abandoned, _Abandoned(), None)))
+            return
+        self._stack.close()  # the helpers' files renamed into place
+        rows = np.concatenate(parts)
+        # Columns (record offset, file, PNG offset, length), sorted by record offset.
+        index = np.ascontiguousarray(rows[np.argsort(rows[:, 0], kind="stable")].T)
+        with atomic_path(self.directory / INDEX_FILE) as temporary, open(temporary, "wb") as out:
+            np.save(out, index)
+
+
+class _Abandoned(Exception):
+    """Thrown into the helpers' file writers so that they keep nothing."""
+
+
+def discard(directory: Path) -> int:
+    """Remove the PNGs of a staging whose dataset is complete (they served its first
+    conversion; a shard converted again later encodes its own): the bytes freed."""
+    directory = Path(directory)
+    (directory / INDEX_FILE).unlink(missing_ok=True)  # first: no reader trusts a half-removed set
+    freed = 0
+    for path in directory.glob("pngs-*.bin"):
+        freed += path.stat().st_size
+        path.unlink(missing_ok=True)
+    return freed
+
+
+class EncodedPngs:
+    """The PNGs planning encoded, by record offset; ``get`` gives None where any is
+    missing (no helpers, or a staging from before), and conversion encodes those."""
+
+    def __init__(self, directory: Path):
+        self._files: list = []
+        try:
+            # Mapped, not loaded: a shard looks up its own rows only.
+            self._records, self._numbers, self._offsets, self._lengths = np.load(
+                Path(directory) / INDEX_FILE, mmap_mode="r")
+            for number in range(int(self._numbers.max()) + 1 if len(self._numbers) else 0):
+                self._files.append(os.open(Path(directory) / pngs_file(number), os.O_RDONLY))
+        except (OSError, ValueError):
+            self.close()
+
+    def get(self, record_offsets: list[int]) -> list[bytes] | None:
+        if not self._files:
+            return None
+        wanted = np.asarray(record_offsets, dtype=np.uint64)
+        at = np.minimum(np.searchsorted(self._records, wanted), len(self._records) - 1)
+        if not (self._records[at] == wanted).all():
+            return None
+        lengths = self._lengths[at].tolist()
+        pngs = [os.pread(self._files[number], length, offset) for number, offset, length
+                in zip(self._numbers[at].tolist(), self._offsets[at].tolist(), lengths, strict=True)]
+        if any(len(png) != length for png, length in zip(pngs, lengths, strict=True)):
+            return None  # a truncated file: encode again rather than store a cut image
+        return pngs
+
+    def close(self) -> None:
+        for fd in self._files:
+            os.close(fd)
+        self._files = []
+
+    def __enter__(self) -> EncodedPngs:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
