@@ -10,6 +10,8 @@ Layout (all of it decided here, nowhere else)::
                                             checksum that applied was not a sha256
     artifacts/<source>/.<file>.download     a partial download (and ``.json``: the
                                             validators of the response it came from)
+    artifacts/<source>/.<file>.lock         held by whoever fetches <file> right now
+                                            (``writing``; see data/ownership.py)
     artifacts/<source>/<file>.rejected-<digest prefix>     bytes that failed verification
     artifacts/<source>/<file>.superseded-<sha256 prefix>   verified against an older checksum
 
@@ -33,6 +35,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from data import ownership
 from data.atomic import atomic_path, write_text_atomic
 
 log = logging.getLogger(__name__)
@@ -113,6 +116,21 @@ class ArtifactStore:
 
     def blob(self, sha256: str) -> Path:
         return self.root / BLOBS / sha256
+
+    @contextlib.contextmanager
+    def writing(self, target: Path):
+        """Own ``target`` while fetching it: a second fetch of the same file, by another
+        build or worker, waits here until the first is done, then finds it verified.
+
+        The partial download and its validators belong to whoever holds this lock, so a
+        killed fetch's partial file is taken over and resumed by the next owner; the
+        temporaries of killed writers in the folder and in the blobs are removed.
+        """
+        target = Path(target)
+        with ownership.owned(target, f"a fetch of {target.parent.name}/{target.name}"):
+            ownership.sweep(target.parent)
+            ownership.sweep(self.root / BLOBS)
+            yield
 
     # --- which checksum applies -------------------------------------------------------
 
@@ -249,13 +267,8 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def _link(blob: Path, target: Path) -> None:
     """Make ``target`` name ``blob`` atomically: a hard link, else a relative symlink."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    temporary = target.with_name(f".{target.name}.link-{os.getpid()}")
-    temporary.unlink(missing_ok=True)
-    try:
-        os.link(blob, temporary)
-    except OSError:
-        temporary.symlink_to(os.path.relpath(blob, target.parent))
-    os.replace(temporary, target)
-
-
+    with atomic_path(target, sync=False) as temporary:
+        try:
+            os.link(blob, temporary)
+        except OSError:
+            temporary.symlink_to(os.path.relpath(blob, target.parent))

@@ -5,34 +5,37 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import socket
-import uuid
 from pathlib import Path
 
-from data import disk_errors
-
-PARTIAL_MARK = ".partial-"
+from data import disk_errors, ownership
+from data.ownership import PARTIAL_MARK, remove_partials  # noqa: F401 - their home for callers
 
 
 @contextlib.contextmanager
-def atomic_path(final: Path):
+def atomic_path(final: Path, sync: bool = True):
     """Yield a temporary path beside ``final``; rename it into place on success only.
 
     The temporary name starts with a dot and carries ``.partial-``, so neither a
-    listing nor a completeness check mistakes it for the real file.
+    listing nor a completeness check mistakes it for the real file. The writer holds
+    ``final``'s lock (``data.ownership``) from before the temporary exists until it is
+    renamed or deleted: a concurrent writer of the same file waits, and a temporary
+    left by a killed writer is recognised by its free lock. ``sync=False`` skips the
+    fsync (for a link or a symlink, which has no data of its own).
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
-    owner = f"{socket.gethostname()}-{os.getpid()}"
-    temporary = final.with_name(f".{final.name}{PARTIAL_MARK}{owner}-{uuid.uuid4().hex[:8]}")
-    try:
-        with disk_errors.writing(final):  # write() and close() name no file
-            yield temporary
-        _fsync(temporary)
-        os.replace(temporary, final)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(temporary)
+    with ownership.owned(final, f"a writer of {final.name}") as lock:
+        temporary = lock.temporary()
+        try:
+            with disk_errors.writing(final):  # write() and close() name no file
+                yield temporary
+            if sync:
+                _fsync(temporary)
+            os.replace(temporary, final)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+            lock.mine.discard(temporary.name)
 
 
 def _fsync(path: Path) -> None:
@@ -41,34 +44,6 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def remove_partials(final: Path) -> None:
-    """Delete temporaries that killed writers of ``final`` on this host left behind.
-
-    A temporary whose writer is alive (another worker process), or that another host
-    owns on a shared filesystem, is left alone.
-    """
-    final = Path(final)
-    host = socket.gethostname()
-    for leftover in final.parent.glob(f".{final.name}{PARTIAL_MARK}*"):
-        owner = leftover.name.rsplit(PARTIAL_MARK, 1)[1]
-        owner_host, _, rest = owner.rpartition("-")[0].rpartition("-")
-        pid = rest
-        if owner_host != host or not pid.isdigit() or _alive(int(pid)):
-            continue
-        with contextlib.suppress(FileNotFoundError):
-            leftover.unlink()
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def canonical_json(obj) -> bytes:

@@ -17,10 +17,11 @@ from PIL import Image
 
 from data import format as fmt
 from data import images, staging, stats, validation
-from data.atomic import atomic_path, remove_partials, write_json_atomic
+from data.atomic import atomic_path, write_json_atomic
 from data.encoded_pngs import EncodedPngs
 from data.images import ImageError
 from data.observers import ConversionObserver, StoredImage
+from data.ownership import remove_partials
 from data.types import Features
 
 
@@ -129,8 +130,9 @@ def convert_shard(
     """
     plan = staging.read_plan(staging_dir)
     rows, labels = staging.shard_rows(staging_dir, plan, split, shard, count)
-    remove_partials(output)
-    remove_partials(sidecar)
+    for final in (output, sidecar, scan_path):
+        if final is not None:
+            remove_partials(final)  # a killed converter's, or nothing if one is live
     digest = hashlib.sha256()
     num_bytes = done = 0
     histogram: Counter = Counter()

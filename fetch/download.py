@@ -97,6 +97,14 @@ def fetch(
     is where a human gets the file (the dataset's homepage), for error messages.
     """
     target = Path(target)
+    # One fetch of a file at a time, across processes: a second one waits, then finds
+    # the file there (the partial download belongs to the lock's holder).
+    with ArtifactStore.holding(target).writing(target):
+        return _fetch(artifact, source, target, settings, progress, page)
+
+
+def _fetch(artifact: Artifact, source: str, target: Path, settings: FetchSettings,
+           progress: ProgressFn, page: str | None) -> Path:
     if target.exists():
         if not record_path(target).exists():
             _adopt(artifact, source, target, settings)

@@ -2,18 +2,22 @@
 grows (so a verified file is never read twice), and keeps beside it, as ``.json``, the
 validators of the response its bytes came from (so a changed file is started over, not
 spliced). Where it lives is the artifact store's rule (``data.artifacts.partial_path``).
+
+Both files belong to whoever holds the artifact's lock (``ArtifactStore.writing``, taken
+by ``fetch.fetch``): a second fetch of the same artifact waits instead of writing into
+them, and the next owner after a killed one resumes them rather than deleting them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
 import queue
 import threading
 from pathlib import Path
 
 from data.artifacts import partial_path
+from data.atomic import write_text_atomic
 from fetch.http import CHUNK
 
 
@@ -44,9 +48,7 @@ class Partial:
             return None
 
     def save_validators(self, validators: dict) -> None:
-        temporary = self.meta_path.with_name(self.meta_path.name + ".tmp")
-        temporary.write_text(json.dumps(validators))
-        os.replace(temporary, self.meta_path)
+        write_text_atomic(self.meta_path, json.dumps(validators))
 
     def discard(self) -> None:
         for path in (self.path, self.meta_path):

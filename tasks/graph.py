@@ -19,10 +19,20 @@ import luigi
 import luigi.interface
 
 import handlers
-from data import encoded_pngs, images, locate, metadata, settings, shards, staging, validation
+from data import (
+    encoded_pngs,
+    images,
+    locate,
+    metadata,
+    ownership,
+    settings,
+    shards,
+    staging,
+    validation,
+)
 from data import format as fmt
 from data.artifacts import ArtifactStore, recorded_sha256
-from data.atomic import write_json_atomic
+from data.atomic import atomic_path, write_json_atomic
 from data.verify import matches_sidecar
 from fetch import download_host, fetch
 from tasks import config, progress, provenance, status, store
@@ -202,6 +212,15 @@ class FetchArtifact(StorageTask):
         return self._store().verified(_path(self.output()), self._published())
 
     def run(self):
+        # Another build may fetch the same file (Luigi's own lock only matches identical
+        # command lines): wait for it, then use what it fetched.
+        with self._store().writing(_path(self.output())):
+            if self.complete():
+                log.info("%s/%s was fetched by another process meanwhile", self.source, self.file)
+                return
+            self._fetch()
+
+    def _fetch(self):
         started = time.monotonic()
         path = _path(self.output())
         if self._store().verified(path, None) and not self.complete():
@@ -232,10 +251,8 @@ def _link_borrowed(spec) -> None:
         target = Path(os.path.relpath(locate.artifacts_dir(config.data_dir(), artifact.source) / artifact.file, own))
         if link.is_symlink() and Path(os.readlink(link)) == target:
             continue
-        temporary = own / f".{artifact.file}.link-{os.getpid()}"
-        temporary.unlink(missing_ok=True)
-        temporary.symlink_to(target)
-        os.replace(temporary, link)
+        with atomic_path(link, sync=False) as temporary:
+            temporary.symlink_to(target)
 
 
 class PlanExamples(StorageTask):
@@ -270,6 +287,21 @@ class PlanExamples(StorageTask):
                 or store.plan_published(self.dataset, provenance_of(self.dataset)["fingerprint"]))
 
     def run(self):
+        # Another build may plan the same dataset: wait for it, then use its plan.
+        # Temporaries of a killed planning are removed (see data/ownership.py).
+        directory = staging_of(self.dataset)
+        try:
+            with ownership.owned(directory / staging.PLAN_FILE, f"PlanExamples({self.dataset})"):
+                if self.complete():
+                    log.info("%s was planned by another process meanwhile", self.dataset)
+                    return
+                ownership.sweep(directory)
+                self._plan()
+        except BaseException:
+            staging.discard(directory)  # the folders too, now that the lock file is gone
+            raise
+
+    def _plan(self):
         spec = handlers.get(self.dataset)
         remote = store.remote_folder(self.dataset) is not None
         if remote:
@@ -389,6 +421,14 @@ class ConvertShard(StorageTask):
                                                        _path(outputs["sidecar"]))
 
     def run(self):
+        # Another build converting the same shard: wait for it; the shard is then there
+        # and is not converted again (_convert checks under the lock).
+        # In object storage the lock is on the local file it is converted into (the outbox).
+        local = self.local_outputs(outbox=store.remote_folder(self.dataset) is not None)["shard"]
+        with ownership.owned(local, f"ConvertShard({self.dataset}, {self.split}, {self.shard})"):
+            self._convert()
+
+    def _convert(self):
         spec = handlers.get(self.dataset)
 
         reporter = progress.Reporter(self, self.dataset, "convert", "examples")
@@ -482,6 +522,23 @@ class WriteMetadata(StorageTask):
     def run(self):
         tasks = self.shard_tasks()
         yield tasks  # dynamic dependencies: the shard counts follow from the plan
+        remote = store.remote_folder(self.dataset) is not None
+        # In object storage the lock is on this host's outbox copy of the metadata.
+        local = staging_of(self.dataset) / "outbox" / fmt.INFO_FILE if remote else _path(self.output())
+        with ownership.owned(local, f"WriteMetadata({self.dataset})"):
+            if self.complete():
+                log.info("%s's metadata was written by another process meanwhile", self.dataset)
+                return
+            self._write(tasks, remote)
+
+    def _write(self, tasks, remote: bool) -> None:
+        # What killed writers left: temporaries of shards (of any shard count), sidecars,
+        # scans and metadata files, and their lock files. A live writer's are kept.
+        for folder in (staging_of(self.dataset),) if remote else (self._directory(), staging_of(self.dataset)):
+            ownership.sweep(folder, recursive=True)
+        if not remote:
+            for folder in (self._directory().parent.parent, config.data_dir()):
+                ownership.sweep(folder)  # the TFDS guard files (data/tfds_compat.py)
         folder = store.remote_folder(self.dataset)
         if folder is not None:  # records of shards other hosts converted
             store.fetch_records(folder, [task.local_outputs() for task in tasks])
