@@ -292,7 +292,9 @@ class PlanExamples(StorageTask):
         directory = staging_of(self.dataset)
         try:
             with ownership.owned(directory / staging.PLAN_FILE, f"PlanExamples({self.dataset})"):
-                if self.complete():
+                # Staged here (a plan published by another host is not: tasks/store.py
+                # runs this to stage it on this host).
+                if staging.staged(directory):
                     log.info("%s was planned by another process meanwhile", self.dataset)
                     return
                 ownership.sweep(directory)
