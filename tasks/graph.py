@@ -529,9 +529,11 @@ class WriteMetadata(StorageTask):
         local = staging_of(self.dataset) / "outbox" / fmt.INFO_FILE if remote else _path(self.output())
         with ownership.owned(local, f"WriteMetadata({self.dataset})"):
             if self.complete():
-                log.info("%s's metadata was written by another process meanwhile", self.dataset)
-                return
-            self._write(tasks, remote)
+                log.info("%s's metadata is current (written by another process meanwhile, or the shards rebuilt match it)", self.dataset)
+            else:
+                self._write(tasks, remote)
+            if not config.convert().keep_staging:
+                staging.drop(staging_of(self.dataset))  # a repair plans again from the artifacts
 
     def _write(self, tasks, remote: bool) -> None:
         # What killed writers left: temporaries of shards (of any shard count), sidecars,
@@ -573,8 +575,6 @@ class WriteMetadata(StorageTask):
             # Shards of an earlier build with another shard count are not part of this one.
             if stale.name not in {entry["file"] for split in entries.values() for entry in split}:
                 stale.unlink()
-        if not config.convert().keep_staging:
-            staging.drop(staging_of(self.dataset))  # a repair plans again from the artifacts
 
     def _validation(self, tasks) -> dict:
         """The validation stage: merge the shards' scans, log the findings, and raise when
