@@ -145,7 +145,7 @@ def test_the_conversion_serializer_gives_the_general_one_s_bytes():
 
     rng = random.Random(5)
     for _ in range(3000):
-        image = bytes(rng.randrange(256) for _ in range(rng.choice([0, 1, 127, 128, 16127, 16128, 16384, 300])))
+        image = rng.randbytes(rng.choice([0, 1, 127, 128, 16127, 16128, 16384, 300]))
         key = ("k" * rng.choice([1, 127, 128, 20000])).encode()
         name = rng.choice([fmt.LABEL, fmt.MULTI_LABEL, fmt.TARGET])
         label = rng.choice([rng.randrange(20000), [rng.randrange(20000)], [16383], [16384], [-2], [1, 2], [], 2.5, [0.5]])
