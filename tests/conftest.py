@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from fakes.server import FaultServer
 
 import handlers
 from cli import fixture_mirror
@@ -213,3 +214,18 @@ def build_once(tmp_path_factory, http_mirror, label: str, *names: str, **convert
     workspace.settings["convert"].update({key: str(value) for key, value in convert.items()})
     workspace.build(*names)
     return workspace
+
+
+@pytest.fixture
+def server():
+    """A local HTTP server whose faults a test sets (tests/fakes/server.py); test files
+    with a server of their own define their own fixture of this name."""
+    fault_server = FaultServer()
+    yield fault_server
+    fault_server.close()
+
+
+@pytest.fixture
+def target(tmp_path):
+    """Where a fetch test's artifact lands."""
+    return tmp_path / "artifacts" / "toy" / "toy.bin"

@@ -9,7 +9,7 @@ import socket
 import time
 
 import pytest
-from fakes.server import Drop, FaultServer, IgnoreRange, Redirect, Status
+from fakes.server import Drop, IgnoreRange, Redirect, Status
 
 from data.artifacts import partial_path, record_path, recorded_sha256
 from fetch import (
@@ -27,18 +27,6 @@ from handlers._spec import Artifact
 BODY = bytes(range(256)) * 4096  # 1 MiB, every offset distinguishable
 SHA = hashlib.sha256(BODY).hexdigest()
 FAST = dict(attempts=4, backoff=0.01, max_backoff=2.0, timeout=5.0)
-
-
-@pytest.fixture
-def server():
-    fault_server = FaultServer()
-    yield fault_server
-    fault_server.close()
-
-
-@pytest.fixture
-def target(tmp_path):
-    return tmp_path / "artifacts" / "toy" / "toy.bin"
 
 
 def _settings(**changes) -> FetchSettings:

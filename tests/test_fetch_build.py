@@ -13,20 +13,12 @@ import threading
 import time
 from pathlib import Path
 
-import pytest
 from fakes import fetchset
-from fakes.server import FaultServer, Stall
+from fakes.server import Stall
 
 import data
 
 FAKES = Path(__file__).resolve().parent / "fakes"
-
-
-@pytest.fixture
-def server():
-    fault_server = FaultServer()
-    yield fault_server
-    fault_server.close()
 
 
 def _prepare(workspace, name: str, file: str, provider_url: str) -> tuple[bytes, dict]:

@@ -15,7 +15,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from fakes.server import Drop, FaultServer, IgnoreRange, Status
+from fakes.server import Drop, IgnoreRange, Status
 
 from data import disk_errors, locate
 from data.artifacts import partial_path
@@ -28,18 +28,6 @@ BODY = bytes(range(256)) * 4096  # 1 MiB, every offset distinguishable
 SHA = hashlib.sha256(BODY).hexdigest()
 FAST = dict(attempts=4, backoff=0.01, max_backoff=0.05, timeout=5.0)
 PAGE = b"<!DOCTYPE html><html><head><title>Quota exceeded</title></head><body>later</body></html>"
-
-
-@pytest.fixture
-def server():
-    fault_server = FaultServer()
-    yield fault_server
-    fault_server.close()
-
-
-@pytest.fixture
-def target(tmp_path):
-    return tmp_path / "artifacts" / "toy" / "toy.bin"
 
 
 def _artifact(server, **fields) -> Artifact:

@@ -9,7 +9,7 @@ import logging
 import pytest
 from fakes.drive_fake import FakeDrive
 from fakes.kaggle_fake import FakeKaggle
-from fakes.server import Drop, FaultServer
+from fakes.server import Drop
 
 from fetch import ChecksumError, FetchError, FetchSettings, fetch
 from fetch.gdrive import DriveError
@@ -19,13 +19,6 @@ from handlers._spec import Artifact
 BODY = b"PK\x03\x04" + bytes(range(256)) * 2000
 SHA = hashlib.sha256(BODY).hexdigest()
 USER, KEY = "researcher", "s3cr3t-kaggle-key-0123456789"
-
-
-@pytest.fixture
-def server():
-    fault_server = FaultServer()
-    yield fault_server
-    fault_server.close()
 
 
 @pytest.fixture
