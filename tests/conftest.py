@@ -229,3 +229,15 @@ def server():
 def target(tmp_path):
     """Where a fetch test's artifact lands."""
     return tmp_path / "artifacts" / "toy" / "toy.bin"
+
+
+@pytest.fixture
+def luigid(tmp_path):
+    """A real luigid on a loopback port (tests/test_scheduler.py: Luigid), stopped after."""
+    from test_scheduler import Luigid
+
+    root = tmp_path / "luigid"
+    root.mkdir()
+    server = Luigid(root)
+    yield server
+    server.stop()

@@ -64,15 +64,6 @@ class Luigid:
         self.process.wait(timeout=10)
 
 
-@pytest.fixture
-def luigid(tmp_path):
-    root = tmp_path / "luigid"
-    root.mkdir()
-    server = Luigid(root)
-    yield server
-    server.stop()
-
-
 def _central(workspace: Workspace, port: int) -> list[str]:
     return ["--scheduler-host", "127.0.0.1", "--scheduler-port", str(port)]
 

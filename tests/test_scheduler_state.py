@@ -55,16 +55,6 @@ def _plant(path: Path, marker: Path, mode: int = 0o600) -> None:
     os.chmod(path, mode)
 
 
-@pytest.fixture
-def central(tmp_path):
-    """A real luigid on a loopback port, started as the tests and the bench start it."""
-    root = tmp_path / "luigid"
-    root.mkdir()
-    server = Luigid(root)
-    yield server
-    server.stop()
-
-
 def _held_build(workspace, luigid, tmp_path, marker: Path) -> subprocess.Popen:
     hook = tmp_path / "hook"
     hook.mkdir(exist_ok=True)
@@ -82,8 +72,7 @@ def _held_build(workspace, luigid, tmp_path, marker: Path) -> subprocess.Popen:
     return process
 
 
-def test_a_rerun_waits_seconds_for_a_killed_worker_and_leaves_a_live_one_alone(workspace, central, tmp_path):
-    luigid = central
+def test_a_rerun_waits_seconds_for_a_killed_worker_and_leaves_a_live_one_alone(workspace, luigid, tmp_path):
     workspace.fixture("semeion")
     workspace.write_config()
     marker = tmp_path / "holding"
@@ -123,23 +112,23 @@ def test_a_rerun_waits_seconds_for_a_killed_worker_and_leaves_a_live_one_alone(w
     assert data.verify(workspace.dataset_dir("semeion"))
 
 
-def test_luigid_gives_a_killed_worker_up_within_seconds(workspace, central, tmp_path):
+def test_luigid_gives_a_killed_worker_up_within_seconds(workspace, luigid, tmp_path):
     """Without any rerun asking: luigid's own look for silent workers (every 60 s in Luigi)
     runs every half [scheduler] worker_disconnect_delay."""
     workspace.fixture("semeion")
     workspace.write_config()
-    first = _held_build(workspace, central, tmp_path, tmp_path / "holding")
-    held = next(iter(central.tasks("RUNNING")))
+    first = _held_build(workspace, luigid, tmp_path, tmp_path / "holding")
+    held = next(iter(luigid.tasks("RUNNING")))
     os.killpg(first.pid, signal.SIGKILL)
     first.wait()
     killed = time.monotonic()
-    while central.tasks("RUNNING"):
+    while luigid.tasks("RUNNING"):
         assert time.monotonic() - killed < 20, "luigid still shows the killed worker's task running"
         time.sleep(0.2)
     print(f"luigid gave the killed worker up {time.monotonic() - killed:.1f} s after the kill")
     # Pending at once (not failed until [scheduler] retry_delay): a helper takes it over.
-    assert held in central.tasks("PENDING")
-    assert not central.tasks("FAILED")
+    assert held in luigid.tasks("PENDING")
+    assert not luigid.tasks("FAILED")
     assert time.monotonic() - killed > 7, "given up long before [scheduler] worker_disconnect_delay"
 
 
