@@ -9,6 +9,7 @@ reverse proxy with authentication (see README). Its state is a pickle that luigi
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -71,9 +72,33 @@ def run_luigid(data_dir: Path, address: str, port: int, background: bool) -> int
         return process.wait()
     except KeyboardInterrupt:  # Ctrl-C, at any moment: luigid stops too, saving its state
         if not background:
-            process.terminate()
-            return process.wait()
+            return _stop(process)
         return 130
+
+
+def _stop(process, grace: float = 15.0) -> int:
+    """Stop a foreground luigid after Ctrl-C: SIGTERM (it saves its state and exits),
+    then SIGKILL after ``grace`` seconds, so the command never hangs. Ctrl-C on a
+    terminal has sent luigid the SIGINT too, and a second signal while it saves would
+    interrupt the save (Luigi's handler is not re-entrant): then it is only waited for."""
+    if not _signalled_with_us():
+        process.terminate()
+    try:
+        return process.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        print(f"luigid (pid {process.pid}) did not stop within {grace:.0f} s; killed it",
+              file=sys.stderr, flush=True)
+        process.kill()
+        return process.wait()
+
+
+def _signalled_with_us() -> bool:
+    """True when this process is in its terminal's foreground process group: the
+    terminal's Ctrl-C then went to luigid (a child in the same group) as well."""
+    try:
+        return os.getpgrp() == os.tcgetpgrp(sys.stdin.fileno())
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def _drop_stale_pidfile(pidfile: Path) -> None:

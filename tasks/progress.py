@@ -12,6 +12,7 @@ plain log line at most every ``QUIET_INTERVAL`` seconds, only when something cha
 
 from __future__ import annotations
 
+import fcntl
 import io
 import json
 import logging
@@ -186,7 +187,11 @@ def start_for_this_run() -> Display | None:
     (inherited by forked workers through the environment) and the display over it."""
     if os.environ.get(ENV) or not _is_luigi_command():
         return None
-    folder = Path(tempfile.mkdtemp(prefix="datasets-storage-progress-"))
+    _sweep_abandoned()
+    folder = Path(tempfile.mkdtemp(prefix=FOLDER_PREFIX))
+    # Held for the life of this process: a run killed before its atexit (SIGTERM,
+    # SIGKILL) leaves a folder whose lock is free, which the next run removes.
+    _held_locks.append(_lock(folder / RUN_LOCK, blocking=True))
     os.environ[ENV] = str(folder)
     display = Display(folder)
     display.start()
@@ -201,6 +206,45 @@ def start_for_this_run() -> Display | None:
 
     atexit.register(_end)
     return display
+
+
+FOLDER_PREFIX = "datasets-storage-progress-"
+RUN_LOCK = "run.lock"
+_held_locks: list[int] = []
+
+
+def _lock(path: Path, blocking: bool) -> int | None:
+    """An fd holding an exclusive flock on ``path`` (None if another process holds it)."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _sweep_abandoned(grace_seconds: float = 60.0) -> list[Path]:
+    """Remove the progress folders of runs that were killed: their lock is free (or,
+    for a folder without one, it is older than ``grace_seconds``: a run that has just
+    created it takes its lock in the next instant). Returns the folders removed."""
+    removed = []
+    for folder in Path(tempfile.gettempdir()).glob(FOLDER_PREFIX + "*"):
+        try:
+            if not folder.is_dir() or folder.stat().st_uid != os.getuid():
+                continue
+            if (folder / RUN_LOCK).exists():
+                fd = _lock(folder / RUN_LOCK, blocking=False)
+                if fd is None:
+                    continue  # a live run's
+                os.close(fd)
+            elif time.time() - folder.stat().st_mtime < grace_seconds:
+                continue
+        except OSError:
+            continue
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
 
 
 def _is_luigi_command() -> bool:

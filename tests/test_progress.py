@@ -57,3 +57,37 @@ def test_on_a_terminal_the_status_line_is_erased_before_each_log_line(tmp_path, 
     finally:
         logger.removeHandler(handler)
     assert terminal.getvalue() == "\r\x1b[K[semeion] plan 10 examples\r\x1b[Ka log line\n"
+
+
+def test_folders_of_killed_runs_are_removed_and_a_live_runs_kept(tmp_path, monkeypatch):
+    import os
+    import subprocess
+    import sys
+    import tempfile
+    import time
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    live, killed, unlocked_old, unlocked_new = (tmp_path / f"{progress.FOLDER_PREFIX}{n}" for n in
+                                                ("live", "killed", "old", "new"))
+    for folder in (live, killed, unlocked_old, unlocked_new):
+        folder.mkdir()
+        (folder / "task.json").write_text("{}")
+    # A run that holds its folder's lock (a live luigi command), and one killed while holding it.
+    hold = ("import fcntl, os, sys, time; fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT); "
+            "fcntl.flock(fd, fcntl.LOCK_EX); print('held', flush=True); time.sleep(60)")
+    holders = [subprocess.Popen([sys.executable, "-c", hold, str(folder / progress.RUN_LOCK)],
+                                stdout=subprocess.PIPE, text=True) for folder in (live, killed)]
+    try:
+        for holder in holders:
+            assert holder.stdout.readline().strip() == "held"
+        holders[1].kill()
+        holders[1].wait()
+        old = time.time() - 3600
+        os.utime(unlocked_old, (old, old))
+        removed = progress._sweep_abandoned()
+        assert sorted(removed) == sorted([killed, unlocked_old])
+        assert live.is_dir() and unlocked_new.is_dir() and not killed.exists()
+    finally:
+        for holder in holders:
+            holder.kill()
+            holder.wait()

@@ -150,6 +150,9 @@ def _serve_once(tmp_path, data_dir, state_home) -> tuple[int, str]:
         process.send_signal(signal.SIGINT)
     try:
         out, err = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired as error:
+        raise AssertionError(f"the command did not stop; its first line: {first!r}, "
+                             f"then: {error.stderr!r}") from error
     finally:
         process.kill()
     return process.returncode, first + out + err
