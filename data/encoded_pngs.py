@@ -43,7 +43,7 @@ INDEX_FILE = "pngs.index.npy"
 # travel through memory shared with the helper, SLOTS of them per helper at once (a pipe
 # would cut each into 64 KiB pieces, a wake-up each, which a loaded machine makes slow);
 # the pipe carries only which slot holds what.
-_RUN_RECORDS, _RUN_BYTES, _SLOTS = 512, 2 << 20, 4
+_RUN_RECORDS, _RUN_BYTES, _SLOTS = 512, 2 << 20, 12
 _SLOT_BYTES = 8 * _RUN_RECORDS + _RUN_BYTES + (1 << 16)  # offsets, pixels (+ one record)
 _RUN_HEAD = struct.Struct("<IIIII")  # slot, count, height, width, channels
 

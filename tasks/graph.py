@@ -180,12 +180,8 @@ class FetchArtifact(StorageTask):
     file = luigi.Parameter()
 
     def _spec(self):
-        for spec in handlers.all_specs():
-            # The owner's declaration, not a borrower's (see handlers._spec.borrow).
-            if spec.source == self.source and any(a.file == self.file and not a.source
-                                                  for a in spec.artifacts):
-                return spec
-        raise handlers.UnknownDatasetError(f"no dataset declares artifact {self.source}/{self.file}")
+        # The owner's declaration, not a borrower's (see handlers._spec.borrow).
+        return handlers.owner_of(self.source, self.file)
 
     def _spec_artifact(self):
         return self._spec().artifact(self.file)
