@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from data.hashing import key_hash
+from data.hashing import key_hashes
 from data.types import REGRESSION, Features
 from data.validation.hashing import DHASH_GRID
 from data.validation.scan import (
@@ -94,11 +94,11 @@ class Records:
                 parts["split_id"].append(np.full(count, split_id, dtype=np.int8))
                 parts["valid"].append(np.array([h is not None for h in data.exact], dtype=bool))
                 parts["hashed"].append(np.array([h is not None for h in data.dhash], dtype=bool))
-                parts["exact"].append(_uint64(int(h, 16) if h is not None else None for h in data.exact))
+                parts["exact"].append(_hex64(data.exact))
                 parts["dhash"].append(_uint64(data.dhash))
                 # A scan without vertical hashes confirms nothing away.
                 parts["dhash_v"].append(_uint64(data.dhash_v or [None] * count))
-                parts["key_hash"].append(_uint64(key_hash(k, _KEY_ORDER) for k in data.keys))
+                parts["key_hash"].append(key_hashes(data.keys, _KEY_ORDER))
                 parts["source"].append(np.full(count, len(sources), dtype=np.int32))
                 parts["position"].append(np.arange(count, dtype=np.int32))
                 sources.append(scan)
@@ -122,8 +122,18 @@ class Records:
         return found
 
 
-def _uint64(values) -> np.ndarray:
-    return np.array([v if v is not None else 0 for v in values], dtype=np.uint64)
+def _uint64(values: list) -> np.ndarray:
+    """The values (None as 0) as uint64, in one conversion when none is None."""
+    if None in values:
+        values = [v if v is not None else 0 for v in values]
+    return np.array(values, dtype=np.uint64)
+
+
+def _hex64(values: list) -> np.ndarray:
+    """16-digit hex strings (None as 0) as uint64, decoded in one call."""
+    if None in values:
+        values = [v if v is not None else "0" * 16 for v in values]
+    return np.frombuffer(bytes.fromhex("".join(values)), ">u8").astype(np.uint64)
 
 
 def _load(scan: Scan) -> ShardScanFile:
