@@ -544,3 +544,22 @@ def test_scan_built_while_converting_equals_the_scan_read_back(tmp_path, channel
     assert {k for k, h in zip(built["keys"], built["dhash"], strict=True) if h is None} == small
     assert built["small_images"] == 6 and built["smallest"] == [5, 40]  # width, height
     assert len(set(built["dhash"]) - {None}) > len(examples) - 6 - 5  # the hashes tell the pictures apart
+
+
+def test_one_image_dhash_is_the_stack_dhash_to_the_bit():
+    """``dhash`` (the imaging core's calls, for single images) against ``dhashes`` of a
+    stack of one (Image.resize), on sizes and contents that exercise the box filter's
+    fractional edges."""
+    import numpy as np
+    from PIL import Image
+
+    from data.validation.hashing import dhash, dhashes
+
+    rng = np.random.default_rng(7)
+    for trial in range(400):
+        width, height = int(rng.integers(9, 300)), int(rng.integers(8, 300))
+        pixels = (rng.integers(0, 256, (height, width), dtype=np.uint8) if trial % 2 else
+                  np.linspace(0, 255, width * height).reshape(height, width).astype(np.uint8))
+        for image in (Image.fromarray(pixels), Image.fromarray(np.dstack([pixels, pixels[::-1], pixels]))):
+            horizontal, vertical = dhashes(image, 1)
+            assert dhash(image) == (horizontal[0], vertical[0]), (width, height, image.mode)
