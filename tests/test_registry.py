@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pkgutil
 import re
+from pathlib import Path
 
 import pytest
 
@@ -46,3 +47,25 @@ def test_unknown_name_lists_close_names():
 def test_bad_checksum_is_rejected_at_declaration():
     with pytest.raises(ValueError, match="hex digits"):
         handlers.Artifact("x.zip", "https://example.invalid/x.zip", sha256="abc")
+
+
+def test_one_dataset_imports_only_its_module():
+    """A build names its datasets: looking one up (and the owner of its artifact) imports
+    the modules whose names start it, not the whole registry; collections still take all."""
+    import os
+    import subprocess
+    import sys
+
+    probe = ("import sys, handlers\n"
+             "spec = handlers.get('mnist')\n"
+             "owner = handlers.owner_of(spec.source, spec.artifacts[0].file)\n"
+             "assert handlers.expand(['mnist']) == ['mnist'] and owner.name == 'mnist'\n"
+             "print(sorted(m for m in sys.modules if m.startswith('handlers.') and not m.startswith('handlers._')))\n"
+             "handlers.expand(['all'])\n"
+             "print(len([m for m in sys.modules if m.startswith('handlers.') and not m.startswith('handlers._')]))\n")
+    env = {k: v for k, v in os.environ.items() if k != handlers.EXTRA_HANDLERS_ENV}
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True,
+                            cwd=Path(handlers.__file__).parent.parent, env=env)
+    first, everything = result.stdout.splitlines()
+    assert first == "['handlers.mnist']"
+    assert int(everything) == len([m for m in pkgutil.iter_modules(handlers.__path__) if not m.name.startswith("_")])
