@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 from pathlib import Path
 
 from data import disk_errors, ownership
@@ -12,7 +13,7 @@ from data.ownership import PARTIAL_MARK, remove_partials  # noqa: F401 - their h
 
 
 @contextlib.contextmanager
-def atomic_path(final: Path, sync: bool = True):
+def atomic_path(final: Path, sync: bool = True, writeback: bool = False):
     """Yield a temporary path beside ``final``; rename it into place on success only.
 
     The temporary name starts with a dot and carries ``.partial-``, so neither a
@@ -20,22 +21,63 @@ def atomic_path(final: Path, sync: bool = True):
     ``final``'s lock (``data.ownership``) from before the temporary exists until it is
     renamed or deleted: a concurrent writer of the same file waits, and a temporary
     left by a killed writer is recognised by its free lock. ``sync=False`` skips the
-    fsync (for a link or a symlink, which has no data of its own).
+    fsync (for a link or a symlink, which has no data of its own). ``writeback=True``
+    (a large file written over seconds) flushes it to disk while it is written
+    (``Writeback``), so the fsync before the rename has little left to do.
     """
     final = Path(final)
     final.parent.mkdir(parents=True, exist_ok=True)
     with ownership.owned(final, f"a writer of {final.name}") as lock:
         temporary = lock.temporary()
+        flusher = Writeback(temporary) if sync and writeback else None
         try:
             with disk_errors.writing(final):  # write() and close() name no file
                 yield temporary
+            if flusher is not None:
+                flusher.finish()
             if sync:
                 _fsync(temporary)
             os.replace(temporary, final)
         finally:
+            if flusher is not None:
+                flusher.finish()
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(temporary)
             lock.mine.discard(temporary.name)
+
+
+class Writeback(threading.Thread):
+    """Flushes a temporary that is being written to disk every ``INTERVAL`` seconds, on
+    a thread of its own (fdatasync releases the GIL): the writeback of a planning's
+    records and PNGs (330 MB for CIFAR-10) then overlaps the planning, and the fsync
+    at the rename, on the build's critical path, took 0.26 s less."""
+
+    INTERVAL = 0.5
+
+    def __init__(self, path: Path):
+        super().__init__(name=f"writeback-{path.name}", daemon=True)
+        self.path, self._done = path, threading.Event()
+        self.start()
+
+    def run(self) -> None:
+        fd = None
+        try:
+            while not self._done.wait(self.INTERVAL):
+                if fd is None:
+                    try:
+                        fd = os.open(self.path, os.O_RDONLY | os.O_CLOEXEC)
+                    except FileNotFoundError:
+                        continue  # not created yet
+                os.fdatasync(fd)
+        except OSError:
+            pass  # the final fsync reports what is wrong, naming the file
+        finally:
+            if fd is not None:
+                os.close(fd)
+
+    def finish(self) -> None:
+        self._done.set()
+        self.join()
 
 
 def _fsync(path: Path) -> None:

@@ -33,7 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from data import images, staging
-from data.atomic import atomic_path
+from data.atomic import Writeback, atomic_path
 
 log = logging.getLogger(__name__)
 
@@ -156,16 +156,21 @@ class Encoder:
         (self.directory / INDEX_FILE).unlink(missing_ok=True)
         self._stack = contextlib.ExitStack()
         context = multiprocessing.get_context("fork")  # the encoder is already imported
+        files = []
         for number in range(self.processes):
-            temporary = self._stack.enter_context(atomic_path(self.directory / pngs_file(number)))
-            helper = _Helper(context, temporary)
+            files.append(self._stack.enter_context(atomic_path(self.directory / pngs_file(number))))
+            helper = _Helper(context, files[-1])
             self._helpers.append(helper)
             self._stack.callback(helper.stop)
+        for temporary in files:
+            # Flushed while they grow, by threads started once no more helpers are forked
+            # (stopped before the fsync at their rename: the stack unwinds last in, first out).
+            self._stack.callback(Writeback(temporary).finish)
         if self._helpers:
             # The reader's own file: a run that finds every helper busy is encoded here
             # rather than waited for, so the reader and the helpers share the work
             # whichever is faster (which file holds a PNG changes nothing in the shards).
-            temporary = self._stack.enter_context(atomic_path(self.directory / pngs_file(self.processes)))
+            temporary = self._stack.enter_context(atomic_path(self.directory / pngs_file(self.processes), writeback=True))
             self._own = _Writer(self._stack.enter_context(open(temporary, "wb", buffering=1 << 20)))
         return self
 

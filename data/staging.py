@@ -261,7 +261,7 @@ def stage(
     offset = 0
     # A large buffer: records are a few KB, and a system call each would cost more than
     # the copy.
-    with atomic_path(directory / RECORDS_FILE) as temporary, open(temporary, "wb", buffering=1 << 20) as out:
+    with atomic_path(directory / RECORDS_FILE, writeback=True) as temporary, open(temporary, "wb", buffering=1 << 20) as out:
         for item in examples:
             if isinstance(item, Annotation):
                 notes.add(item, features)

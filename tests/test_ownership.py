@@ -280,3 +280,34 @@ def test_sigkill_while_converting_then_a_rerun_finishes_identically(workspace, s
     clean.settings["convert"]["min_shards"] = "3"
     clean.build("slowset", env_extra=_slow_workspace(clean, slow_zip))
     assert _tree(clean.data_dir / "datasets") == _tree(workspace.data_dir / "datasets")
+
+
+def test_writeback_flushes_a_growing_temporary_and_stops_with_it(tmp_path, monkeypatch):
+    """``atomic_path(writeback=True)``: a thread flushes the temporary while it grows (seen
+    here by counting its fdatasync calls on that file), and is gone when the file is in
+    place, or when the writer fails (its temporary removed, as without it)."""
+    import threading
+    import time
+
+    from data import atomic
+
+    monkeypatch.setattr(atomic.Writeback, "INTERVAL", 0.05)
+    flushed = []
+    real = os.fdatasync
+    monkeypatch.setattr(os, "fdatasync", lambda fd: (flushed.append(os.readlink(f"/proc/self/fd/{fd}")), real(fd)))
+    final = tmp_path / "big.bin"
+    with atomic.atomic_path(final, writeback=True) as temporary, open(temporary, "wb") as out:
+        for _ in range(8):
+            out.write(os.urandom(1 << 16))
+            out.flush()
+            time.sleep(0.05)
+    assert final.stat().st_size == 8 << 16
+    assert flushed and all(Path(path).name == temporary.name for path in flushed)
+    assert not [t for t in threading.enumerate() if t.name.startswith("writeback-")]
+
+    with pytest.raises(RuntimeError), atomic.atomic_path(tmp_path / "failed.bin", writeback=True) as temporary:
+        temporary.write_bytes(b"x" * 1000)
+        time.sleep(0.2)
+        raise RuntimeError("the writer failed")
+    assert not temporary.exists() and not (tmp_path / "failed.bin").exists()
+    assert not [t for t in threading.enumerate() if t.name.startswith("writeback-")]
