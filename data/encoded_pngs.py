@@ -12,6 +12,14 @@ PNG from there (``EncodedPngs``) and encodes only what is missing, with the same
 function (``images.pngs_from_stack``: an image's bytes do not depend on the other
 images of its stack), so the shards are the same bytes with or without helpers.
 
+The same helpers hash passed-through JPEGs for the validation scan (the luma decode at
+1/8 scale behind their dHashes is most of a photo's conversion) while the reader plans
+a zip of photos, which leaves the other cores idle: a run of JPEGs goes to a helper with
+a free slot, else is left to conversion, and runs not started when the reader is done
+are dropped (a photo planning's reader is the slower side: 2,500 of the 20,000 replica
+photos get hashed meanwhile). ``JpegHashes`` gives conversion what the helpers found,
+by record offset; the scan then records exactly what it would have computed.
+
 The records file keeps the pixels: conversion still hands them to the statistics and
 the validation scan without decoding anything. The PNGs are a cache for the first
 conversion: a helper that fails costs a warning, and conversion encodes; once the
@@ -34,10 +42,14 @@ import numpy as np
 
 from data import images, staging
 from data.atomic import Writeback, atomic_path
+from data.images import JPEG_SIGNATURE
+from data.validation.scan import SCAN_VERSION
 
 log = logging.getLogger(__name__)
 
 INDEX_FILE = "pngs.index.npy"
+# The validation hashes of passed-through JPEGs, by record offset (see JpegHashes).
+HASHES_FILE = f"jpeg-hashes-v{SCAN_VERSION}.npy"
 
 # A run sent to a helper: this many records at most, or this many bytes of pixels. Runs
 # travel through memory shared with the helper, SLOTS of them per helper at once (a pipe
@@ -47,6 +59,7 @@ INDEX_FILE = "pngs.index.npy"
 # left it idle 40% of planning: 2.79 s against 2.46 s for the 60,000-image replica;
 # more than about 16 leave the helper a backlog the reader then waits for).
 _RUN_RECORDS, _RUN_BYTES, _SLOTS = 512, 2 << 20, 12
+_RUN_JPEGS = 64  # a run of JPEGs to hash: this many at most (or _RUN_BYTES)
 _SLOT_BYTES = 8 * _RUN_RECORDS + _RUN_BYTES + (1 << 16)  # offsets, pixels (+ one record)
 _RUN_HEAD = struct.Struct("<IIIII")  # slot, count, height, width, channels
 
@@ -73,27 +86,66 @@ class _Writer:
 
 
 def _helper(connection, slots: mmap.mmap, path: Path) -> None:
-    """A helper's loop: a run's slot in, its PNGs appended to ``path``, the slot handed
-    back; at the end (an empty message) it answers with its index rows."""
+    """A helper's loop: a run's slot in, its PNGs appended to ``path`` (or, for a run of
+    JPEGs, their hashes kept), the slot handed back; at the end (an empty message) it
+    answers with its index rows, then its hash rows."""
+    hashes = _JpegHasher()
     with open(path, "wb", buffering=1 << 20) as out:
         writer = _Writer(out)
         while message := connection.recv_bytes():
             slot, count, height, width, channels = _RUN_HEAD.unpack(message)
             start = slot * _SLOT_BYTES
             offsets = np.frombuffer(slots, np.uint64, count, start).tolist()
+            if not height:  # JPEGs: their lengths, then their bytes
+                lengths = np.frombuffer(slots, np.uint64, count, start + 8 * count).tolist()
+                position, jpegs = start + 16 * count, []
+                for length in lengths:
+                    jpegs.append(slots[position:position + length])
+                    position += length
+                connection.send_bytes(b"")
+                if not slots[len(slots) - 1]:  # unless the reader is done and waits
+                    hashes.add(offsets, jpegs, "L" if channels == 1 else "RGB")
+                continue
             shape = (count, height, width) + ((channels,) if channels > 1 else ())
             stack = np.frombuffer(slots, np.uint8, int(np.prod(shape)), start + 8 * count).reshape(shape)
             stack = stack.copy()  # the slot is free again as soon as it is read
             connection.send_bytes(b"")
             writer.write(offsets, stack)
     connection.send_bytes(writer.index().tobytes())
+    connection.send_bytes(hashes.rows().tobytes())
+
+
+class _JpegHasher:
+    """The validation hashes of passed-through JPEGs (``hashing.jpeg_hashes``), as rows
+    (record offset, exact hash, horizontal dHash, vertical dHash, has dHashes, width,
+    height); a JPEG that route does not take (another kind, not valid) gets no row."""
+
+    def __init__(self):
+        self._rows = array("Q")
+
+    def add(self, offsets: list[int], jpegs: list[bytes], mode: str) -> None:
+        from data.validation.hashing import InvalidImage, jpeg_hashes
+
+        for offset, data in zip(offsets, jpegs, strict=True):
+            try:
+                found = jpeg_hashes(data, mode)
+            except InvalidImage:
+                continue
+            if found is not None:
+                exact, dhashes, (width, height) = found
+                self._rows.extend((offset, int(exact, 16), *(dhashes or (0, 0)), dhashes is not None, width, height))
+
+    def rows(self) -> np.ndarray:
+        return np.frombuffer(self._rows, dtype=np.uint64).reshape(-1, 7)
 
 
 class _Helper:
     """One helper process, its shared slots and its pipe."""
 
     def __init__(self, context, path: Path):
-        self.slots = mmap.mmap(-1, _SLOTS * _SLOT_BYTES)  # anonymous, shared with the fork
+        # Anonymous, shared with the fork; the last byte set means "the reader is done":
+        # JPEG runs not yet started are dropped (conversion hashes those).
+        self.slots = mmap.mmap(-1, _SLOTS * _SLOT_BYTES + 1)
         self.connection, theirs = context.Pipe()
         self.process = context.Process(target=_helper, args=(theirs, self.slots, path), daemon=True)
         self.process.start()
@@ -107,13 +159,16 @@ class _Helper:
             self.freed += 1
         return self.sent - self.freed < _SLOTS
 
-    def send(self, head: tuple[int, int, int, int], offsets: list[int], pixels: list[bytes]) -> None:
+    def send(self, head: tuple[int, int, int], offsets: list[int], pixels: list[bytes],
+             lengths: list[int] | None = None) -> None:
+        """A run: raw pixels of one size (``head``: height, width, channels), or JPEGs
+        (height 0, with their ``lengths``)."""
         if self.sent - self.freed >= _SLOTS:
             self.connection.recv_bytes()  # waits while every slot is being encoded: bounded
             self.freed += 1
         slot = self.sent % _SLOTS
         start = slot * _SLOT_BYTES
-        table = np.array(offsets, dtype=np.uint64).tobytes()
+        table = np.array(offsets + (lengths or []), dtype=np.uint64).tobytes()
         self.slots[start:start + len(table)] = table
         position = start + len(table)
         for piece in pixels:
@@ -122,12 +177,18 @@ class _Helper:
         self.connection.send_bytes(_RUN_HEAD.pack(slot, len(offsets), *head))
         self.sent += 1
 
-    def finish(self) -> np.ndarray:
+    def hurry(self) -> None:
+        """The reader is done: JPEG runs not yet started are dropped, not waited for."""
+        self.slots[len(self.slots) - 1] = 1
+
+    def finish(self) -> tuple[np.ndarray, np.ndarray]:
+        """(PNG index rows, JPEG hash rows), once every run sent is done."""
         while self.freed < self.sent:
             self.connection.recv_bytes()
             self.freed += 1
         self.connection.send_bytes(b"")
-        return np.frombuffer(self.connection.recv_bytes(), np.uint64).reshape(-1, 3)
+        index = np.frombuffer(self.connection.recv_bytes(), np.uint64).reshape(-1, 3)
+        return index, np.frombuffer(self.connection.recv_bytes(), np.uint64).reshape(-1, 7)
 
     def stop(self) -> None:
         self.process.kill()
@@ -142,18 +203,23 @@ class Encoder:
     A context manager: leaving it without an error writes the index once every helper
     is done; with an error, the helpers are stopped and nothing is left behind."""
 
-    def __init__(self, directory: Path, channels: int, processes: int):
+    def __init__(self, directory: Path, channels: int, processes: int, hash_jpegs: bool = False):
         self.directory, self.channels, self.processes = Path(directory), channels, max(processes, 0)
+        self.hash_jpegs = hash_jpegs
         self._helpers: list[_Helper] = []
         self._sent = 0
         self._run: list[bytes] = []
         self._run_offsets: list[int] = []
         self._run_size: tuple[int, int] | None = None
         self._run_bytes = 0
+        self._jpegs: list[bytes] = []
+        self._jpeg_offsets: list[int] = []
+        self._jpeg_bytes = 0
 
     def __enter__(self) -> Encoder:
         # An index left by an earlier, unfinished planning is not this one's.
         (self.directory / INDEX_FILE).unlink(missing_ok=True)
+        (self.directory / HASHES_FILE).unlink(missing_ok=True)
         self._stack = contextlib.ExitStack()
         context = multiprocessing.get_context("fork")  # the encoder is already imported
         files = []
@@ -174,12 +240,15 @@ class Encoder:
             self._own = _Writer(self._stack.enter_context(open(temporary, "wb", buffering=1 << 20)))
         return self
 
-    def add_record(self, offset: int, record: bytes) -> None:
-        """The record written at ``offset`` in records.bin (encoded when raw)."""
+    def add_record(self, offset: int, record: bytes, image=None) -> None:
+        """The record written at ``offset`` in records.bin (encoded when raw); ``image``,
+        the example's image (hashed when it is a JPEG passed through, ``hash_jpegs``)."""
         if not self._helpers:
             return
         raw = staging.raw_record(record)
         if raw is None:
+            if self.hash_jpegs and isinstance(image, bytes) and image.startswith(JPEG_SIGNATURE):
+                self._add_jpeg(offset, image)
             return
         width, height, pixels = raw
         if (self._run_size != (width, height) or len(self._run) >= _RUN_RECORDS
@@ -211,6 +280,28 @@ class Encoder:
         self._sent += 1
         self._run, self._run_offsets, self._run_bytes = [], [], 0
 
+    def _add_jpeg(self, offset: int, data: bytes) -> None:
+        if len(data) > _RUN_BYTES // 2:
+            return  # conversion hashes it
+        if len(self._jpegs) >= _RUN_JPEGS or self._jpeg_bytes + len(data) > _RUN_BYTES:
+            self._send_jpegs()
+        self._jpegs.append(data)
+        self._jpeg_offsets.append(offset)
+        self._jpeg_bytes += len(data)
+
+    def _send_jpegs(self) -> None:
+        """Hand the run of JPEGs to a helper with a free slot; with none, drop it: the
+        reader is the slower side of a photo planning, so conversion hashes those."""
+        if self._jpegs and self._helpers:
+            helper = next((candidate for candidate in self._helpers if candidate.has_room()), None)
+            try:
+                if helper is not None:
+                    helper.send((0, 0, self.channels), self._jpeg_offsets, self._jpegs,
+                                [len(data) for data in self._jpegs])
+            except (OSError, EOFError):
+                self._give_up(f"helper {helper.process.pid} stopped")
+        self._jpegs, self._jpeg_offsets, self._jpeg_bytes = [], [], 0
+
     def _give_up(self, why: str) -> None:
         log.warning("%s; conversion encodes the PNGs itself", why)
         self._helpers = []
@@ -218,10 +309,14 @@ class Encoder:
     def __exit__(self, kind, error, trace) -> None:
         if kind is None and self._helpers:
             self._send()
+            self._send_jpegs()
             try:
-                parts = [np.insert(helper.finish(), 1, number, axis=1)
-                         for number, helper in enumerate(self._helpers)]
+                for helper in self._helpers:
+                    helper.hurry()
+                finished = [helper.finish() for helper in self._helpers]
+                parts = [np.insert(index, 1, number, axis=1) for number, (index, _) in enumerate(finished)]
                 parts.append(np.insert(self._own.index(), 1, len(self._helpers), axis=1))
+                hashed = np.concatenate([rows for _, rows in finished])
             except (OSError, EOFError):
                 self._give_up("a PNG helper stopped before it finished")
         if kind is not None or not self._helpers:
@@ -234,6 +329,9 @@ class Encoder:
         index = np.ascontiguousarray(rows[np.argsort(rows[:, 0], kind="stable")].T)
         with atomic_path(self.directory / INDEX_FILE) as temporary, open(temporary, "wb") as out:
             np.save(out, index)
+        if len(hashed):
+            with atomic_path(self.directory / HASHES_FILE) as temporary, open(temporary, "wb") as out:
+                np.save(out, np.ascontiguousarray(hashed[np.argsort(hashed[:, 0], kind="stable")].T))
 
 
 class _Abandoned(Exception):
@@ -245,6 +343,7 @@ def discard(directory: Path) -> int:
     conversion; a shard converted again later encodes its own): the bytes freed."""
     directory = Path(directory)
     (directory / INDEX_FILE).unlink(missing_ok=True)  # first: no reader trusts a half-removed set
+    (directory / HASHES_FILE).unlink(missing_ok=True)
     freed = 0
     for path in directory.glob("pngs-*.bin"):
         freed += path.stat().st_size
@@ -291,3 +390,25 @@ class EncodedPngs:
 
     def __exit__(self, *exc) -> None:
         self.close()
+
+
+class JpegHashes:
+    """The validation hashes planning's helpers computed for passed-through JPEGs, by
+    record offset: ``get`` gives ``hashing.jpeg_hashes``'s answer, or None where none
+    was computed (the reader finished first, no helpers) and conversion hashes."""
+
+    def __init__(self, directory: Path):
+        try:
+            (self._records, self._exact, self._horizontal, self._vertical, self._hashed, self._width,
+             self._height) = np.load(Path(directory) / HASHES_FILE, mmap_mode="r")
+        except (OSError, ValueError):
+            self._records = None
+
+    def get(self, record_offset: int):
+        if self._records is None or not len(self._records):
+            return None
+        at = int(np.searchsorted(self._records, record_offset))
+        if at >= len(self._records) or int(self._records[at]) != record_offset:
+            return None
+        hashes = (int(self._horizontal[at]), int(self._vertical[at])) if self._hashed[at] else None
+        return f"{int(self._exact[at]):016x}", hashes, (int(self._width[at]), int(self._height[at]))

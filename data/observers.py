@@ -25,10 +25,14 @@ class StoredImage:
     those bytes are the source's own, passed through, or for a JPEG passed through,
     ``header`` (data/jpeg.py: read without PIL)."""
 
-    def __init__(self, data: bytes, opened: Image.Image | None, header: jpeg.JpegHeader | None = None):
+    def __init__(self, data: bytes, opened: Image.Image | None, header: jpeg.JpegHeader | None = None,
+                 planned_hashes: tuple | None = None):
         self.data = data
         self.opened = opened
         self.header = header
+        # A passed-through JPEG's validation hashes, computed while planning
+        # (data/encoded_pngs.py: JpegHashes), or None.
+        self.planned_hashes = planned_hashes
         self.is_jpeg = header is not None or (opened is not None and data.startswith(JPEG_SIGNATURE))
         self._decoded: Image.Image | None = None
         self._error: Exception | None = None

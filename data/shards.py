@@ -18,7 +18,7 @@ from PIL import Image
 from data import format as fmt
 from data import images, staging, stats, validation
 from data.atomic import atomic_path, write_json_atomic
-from data.encoded_pngs import EncodedPngs
+from data.encoded_pngs import EncodedPngs, JpegHashes
 from data.images import ImageError
 from data.observers import ConversionObserver, StoredImage
 from data.ownership import remove_partials
@@ -53,7 +53,7 @@ def _runs(batch: list[tuple[dict, bytes, object]]):
 
 def _convert_batch(batch: list[tuple[dict, bytes, object]], features: Features, max_pixels: int,
                    observers: list[ConversionObserver], name: str,
-                   encoded: EncodedPngs | None = None) -> list[bytes]:
+                   encoded: EncodedPngs | None = None, hashed: JpegHashes | None = None) -> list[bytes]:
     """The serialized Examples of a batch of (header, payload, label), in order; every
     run of records is shown to every observer."""
     label_feature = _LABEL_FEATURE[features.task]
@@ -74,7 +74,8 @@ def _convert_batch(batch: list[tuple[dict, bytes, object]], features: Features, 
                     observer.observe_stack(keys, labels, stack)
             else:
                 head = images.passed_jpeg(run[0][1], features.channels, max_pixels)
-                image = (StoredImage(run[0][1], None, head) if head is not None
+                image = (StoredImage(run[0][1], None, head, hashed.get(run[0][0]["o"]) if hashed else None)
+                         if head is not None
                          else StoredImage(*images.stored_image(run[0][1], features.channels, max_pixels)))
                 stored.append(image.data)
                 for observer in observers:
@@ -139,6 +140,8 @@ def convert_shard(
     image_stats = stats.ImageStats(features.channels,
                                    stats.pixel_sample_stride(plan["splits"][split]["num_examples"]))
     scan = validation.ShardScan(output.name, split, features, full_decode) if scan_path else None
+    # The JPEG hashes planning's helpers computed serve the scan (never a full decode's).
+    hashed = JpegHashes(staging_dir) if scan is not None and not full_decode else None
     observers: list[ConversionObserver] = [image_stats] + ([scan] if scan is not None else [])
     with (
         staging.StagedRecords(staging_dir / plan["records"]) as records,
@@ -150,7 +153,7 @@ def convert_shard(
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             for batch in _batches(records, rows, labels):
                 data = b"".join(map(fmt.frame_record, _convert_batch(
-                    batch, features, max_pixels, observers, output.name, encoded)))
+                    batch, features, max_pixels, observers, output.name, encoded, hashed)))
                 out.write(data)
                 digest.update(data)
                 num_bytes += len(data)

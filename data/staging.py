@@ -237,13 +237,14 @@ def stage(
     directory: Path,
     split_rule: SplitRule | None,
     progress: Callable[[int], None] = lambda count: None,
-    on_record: Callable[[int, bytes], None] | None = None,
+    on_record: Callable[[int, bytes, object], None] | None = None,
     refer_within: Path | None = None,
 ) -> dict:
     """Write records.bin, the split indexes and labels; return the plan (see ``write_plan``).
 
-    ``on_record(offset, record)`` sees every record as it is written (data/encoded_pngs.py
-    encodes the raw ones meanwhile).
+    ``on_record(offset, record, image)`` sees every record as it is written, with the
+    example's image (data/encoded_pngs.py encodes the raw ones meanwhile, and hashes
+    passed-through JPEGs).
 
     What is kept per example until the stream ends is a fixed few bytes (key hash,
     offset, length, split, label), never the key or the image, so memory grows only
@@ -269,7 +270,7 @@ def stage(
             record, size = _record(item, features, sources)
             out.write(record)
             if on_record is not None:
-                on_record(offset, record)
+                on_record(offset, record, item.image)
             hashes.append(key_hash(item.key, "shuffle"))
             offsets.append(offset)
             lengths.append(len(record))

@@ -326,7 +326,9 @@ class PlanExamples(StorageTask):
         # workers that convert next are idle until the plan exists.
         helpers = min(_workers(), os.cpu_count() or 1) - 1
         try:
-            with encoded_pngs.Encoder(directory, spec.features.channels, helpers) as encoder:
+            checks = config.validate()
+            with encoded_pngs.Encoder(directory, spec.features.channels, helpers,
+                                      hash_jpegs=checks.enabled and not checks.full_decode) as encoder:
                 plan = staging.stage(
                     kept(spec.examples(artifacts_dir)),
                     spec.features,

@@ -30,7 +30,7 @@ def _examples(count: int = 1300):
 
 
 def _stage(directory, processes: int) -> dict:
-    with encoded_pngs.Encoder(directory, COLOUR.channels, processes) as encoder:
+    with encoded_pngs.Encoder(directory, COLOUR.channels, processes, hash_jpegs=True) as encoder:
         plan = staging.stage(_examples(), COLOUR, directory, None, on_record=encoder.add_record)
     staging.write_plan(directory, plan)
     return plan
@@ -74,6 +74,32 @@ def test_shards_are_the_same_bytes_with_or_without_helpers(tmp_path):
         outputs[processes] = {p.name: p.read_bytes() for p in sorted((directory / "out").iterdir())}
     assert outputs[0] == outputs[1] == outputs[3]
     assert len(outputs[0]) == 6
+
+
+def test_helpers_hash_passed_through_jpegs_as_the_scan_would(tmp_path, monkeypatch):
+    """JPEG runs go to a helper with a free slot, else are left to conversion; what a
+    helper computes is ``jpeg_hashes`` of the record's bytes (the shards and scans being
+    the same with or without: test_shards_are_the_same_bytes_with_or_without_helpers)."""
+    from data.validation.hashing import jpeg_hashes
+
+    monkeypatch.setattr(encoded_pngs, "_RUN_JPEGS", 2)
+    monkeypatch.setattr(encoded_pngs._Helper, "hurry", lambda self: None)  # every run waited for
+    plan = _stage(tmp_path, processes=1)
+    planned = encoded_pngs.JpegHashes(tmp_path)
+    jpegs, hashed = 0, []
+    for offset, _, payload in _every_record(tmp_path, plan):
+        if payload.startswith(b"\xff\xd8"):
+            jpegs += 1
+            hashed.append(planned.get(offset))
+            assert hashed[-1] == jpeg_hashes(payload, "RGB")
+        else:
+            assert planned.get(offset) is None
+    assert jpegs >= 5 and all(hashed)
+
+    # A helper that never has room hashes nothing: conversion does it all, the same.
+    monkeypatch.setattr(encoded_pngs._Helper, "has_room", lambda self: False)
+    _stage(tmp_path / "busy", processes=1)
+    assert not (tmp_path / "busy" / encoded_pngs.HASHES_FILE).exists()
 
 
 def test_runs_that_find_every_helper_busy_are_encoded_by_the_reader(tmp_path, monkeypatch):

@@ -118,7 +118,7 @@ def stacked_dhashes(stack: np.ndarray) -> tuple[list[int], list[int]]:
     return dhashes(image, count)
 
 
-def _jpeg_hashes(data: bytes, mode: str, head: jpeg.JpegHeader | None = None
+def jpeg_hashes(data: bytes, mode: str, head: jpeg.JpegHeader | None = None
                  ) -> tuple[str, tuple[int, int] | None, tuple[int, int]] | None:
     """``image_hashes`` of a plain JPEG without PIL's file parser: its header read by
     data/jpeg.py, its luma decoded by the same libjpeg call at the same scale PIL's draft
@@ -150,7 +150,7 @@ def image_hashes(data: bytes, mode: str, full_decode: bool, image: Image.Image |
         raise InvalidImage("undecodable", f"neither PNG nor JPEG (starts {data[:8].hex()})")
     reduced = not is_png and not full_decode and image is None
     if reduced:
-        found = _jpeg_hashes(data, mode, header)
+        found = jpeg_hashes(data, mode, header)
         if found is not None:
             return found
     if image is None:

@@ -162,6 +162,14 @@ class ShardScan:
         self.add_stack(keys, labels, stack)
 
     def observe_encoded(self, key: str, labels: dict, image: StoredImage) -> None:
+        if image.planned_hashes is not None and not self.full_decode:
+            # What ``add`` would find (hashing.jpeg_hashes, run by a planning helper).
+            self._add_record(key, labels)
+            self.exact[-1], hashes, size = image.planned_hashes
+            if hashes is not None:
+                self.dhashes[-1], self.vertical[-1] = hashes
+            self._sized(*size)
+            return
         decoded = None
         if not image.is_jpeg:  # a JPEG is hashed at reduced scale, from its bytes
             try:
