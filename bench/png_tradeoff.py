@@ -15,7 +15,8 @@ image, none, sub or average by their non-zero bytes). Filters:
   non-zero bytes.
 
 Every variant is computed with numpy over the whole stack, as the encoder does, then
-deflated by ISA-L (levels 0-3) or zlib. The bytes decode to the same pixels (checked).
+deflated by ISA-L (levels 0-3), libdeflate (1-2, what data/images.py uses: ISA-L's output
+varied between processes) or zlib. The bytes decode to the same pixels (checked).
 The variants' times are their deflate's alone (this module filters generically, every
 filter in int16, which says nothing of a filter's own cost): only the rows "PIL
 default" and "data/images.py" time whole encoders. Filtering a 32x32 RGB image costs
@@ -48,6 +49,7 @@ import struct
 import time
 import zlib
 
+import deflate as libdeflate
 import numpy as np
 from isal import isal_zlib
 from PIL import Image
@@ -109,6 +111,8 @@ def png(lines: np.ndarray, width: int, channels: int, deflate) -> bytes:
 def _deflaters():
     for level in range(4):
         yield f"isal {level}", (lambda data, level=level: isal_zlib.compress(data, level))
+    for level in (1, 2):
+        yield f"libdeflate {level}", (lambda data, level=level: libdeflate.zlib_compress(data, level))
     for level in (1, 6, 9):
         yield f"zlib {level}", (lambda data, level=level: zlib.compress(data, level))
 
