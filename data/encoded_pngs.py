@@ -124,12 +124,12 @@ class _JpegHasher:
         self._rows = array("Q")
 
     def add(self, offsets: list[int], jpegs: list[bytes], mode: str) -> None:
-        from data.validation.hashing import InvalidImage, jpeg_hashes
+        from data.validation.hashing import jpeg_hashes
 
         for offset, data in zip(offsets, jpegs, strict=True):
             try:
                 found = jpeg_hashes(data, mode)
-            except InvalidImage:
+            except Exception:  # noqa: BLE001 - not valid: conversion hashes it again and says why
                 continue
             if found is not None:
                 exact, dhashes, (width, height) = found
@@ -299,7 +299,7 @@ class Encoder:
                     helper.send((0, 0, self.channels), self._jpeg_offsets, self._jpegs,
                                 [len(data) for data in self._jpegs])
             except (OSError, EOFError):
-                self._give_up(f"helper {helper.process.pid} stopped")
+                self._give_up(f"helper {helper.process.pid if helper else ''} stopped")
         self._jpegs, self._jpeg_offsets, self._jpeg_bytes = [], [], 0
 
     def _give_up(self, why: str) -> None:

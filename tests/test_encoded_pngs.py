@@ -102,6 +102,41 @@ def test_helpers_hash_passed_through_jpegs_as_the_scan_would(tmp_path, monkeypat
     assert not (tmp_path / "busy" / encoded_pngs.HASHES_FILE).exists()
 
 
+def test_a_truncated_jpeg_gets_no_planned_hash_and_fails_conversion_as_without_helpers(tmp_path, monkeypatch):
+    """Bad input in a helper: no row for it, the other JPEGs still hashed; conversion
+    then fails the shard on it with the same message as without helpers, naming the
+    example, and leaves no shard under its final name."""
+    import pytest
+
+    monkeypatch.setattr(encoded_pngs, "_RUN_JPEGS", 2)
+    monkeypatch.setattr(encoded_pngs._Helper, "hurry", lambda self: None)
+    buffer = io.BytesIO()
+    Image.fromarray(np.random.default_rng(9).integers(0, 255, (40, 40, 3), dtype=np.uint8)).save(buffer, "JPEG")
+    whole = buffer.getvalue()
+
+    def examples():
+        for i in range(6):  # distinct bytes after the image's end, and one cut in half
+            yield Example(f"j{i}", whole[: len(whole) // 2] if i == 3 else whole + bytes([i]), label=0, split="train")
+
+    errors = {}
+    for processes in (0, 1):
+        directory = tmp_path / f"p{processes}"
+        with encoded_pngs.Encoder(directory, 3, processes, hash_jpegs=True) as encoder:
+            plan = staging.stage(examples(), COLOUR, directory, None, on_record=encoder.add_record)
+        staging.write_plan(directory, plan)
+        if processes:
+            planned = encoded_pngs.JpegHashes(directory)
+            rows = {len(payload) < len(whole): planned.get(offset) is not None
+                    for offset, _, payload in _every_record(directory, plan)}
+            assert rows == {True: False, False: True}
+        with pytest.raises(shards.ConversionError) as error:
+            shards.convert_shard(directory, "train", 0, 1, COLOUR, directory / "s", directory / "s.json",
+                                 max_pixels=10**6, scan_path=directory / "scan.json")
+        errors[processes] = str(error.value)
+        assert not (directory / "s").exists() and not (directory / "s.json").exists()
+    assert errors[0] == errors[1] and "'j3'" in errors[1] and "truncated" in errors[1]
+
+
 def test_runs_that_find_every_helper_busy_are_encoded_by_the_reader(tmp_path, monkeypatch):
     monkeypatch.setattr(encoded_pngs._Helper, "has_room", lambda self: self.sent % 3 == 0)
     plan = _stage(tmp_path, processes=1)

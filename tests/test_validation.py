@@ -563,3 +563,13 @@ def test_one_image_dhash_is_the_stack_dhash_to_the_bit():
         for image in (Image.fromarray(pixels), Image.fromarray(np.dstack([pixels, pixels[::-1], pixels]))):
             horizontal, vertical = dhashes(image, 1)
             assert dhash(image) == (horizontal[0], vertical[0]), (width, height, image.mode)
+
+
+def test_key_hashes_are_key_hash_of_each_key():
+    """The batched form validation's merge orders records by, against the one per key
+    (the same blake2b, purposes longer than its 16-byte personalisation included)."""
+    from data.hashing import key_hash, key_hashes
+
+    keys = ["", "a", "line0001", "2750/AnnualCrop/AnnualCrop_1.jpg", "é/ü" * 40]
+    for purpose in ("", "shuffle", "a purpose longer than sixteen bytes"):
+        assert key_hashes(keys, purpose).tolist() == [key_hash(key, purpose) for key in keys]
