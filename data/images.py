@@ -102,8 +102,8 @@ def pngs_from_stack(stack: np.ndarray) -> list[bytes]:
     byte non-zero and average deflates best); then deflate by libdeflate at level 1.
     Measured with ``python -m bench --only png`` (bench/png_tradeoff.py) on CIFAR-size
     photos: sub alone left the PNGs 9% larger than PIL's default (zlib 6 behind its
-    per-row adaptive filter), this 5% at a sixth of PIL's time and 1.15x the time of
-    sub alone; paeth would reach PIL's size but its numpy filtering costs as much as
+    per-row adaptive filter), this 2.5% (average's first row by sub) at a third of
+    PIL's time and 1.15x the time of sub alone; paeth would reach PIL's size but its numpy filtering costs as much as
     the rest of the encoder; higher ISA-L levels gained nothing on images this small,
     zlib was larger and slower. On digit-like images with empty backgrounds none or
     sub still wins (2% below PIL). The filtering and its choice are numpy operations
@@ -124,10 +124,10 @@ def pngs_from_stack(stack: np.ndarray) -> list[bytes]:
                         for c, weight in zip(candidates, (20, 20, 19), strict=True)])
     choice = np.argmin(nonzero, axis=0)  # the first of equal scores: the simpler filter
     filtered = np.empty((count, height, line + 1), dtype=np.uint8)
-    for number, (kind, candidate) in enumerate(zip((0, 1, 3), candidates, strict=True)):
+    for number, (kinds, candidate) in enumerate(zip(_ROW_FILTERS, candidates, strict=True)):
         chosen = choice == number
         if chosen.any():
-            filtered[chosen, :, 0] = kind
+            filtered[chosen, :, 0] = kinds(height)
             filtered[chosen, :, 1:] = candidate[chosen]
     head = PNG_SIGNATURE + _chunk(b"IHDR", struct.pack(
         ">IIBBBBB", width, height, 8, _COLOUR_TYPE[channels], 0, 0, 0))
@@ -182,18 +182,31 @@ def _sub(rows: np.ndarray, channels: int) -> np.ndarray:
 
 
 def _average(rows: np.ndarray, channels: int) -> np.ndarray:
-    """PNG's average filter of (N, H, L) rows: each byte minus the floor of the mean of
-    its left and upper neighbours (0 outside the image), in uint8 without widening:
-    floor((a + b) / 2) = (a & b) + ((a ^ b) >> 1)."""
+    """PNG's average filter of (N, H, L) rows but the first: each byte minus the floor of
+    the mean of its left and upper neighbours (0 outside the image), in uint8 without
+    widening: floor((a + b) / 2) = (a & b) + ((a ^ b) >> 1). The first row, which has no
+    upper neighbour, gets sub (filters are chosen per row): average would predict half the
+    left byte there, and those bytes alone left CIFAR-size PNGs 2% larger."""
     out = np.empty_like(rows)
     a, b = rows[:, 1:, :-channels], rows[:, :-1, channels:]
     mean = a & b
     mean += (a ^ b) >> 1
     np.subtract(rows[:, 1:, channels:], mean, out=out[:, 1:, channels:])
-    np.subtract(rows[:, 0, channels:], rows[:, 0, :-channels] >> 1, out=out[:, 0, channels:])
+    np.subtract(rows[:, 0, channels:], rows[:, 0, :-channels], out=out[:, 0, channels:])
     np.subtract(rows[:, 1:, :channels], rows[:, :-1, :channels] >> 1, out=out[:, 1:, :channels])
     out[:, 0, :channels] = rows[:, 0, :channels]
     return out
+
+
+def _average_rows(height: int) -> np.ndarray:
+    """The filter byte of each row ``_average`` writes: sub (1) for the first, average (3)."""
+    kinds = np.full(height, 3, dtype=np.uint8)
+    kinds[0] = 1
+    return kinds
+
+
+# The per-row filter bytes of none, sub and average (pngs_from_stack's candidates, in order).
+_ROW_FILTERS = (lambda height: 0, lambda height: 1, _average_rows)
 
 
 def open_encoded(data: bytes, max_pixels: int, where: str = "") -> Image.Image:

@@ -168,11 +168,12 @@ def test_pngs_of_small_photos_stay_within_5_percent_of_pil_s_default():
     from bench.replicas import natural_images
 
     pil, ours = measure(natural_images(np.random.default_rng(1), 300, 32, 32, 3), strategies=())
-    assert ours["bytes"] <= 1.05 * pil["bytes"]
+    assert ours["bytes"] <= 1.035 * pil["bytes"]  # 1.025 measured
     import struct
     import zlib
 
     pngs = images.pngs_from_stack(natural_images(np.random.default_rng(2), 50, 32, 32, 3))
-    # The first scanline's filter byte, in the one IDAT after the signature and IHDR (33 bytes).
-    filters = {zlib.decompress(png[41:41 + struct.unpack(">I", png[33:37])[0]])[0] for png in pngs}
-    assert filters == {3}  # average, on noisy photos
+    # Each scanline's filter byte, in the one IDAT after the signature and IHDR (33 bytes).
+    rows = [zlib.decompress(png[41:41 + struct.unpack(">I", png[33:37])[0]]) for png in pngs]
+    filters = {bytes(row[line * (32 * 3 + 1)] for line in range(32)) for row in rows}
+    assert filters == {bytes([1] + [3] * 31)}  # sub on the first row, average below, on noisy photos
