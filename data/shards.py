@@ -138,7 +138,7 @@ def convert_shard(
     num_bytes = done = 0
     histogram: Counter = Counter()
     image_stats = stats.ImageStats(features.channels,
-                                   stats.pixel_sample_stride(plan["splits"][split]["num_examples"]))
+                                   stats.pixel_sample_stride(plan["splits"][split]["num_examples"], split))
     scan = validation.ShardScan(output.name, split, features, full_decode) if scan_path else None
     # The JPEG hashes planning's helpers computed serve the scan (never a full decode's).
     hashed = JpegHashes(staging_dir) if scan is not None and not full_decode else None

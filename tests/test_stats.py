@@ -116,6 +116,9 @@ def test_passed_through_jpegs_of_a_large_split_are_decoded_for_a_sample_only():
 
     stride = stats.pixel_sample_stride(4 * stats.PIXEL_SAMPLE)
     assert stride == 4 and stats.pixel_sample_stride(2 * stats.PIXEL_SAMPLE - 1) == 1
+    # Held-out splits are sampled at a quarter of train's size.
+    assert stats.pixel_sample_stride(4 * stats.PIXEL_SAMPLE, "test") == 16
+    assert stats.pixel_sample_stride(2 * stats.HELD_OUT_PIXEL_SAMPLE - 1, "dev-test") == 1
     keys = [f"k/{n}.jpg" for n in range(64)]
     sampled = [key for key in keys if stats.in_pixel_sample(key, stride)]
     assert 4 <= len(sampled) <= 32
