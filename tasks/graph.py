@@ -460,7 +460,7 @@ class ConvertShard(StorageTask):
             self.set_status_message("validating the written shard")
             scan = validation.scan_shard(_path(outputs["shard"]), self.split, spec.features,
                                          full_decode=config.validate().full_decode)
-            write_json_atomic(scan_path, scan)
+            write_json_atomic(scan_path, scan, compact=True)
             total = scan["num_records"]
             self.set_status_message(f"{total}/{total} examples written; read back and checked")
         written = json.loads(_path(outputs["sidecar"]).read_text())["num_examples"]
