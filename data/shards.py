@@ -146,7 +146,7 @@ def convert_shard(
     with (
         staging.StagedRecords(staging_dir / plan["records"]) as records,
         EncodedPngs(staging_dir) as encoded,
-        atomic_path(output) as temporary,
+        atomic_path(output, writeback=True) as temporary,
     ):
         with open(temporary, "wb", buffering=0) as out, warnings.catch_warnings():
             # Images were accepted under the build's own pixel limit; PIL's warning is noise.

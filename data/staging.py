@@ -303,7 +303,7 @@ def stage(
         index_file, labels_file = f"{split}.index.npy", f"{split}.labels.json"
         with atomic_path(directory / index_file) as temporary, open(temporary, "wb") as out:
             np.save(out, index)
-        write_json_atomic(directory / labels_file, labels.take(rows))
+        write_json_atomic(directory / labels_file, labels.take(rows), compact=True)
         plan_splits[split] = {
             "num_examples": len(members),
             "payload_bytes": int(sizes[rows].sum()),  # the shard count follows (shard_counts)

@@ -25,6 +25,7 @@ Also here: which stored images are valid (PNG or JPEG, the declared mode, 8 bits
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 
@@ -59,7 +60,15 @@ def sha64(*parts: bytes) -> str:
 
 def pixel_hash(mode: str, width: int, height: int, pixels: bytes) -> str:
     """The exact hash of decoded pixels: equal for any two encodings of them."""
-    return sha64(f"{mode} {width}x{height}".encode(), pixels)
+    digest = _pixel_hasher(mode, width, height).copy()
+    digest.update(pixels)
+    return digest.hexdigest()[:16]
+
+
+@functools.lru_cache(maxsize=64)
+def _pixel_hasher(mode: str, width: int, height: int):
+    """``pixel_hash``'s SHA-1 after the size line (copied: a microsecond less per small image)."""
+    return hashlib.sha1(f"{mode} {width}x{height}".encode())
 
 
 def has_dhash(width: int, height: int) -> bool:

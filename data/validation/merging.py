@@ -211,7 +211,8 @@ def _groups(values: np.ndarray) -> list[np.ndarray]:
     ordered = values[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
     sizes = np.diff(np.r_[starts, len(ordered)])
-    return [order[s : s + n] for s, n in zip(starts.tolist(), sizes.tolist(), strict=True) if n > 1]
+    several = sizes > 1  # the runs worth a Python object: usually a handful of 60,000
+    return [order[s : s + n] for s, n in zip(starts[several].tolist(), sizes[several].tolist(), strict=True)]
 
 
 def _exact_duplicates(records: Records) -> tuple[ExactDuplicatesWithin, ExactDuplicatesAcross]:
