@@ -92,12 +92,15 @@ def _varint_loop(value: int) -> bytes:
 
 # Tags, labels and lengths up to 16 KiB (a small image's, a key's) are looked up: a
 # record needs a dozen varints, and the loop above costs a microsecond each.
-_VARINTS = [_varint_loop(v) for v in range(1 << 14)]
+# Built by formula (a third of the loop's time at every start).
+_VARINTS = [bytes((v,)) for v in range(0x80)] + [bytes(((v & 0x7F) | 0x80, v >> 7)) for v in range(0x80, 0x4000)]
 
 
 def _varint(value: int) -> bytes:
     if 0 <= value < 0x4000:
         return _VARINTS[value]
+    if 0x4000 <= value < 0x200000:  # a photo's length: three bytes
+        return bytes(((value & 0x7F) | 0x80, ((value >> 7) & 0x7F) | 0x80, value >> 14))
     return _varint_loop(value)
 
 

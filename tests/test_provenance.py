@@ -154,3 +154,41 @@ def test_verify_reports_a_build_made_with_other_settings(workspace):
     stale = subprocess.run(command, cwd=workspace.path, env=workspace.env(), capture_output=True, text=True)
     assert stale.returncode == 1
     assert "settings: built with {'min_shards': 2" in stale.stderr
+
+
+def _imports_by_syntax_tree(path: Path) -> set[str]:
+    """The reference the text scan is held to: every handlers import in the module's AST."""
+    import ast
+
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module == "handlers":
+            found |= {f"handlers.{alias.name}" for alias in node.names}
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("handlers."):
+            found.add(node.module)
+        elif isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names if alias.name.startswith("handlers.")}
+    return found
+
+
+def test_handler_imports_read_from_the_text_match_the_syntax_tree(tmp_path):
+    from tasks import provenance
+
+    root = Path(__file__).resolve().parent.parent
+    modules = sorted(root.glob("handlers/*.py")) + sorted(root.glob("tests/plugin_handlers/**/*.py"))
+    assert len(modules) > 100
+    for path in modules:
+        assert provenance._handler_imports(path) == _imports_by_syntax_tree(path), path
+    spelled = tmp_path / "spelled.py"
+    spelled.write_text(
+        "import os, handlers._lzw as lzw\n"
+        "from handlers import (\n    _readers,  # members\n    _splits as s,\n)\n"
+        "from handlers import _fixtures as f, _limits\n"
+        "from handlers._cifar import batch_examples\n"
+        "def later():\n    from handlers import \\\n        _spec\n"
+        "from handlersx import y\nimport handlersy\n"
+    )
+    expected = {"handlers._lzw", "handlers._readers", "handlers._splits", "handlers._fixtures",
+                "handlers._limits", "handlers._cifar", "handlers._spec"}
+    assert _imports_by_syntax_tree(spelled) == expected
+    assert provenance._handler_imports(spelled) == expected
