@@ -29,7 +29,6 @@ import numpy as np
 from PIL import Image
 
 from data import format as fmt
-from data.decoding import parse_example
 from data.hashing import key_hash
 from data.images import ImageError
 from data.observers import StoredImage
@@ -70,7 +69,7 @@ class ImageStats:
 
     def add_example(self, serialized: bytes) -> None:
         """Add the image of one serialized tf.train.Example (as written to the shard)."""
-        self.add_image(parse_example(serialized)[fmt.IMAGE][0])
+        self.add_image(fmt.parse_example(serialized)[fmt.IMAGE][0])
 
     def add_image(self, encoded: bytes) -> None:
         try:

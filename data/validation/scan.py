@@ -22,7 +22,6 @@ import numpy as np
 from PIL import Image
 
 from data import format as fmt
-from data.decoding import parse_example
 from data.observers import StoredImage
 from data.types import REGRESSION, SINGLE_LABEL, Features
 from data.validation.hashing import (
@@ -265,7 +264,7 @@ def scan_shard(path: Path, split: str, features: Features, full_decode: bool = F
                 scan.unreadable(f"corrupt shard: {error}", framed=False)
                 break
             try:
-                parsed = parse_example(record)
+                parsed = fmt.parse_example(record)
                 key = parsed[fmt.KEY][0].decode("utf-8")
             except Exception as error:
                 scan.unreadable(f"bad example: {error!r}")
