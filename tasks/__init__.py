@@ -1,5 +1,8 @@
 """The Luigi module: ``luigi --module tasks BuildDataset --dataset mnist``."""
 
+# The first import pauses the garbage collector while the rest imports (tasks/startup.py).
+from tasks import startup  # noqa: I001
+
 import warnings
 
 from tasks import central_scheduler
@@ -23,3 +26,4 @@ route_to_luigi()
 quiet_known_failures()
 central_scheduler.install()
 start_for_this_run()
+startup.imports_done()
