@@ -3,7 +3,10 @@
 On full-size replica artifacts (bench/replicas.py) it measures, in one run:
 the hand-written baseline (bench/baseline.py) and ``BuildDataset`` with --workers 1
 and 2, each in its own process tree; then a no-op rerun and a rerun after deleting
-one shard; for the memory check, the 600,000-example scale-up of cifar10. It prints
+one shard; for the memory check, the 600,000-example scale-up of cifar10 (once). Each
+build, the TFDS peer and each rerun run ``--repeat`` times (3), in rounds, and the
+median run is shown: on a shared 2-core machine one run of the same build varies by
+10% and more, TFDS's as much (1,018 to 1,393 examples/s in three runs of a day). It prints
 one table: examples/s, CPU use (CPU seconds of the whole tree per wall second), the
 peak PSS of the whole process tree (bench/tree_memory.py: every process's share of the
 pages it holds, summed, sampled while it runs), the shards' size, output MB/s and
@@ -142,41 +145,61 @@ def generate_replica(label: str, make, artifacts: Path) -> None:
         raise RuntimeError(f"generating the {label} replica failed")
 
 
-def bench_dataset(label: str, dataset: str, make, baseline_limit: int | None, scratch: Path) -> list[Run]:
+def bench_dataset(label: str, dataset: str, make, baseline_limit: int | None, scratch: Path,
+                  repeat: int = 3) -> list[Run]:
+    """The dataset's runs; each build, the TFDS peer and each rerun ``repeat`` times, in
+    rounds (so a slow spell of the machine falls on the peer and the builds alike), each
+    reported by its median run."""
     spec = handlers.get(dataset)
     ws = Workspace(scratch / label, spec.source)
     print(f"[{label}] generating replica artifacts ...", file=sys.stderr, flush=True)
     generate_replica(label, make, ws.artifacts)
     ws.configure(spec)
-    runs = []
     wall, cpu, pss, out = _measured(
         [sys.executable, "-m", "bench.baseline", dataset, str(ws.artifacts), str(ws.root / "baseline")]
         + (["--limit", str(baseline_limit)] if baseline_limit else []), ROOT, ws.env())
     baseline = (json.loads(out), wall, cpu, pss)
-    for workers, validate in ((1, True), (2, True), (2, False)):
-        ws.configure(spec, validate)
-        shutil.rmtree(ws.data_dir, ignore_errors=True)
-        started = time.time()
-        wall, cpu, pss, _ = _measured(ws.luigi("BuildDataset", dataset, workers), ws.root, ws.env())
-        info = json.loads(next((ws.data_dir / "datasets" / dataset).glob("*/dataset_info.json")).read_text())
-        examples = sum(split["num_examples"] for split in info["splits"].values())
-        # One command, as a user runs it; plan.json is written when planning ends, so
-        # its time says how long startup, fetching and planning took together.
-        planned = next((ws.data_dir / "staging" / dataset).glob("*/plan.json")).stat().st_mtime - started
-        checked = "" if validate else ", no validation"
-        runs.append(Run(f"{label}: BuildDataset --workers {workers}{checked} (until planned {planned / wall:.0%})",
-                        examples, wall, cpu, pss, _shards_mb(ws.data_dir / "datasets")))
+    samples: dict[str, list[Run]] = {}
+    examples = 0
+    for _ in range(repeat):
+        for workers, validate in ((1, True), (2, True), (2, False)):
+            ws.configure(spec, validate)
+            shutil.rmtree(ws.data_dir, ignore_errors=True)
+            started = time.time()
+            wall, cpu, pss, _ = _measured(ws.luigi("BuildDataset", dataset, workers), ws.root, ws.env())
+            info = json.loads(next((ws.data_dir / "datasets" / dataset).glob("*/dataset_info.json")).read_text())
+            examples = sum(split["num_examples"] for split in info["splits"].values())
+            # One command, as a user runs it; plan.json is written when planning ends, so
+            # its time says how long startup, fetching and planning took together.
+            planned = next((ws.data_dir / "staging" / dataset).glob("*/plan.json")).stat().st_mtime - started
+            checked = "" if validate else ", no validation"
+            samples.setdefault(f"{label}: BuildDataset --workers {workers}{checked}", []).append(
+                Run(f"(until planned {planned / wall:.0%})", examples, wall, cpu, pss, _shards_mb(ws.data_dir / "datasets")))
+        if dataset == "eurosat":  # TFDS's own builder on the same zip, in its own process
+            shutil.rmtree(ws.root / "tfds", ignore_errors=True)
+            samples.setdefault("peer", []).append(tfds_peer.measure(label, ws.artifacts, ws.root / "tfds", ws.env(), _measured))
+        wall, *_ = _measured(ws.luigi("BuildDataset", dataset, 2), ws.root, ws.env())
+        shards = sorted((ws.data_dir / "datasets" / dataset).glob("*/*.tfrecord-*"))
+        samples.setdefault(f"{label}: no-op rerun ({len(shards)} shards)", []).append(Run("", 0, wall, 0, 0, 0))
+        shards[len(shards) // 2].unlink()
+        wall, *_ = _measured(ws.luigi("BuildDataset", dataset, 2), ws.root, ws.env())
+        samples.setdefault(f"{label}: rerun after deleting 1 of {len(shards)} shards", []).append(Run("", 0, wall, 0, 0, 0))
+    runs = [_median(name, found) for name, found in samples.items() if name != "peer"]
     runs.insert(0, _baseline_run(label, *baseline, examples))
-    if dataset == "eurosat":  # TFDS's own builder on the same zip, in its own process
-        runs.insert(1, tfds_peer.measure(label, ws.artifacts, ws.root / "tfds", ws.env(), _measured))
-    wall, *_ = _measured(ws.luigi("BuildDataset", dataset, 2), ws.root, ws.env())
-    shards = sorted((ws.data_dir / "datasets" / dataset).glob("*/*.tfrecord-*"))
-    runs.append(Run(f"{label}: no-op rerun ({len(shards)} shards)", 0, wall, 0, 0, 0))
-    shards[len(shards) // 2].unlink()
-    wall, *_ = _measured(ws.luigi("BuildDataset", dataset, 2), ws.root, ws.env())
-    runs.append(Run(f"{label}: rerun after deleting 1 of {len(shards)} shards", 0, wall, 0, 0, 0))
+    if "peer" in samples:
+        runs.insert(1, _median(samples["peer"][0].label, samples["peer"]))
     shutil.rmtree(ws.root)
     return runs
+
+
+def _median(name: str, runs: list[Run]) -> Run:
+    """The run of median wall time, named ``name`` (+ its own note, + how many ran), with
+    the largest peak PSS of them all: a peak seen once is the tree's peak."""
+    middle = sorted(runs, key=lambda run: run.seconds)[len(runs) // 2]
+    note = f" {middle.label}" if middle.label and middle.label not in name else ""
+    count = f" (median of {len(runs)})" if len(runs) > 1 else ""
+    return Run(f"{name}{note}{count}", middle.examples, middle.seconds, middle.cpu,
+               max(run.tree_pss_mb for run in runs), middle.output_mb)
 
 
 def _baseline_run(label: str, done: dict, wall: float, cpu: float, pss: float, full: int) -> Run:
@@ -198,6 +221,7 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0, help="replica size factor (0.01: smoke run)")
     parser.add_argument("--only", default="cifar10,mnist,photos,memory")
     parser.add_argument("--scratch", type=Path, default=Path(tempfile.gettempdir()) / "datasets_storage_bench")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each build and peer (the median is shown)")
     args = parser.parse_args()
     wanted = set(args.only.split(","))
     s = args.scale
@@ -219,18 +243,18 @@ def main() -> None:
         print("\n".join(object_storage.run(s, args.scratch / "objstore")), flush=True)
     if "cifar10" in wanted:
         results += bench_dataset("(a) cifar10", "cifar10",
-                                 lambda d: replicas.cifar10_tar(d, int(50_000 * s), int(10_000 * s)), None, args.scratch)
+                                 lambda d: replicas.cifar10_tar(d, int(50_000 * s), int(10_000 * s)), None, args.scratch, args.repeat)
     if "mnist" in wanted:
-        results += bench_dataset("(c) mnist", "mnist", lambda d: replicas.mnist_idx(d, s), None, args.scratch)
+        results += bench_dataset("(c) mnist", "mnist", lambda d: replicas.mnist_idx(d, s), None, args.scratch, args.repeat)
     if "photos" in wanted:
         count = max(20, int(20_000 * s))
         results += bench_dataset("(b) photos", "eurosat", lambda d: replicas.photo_zip(d, count),
-                                 max(10, count // 40), args.scratch)
+                                 max(10, count // 40), args.scratch, args.repeat)
     if "memory" in wanted:
         results += bench_dataset("(d) cifar10 x10", "cifar10",
                                  # batches of 10,000 as in the release: memory is then
                                  # compared at equal batch size, only the count grows
-                                 lambda d: replicas.cifar10_tar(d, int(590_000 * s), 10_000), 1000, args.scratch)
+                                 lambda d: replicas.cifar10_tar(d, int(590_000 * s), 10_000), 1000, args.scratch, 1)  # a peak: one run of each
     if results:
         _print(results)
         print("\n".join(tfds_peer.ratio_lines(results)))
