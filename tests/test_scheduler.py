@@ -140,8 +140,11 @@ def test_two_worker_processes_write_each_shard_once(workspace, luigid, tmp_path,
         time.sleep(0.2)
     workers[1].terminate()  # an assistant serves until stopped
     outputs = [first, workers[1].communicate(timeout=60)[1]]
-    # A worker whose remaining tasks the other one ran ends with luigi's not_run (25).
-    assert workers[0].returncode in (0, 25), first[-2500:]
+    # A worker whose remaining tasks the other one ran ends with luigi's not_run (25); one
+    # that found every task it could run already taken by the assistant (a race both
+    # ways) ends with already_running (10) and says which live worker holds them.
+    code = workers[0].returncode
+    assert code in (0, 25) or (code == 10 and "which is alive" in first), first[-2500:]
     assert not luigid.tasks("FAILED")
     assert {t["name"] for t in luigid.tasks("DONE").values()} >= {"WriteMetadata", "ConvertShard"}
     renames = log.read_text().splitlines()
