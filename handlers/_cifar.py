@@ -15,6 +15,9 @@ import numpy as np
 from data.types import Example
 from handlers import _fixtures, _readers
 
+# Images interleaved at a time (a batch has 10,000).
+_CHUNK = 1000
+
 
 def batch_examples(batch: str, data: bytes, split: str, label_field: bytes = b"labels") -> Iterator[Example]:
     """The examples of one pickled batch, keyed ``<batch>/<index>`` (index within the batch)."""
@@ -23,21 +26,24 @@ def batch_examples(batch: str, data: bytes, split: str, label_field: bytes = b"l
     labels = content[label_field]
     if len(planes) != len(labels):
         raise ValueError(f"{batch}: {len(planes)} images but {len(labels)} {label_field.decode()}")
-    del content  # the batch's pixels are held once, as ``planes``, then once interleaved
-    # Interleaved one plane at a time: about 6x faster than copying the (0, 2, 3, 1)
-    # transpose, whose innermost stride is a whole plane.
-    hwc = np.empty((len(planes), 32 * 32, 3), dtype=np.uint8)
-    for channel in range(3):
-        hwc[:, :, channel] = planes[:, channel]
-    del planes
-    hwc = hwc.reshape(-1, 32, 32, 3)
-    for index in range(len(hwc)):
-        yield Example(
-            key=f"{batch}/{index:05d}",
-            image=hwc[index],
-            label=int(labels[index]),
-            split=split,
-        )
+    del content  # the batch's pixels are held once, as ``planes``
+    # Interleaved one plane at a time (about 6x faster than copying the (0, 2, 3, 1)
+    # transpose, whose innermost stride is a whole plane), a chunk at a time: the first
+    # example leaves before the whole batch is copied, so the PNG helper starts sooner.
+    for start in range(0, len(planes), _CHUNK):
+        chunk = planes[start:start + _CHUNK]
+        hwc = np.empty((len(chunk), 32 * 32, 3), dtype=np.uint8)
+        for channel in range(3):
+            hwc[:, :, channel] = chunk[:, channel]
+        hwc = hwc.reshape(-1, 32, 32, 3)
+        for offset in range(len(hwc)):
+            index = start + offset
+            yield Example(
+                key=f"{batch}/{index:05d}",
+                image=hwc[offset],
+                label=int(labels[index]),
+                split=split,
+            )
 
 
 def check_names(content: Mapping[bytes, object], field: bytes, names: Sequence[str], source: str) -> None:
