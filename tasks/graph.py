@@ -374,6 +374,11 @@ class ConvertShard(StorageTask):
     num_shards = luigi.IntParameter()
     resources = {"conversions": 1}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._outputs: dict | None = None
+        self._local_outputs: dict[bool, dict[str, Path]] = {}
+
     def requires(self):
         return PlanExamples(dataset=self.dataset)
 
@@ -387,27 +392,40 @@ class ConvertShard(StorageTask):
             return 0
         return split["num_examples"] / max(self.num_shards, 1)
 
+    # A task's paths are fixed for the life of a process (its settings are, and so is
+    # provenance_of): they are worked out once per task object. Luigi keeps one object per
+    # task id, and checks each shard's completeness on the one core that schedules while
+    # the workers wait (a few ms a shard: seconds at thousands of shards), and
+    # WriteMetadata asks for every shard's files several times.
     def output(self):
-        folder = store.remote_folder(self.dataset)
-        if folder is not None:  # in object storage: shard, sidecar and scan in its folder
-            return store.shard_targets(folder, self.local_outputs())
-        return {name: luigi.LocalTarget(path) for name, path in self.local_outputs().items()}
+        if self._outputs is None:
+            folder = store.remote_folder(self.dataset)
+            if folder is not None:  # in object storage: shard, sidecar and scan in its folder
+                self._outputs = store.shard_targets(folder, self.local_outputs())
+            else:
+                self._outputs = {name: luigi.LocalTarget(path) for name, path in self.local_outputs().items()}
+        return dict(self._outputs)
 
     def local_outputs(self, outbox: bool = False) -> dict[str, Path]:
         """The shard, sidecar and scan files on this host (``outbox``: the shard in staging,
         before it is published to object storage)."""
+        if outbox not in self._local_outputs:
+            self._local_outputs[outbox] = self._find_local_outputs(outbox)
+        return dict(self._local_outputs[outbox])
+
+    def _find_local_outputs(self, outbox: bool) -> dict[str, Path]:
         spec = handlers.get(self.dataset)
         name = fmt.shard_name(self.dataset, self.split, self.shard, self.num_shards)
-        root = config.data_dir()
-        shard_dir = staging_of(self.dataset) / "outbox" if outbox else locate.dataset_dir(root, self.dataset, spec.version)
+        staged = staging_of(self.dataset)
+        shard_dir = staged / "outbox" if outbox else locate.dataset_dir(config.data_dir(), self.dataset, spec.version)
         return {
             "shard": shard_dir / name,
             # Under the converter's digest: changed conversion code converts again.
-            "sidecar": staging_of(self.dataset) / f"shards-{provenance_of(self.dataset)['conversion']}" / f"{name}.json",
+            "sidecar": staged / f"shards-{provenance_of(self.dataset)['conversion']}" / f"{name}.json",
         } | ({
             # The per-shard half of the validation stage, built while converting (or read
             # back from the written file); a scan of an older kind is not merged.
-            "scan": staging_of(self.dataset) / f"validation-v{validation.SCAN_VERSION}" / f"{name}.json",
+            "scan": staged / f"validation-v{validation.SCAN_VERSION}" / f"{name}.json",
         } if config.validate().enabled else {})
 
     def complete(self):
@@ -415,10 +433,11 @@ class ConvertShard(StorageTask):
         # checked against its sidecar, one stat; a byte changed in place is verify's.
         # (An object in a bucket is whole by construction: see tasks/store.py.)
         outputs = self.output()
-        if store.remote_folder(self.dataset) is not None:
-            return super().complete()
-        return super().complete() and matches_sidecar(_path(outputs["shard"]),
-                                                       _path(outputs["sidecar"]))
+        if not all(target.exists() for target in outputs.values()):
+            return False
+        if not isinstance(outputs["shard"], luigi.LocalTarget):
+            return True
+        return matches_sidecar(_path(outputs["shard"]), _path(outputs["sidecar"]))
 
     def run(self):
         # Another build converting the same shard: wait for it; the shard is then there
