@@ -152,7 +152,7 @@ def shard_counts(plan: dict) -> dict[str, int]:
     return staging.shard_counts(plan, int(settings.target_shard_mb * 1e6), settings.min_shards)
 
 
-class StorageTask(luigi.Task):
+class StorageTask(config.ParamsOnce, luigi.Task):
     """Base of every task here: failures are journaled in the data dir for `status`."""
 
 
