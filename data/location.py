@@ -163,7 +163,10 @@ class Folder:
             self._listings[self.location] = (os.getpid(), time.monotonic(), found)
         return found
 
-    def exists(self, name: str) -> bool:
+    def exists(self, name: str, recheck: bool = False) -> bool:
+        """Whether ``name`` is in the folder. ``recheck``: an absent name is listed again
+        even from a fresh listing; a reader's question, which a build in another process
+        may have answered since (a build's own checks trust the fresh listing)."""
         if not self.remote:
             return os.path.exists(self.url(name))
         with self._lock:
@@ -172,7 +175,8 @@ class Folder:
             pid, listed_at, names = cached
             # Present stays present; absent only from a fresh listing made by this very
             # process (a forked worker's inherited one misses its siblings' writes).
-            if name in names or (pid == os.getpid() and time.monotonic() - listed_at < LISTING_MAX_AGE):
+            if name in names or (not recheck and pid == os.getpid()
+                                 and time.monotonic() - listed_at < LISTING_MAX_AGE):
                 return name in names
         return name in self.listing(refresh=True)
 
@@ -304,7 +308,7 @@ def find_dataset(name_or_location, data_dir: Path | None = None) -> Folder:
     """
     if is_url(name_or_location):
         folder = Folder(name_or_location)
-        if folder.exists("dataset_info.json"):
+        if folder.exists("dataset_info.json", recheck=True):
             return folder
         versions = folder.subfolders()
         if not versions:

@@ -152,7 +152,7 @@ def read_info(directory) -> dict:
     from data.location import Folder
 
     folder = directory if isinstance(directory, Folder) else Folder(directory)
-    if not folder.exists(fmt.INFO_FILE):
+    if not folder.exists(fmt.INFO_FILE, recheck=True):
         # datasets/<name>/<version>: name the dataset in the command when the layout tells it
         if folder.remote:
             name = folder.location.rstrip("/").split("/")[-2]

@@ -234,6 +234,29 @@ def test_reading_an_unfinished_build_in_a_bucket_says_how_to_finish_it(bucket):
         data.load(f"{bucket}/mnist", "train", as_numpy=True)
 
 
+def test_a_reader_sees_a_build_another_process_finished_a_moment_ago(bucket):
+    """A listing this process made a moment ago (under LISTING_MAX_AGE) lacks the
+    metadata that another process has written since: a build's own checks trust that
+    listing, but a reader lists again before saying the build is unfinished."""
+    url = f"{bucket}/mnist/1.0.0"
+    folder = Folder(url)
+    folder.write_bytes("mnist-train.tfrecord-00000-of-00001", b"")
+    with pytest.raises(data.IncompleteDatasetError):
+        data.info(url)
+    # Written as another process would: straight to the store, not through this
+    # process's listing.
+    info = f"{folder.root}/dataset_info.json"
+    folder.fs.pipe(info, b'{"format_version": 3, "name": "mnist"}')
+    assert not folder.exists("dataset_info.json")  # the fresh listing, trusted
+    assert data.info(url)["name"] == "mnist"
+    # The same through the dataset's folder (its newest version is read).
+    folder.fs.rm(info)
+    folder.listing(refresh=True)
+    folder.fs.pipe(info, b'{"format_version": 3, "name": "mnist"}')
+    assert data.info(f"{bucket}/mnist")["name"] == "mnist"
+    assert folder.exists("dataset_info.json")
+
+
 def test_a_bucket_serves_as_the_artifact_mirror(workspace, bucket, s3):
     counts = workspace.fixture("semeion")
     spec = handlers.get("semeion")
