@@ -223,6 +223,8 @@ def main() -> None:
     parser.add_argument("--scratch", type=Path, default=Path(tempfile.gettempdir()) / "datasets_storage_bench")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each build and peer (the median is shown)")
     args = parser.parse_args()
+    if args.repeat < 1:
+        parser.error(f"--repeat {args.repeat}: at least one run of each is needed")
     wanted = set(args.only.split(","))
     s = args.scale
     shutil.rmtree(args.scratch, ignore_errors=True)

@@ -29,9 +29,9 @@ def _examples(count: int = 1300):
         yield Example(f"k{i:05d}", image, label=i % 2, split="train" if i % 5 else "test")
 
 
-def _stage(directory, processes: int) -> dict:
+def _stage(directory, processes: int, examples=None) -> dict:
     with encoded_pngs.Encoder(directory, COLOUR.channels, processes, hash_jpegs=True) as encoder:
-        plan = staging.stage(_examples(), COLOUR, directory, None, on_record=encoder.add_record)
+        plan = staging.stage(examples or _examples(), COLOUR, directory, None, on_record=encoder.add_record)
     staging.write_plan(directory, plan)
     return plan
 
@@ -160,16 +160,23 @@ def test_runs_a_helper_has_not_started_when_the_reader_is_done_are_left_to_conve
         time.sleep(0.2)
         write(self, offsets, stack)
 
+    def paused(examples):
+        """The examples, with a pause after the first runs are sent: the helper surely
+        starts one before the reader is done, however slow its start."""
+        for number, example in enumerate(examples):
+            if number == 200:
+                time.sleep(0.3)
+            yield example
+
     monkeypatch.setattr(encoded_pngs, "_RUN_RECORDS", 50)
     monkeypatch.setattr(encoded_pngs._Writer, "write", slow)  # the helper's (forked) and the reader's
-    started = time.monotonic()
-    plan = _stage(tmp_path / "slow", processes=1)
-    elapsed = time.monotonic() - started
+    plan = _stage(tmp_path / "slow", processes=1, examples=paused(_examples()))
     index = np.load(tmp_path / "slow" / encoded_pngs.INDEX_FILE)
     helper_runs = len(index[1][index[1] == 0]) // 50
     raw = sum(header["t"] == staging.RAW for _, header, _ in _every_record(tmp_path / "slow", plan))
+    # Some runs done by the helper, the rest of its backlog (it gets a run every 0.2 s,
+    # the reader sends about 24) left out of the index, not waited for.
     assert 1 <= helper_runs < encoded_pngs._SLOTS and index.shape[1] < raw
-    assert elapsed < 0.2 * (encoded_pngs._SLOTS + 1)  # a whole backlog would take this long alone
 
     monkeypatch.setattr(encoded_pngs._Writer, "write", write)
     _stage(tmp_path / "none", processes=0)
